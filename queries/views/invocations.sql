@@ -1,0 +1,39 @@
+-- name: invocations
+-- purpose: One row per Bedrock request, deduplicated on (account_id, region, request_id), with
+--   the model id resolved to its base model and routing, and the team/application it belongs to.
+-- grain: one row per (account_id, region, request_id)
+-- column request_id: Bedrock requestId (x-amzn-requestid)
+-- column account_id: 12-digit AWS account
+-- column region: source Region the call was made to (sets the price)
+-- column event_time: record timestamp, UTC, second precision
+-- column identity_arn: calling IAM/STS principal ARN
+-- column operation: Converse | ConverseStream | InvokeModel | InvokeModelWithResponseStream
+-- column model_id: model identifier as logged (id, profile id or ARN)
+-- column base_model: foundation model id behind model_id; NULL when unresolved
+-- column routing: in_region | geo | global; NULL when unresolved
+-- column kind: what model_id named (foundation_model, system_profile, application_profile ...)
+-- column inference_region: Region that served a cross-Region call
+-- column input_tokens: uncached input tokens
+-- column output_tokens: output tokens
+-- column cache_read_input_tokens: prompt-cache read tokens
+-- column cache_write_input_tokens: prompt-cache write tokens (5m and 1h)
+-- column cache_write_1h_input_tokens: the 1h-TTL part of cache writes when the body told; else NULL
+-- column service_tier: standard | priority | flex when logged in the body; NULL = not logged
+-- column request_metadata: caller's requestMetadata map
+-- column team: attributed team (default: request_metadata['team'], else 'unattributed')
+-- column application: attributed application (default: request_metadata app/application)
+-- column source_uri: where the kept copy of the record came from
+-- column line_number: 1-based line of the kept copy
+-- column run_id: run that loaded it
+CREATE OR REPLACE VIEW invocations AS
+SELECT
+    r.request_id, r.account_id, r.region, r.event_time, r.identity_arn, r.operation, r.model_id,
+    m.base_model, m.routing, coalesce(m.kind, 'unknown') AS kind, r.inference_region,
+    r.input_tokens, r.output_tokens, r.cache_read_input_tokens, r.cache_write_input_tokens,
+    r.cache_write_1h_input_tokens, r.service_tier, r.request_metadata,
+    coalesce(r.request_metadata['team'], 'unattributed') AS team,
+    coalesce(r.request_metadata['app'], r.request_metadata['application'], 'unattributed')
+        AS application,
+    r.source_uri, r.line_number, r.run_id
+FROM invocation_records AS r
+LEFT JOIN model_ids AS m USING (model_id);

@@ -1,0 +1,18 @@
+"""``reconciler ingest ...``: load invocation logs, CloudWatch records, metrics and invoices."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def ingest() -> None:
+    """Load data into the database (incremental: already-loaded objects are skipped)."""
+
+
+def _register() -> None:
+    # Each source has its own module so the verbs stay small and independent.
+    pass
+
+
+_register()

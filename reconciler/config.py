@@ -1,0 +1,86 @@
+"""Settings: ``reconciler.toml``, validated once at start-up, before any I/O.
+
+Precedence: defaults < TOML file (``--config`` / ``RECONCILER_CONFIG`` / ``./reconciler.toml``)
+< CLI flags. Unknown keys are errors (``extra="forbid"``): a typo in a tolerance must not silently
+fall back to a default in a nightly job. A failure is a :class:`~reconciler.errors.ConfigError`
+naming the file, the dotted key and the fix. No credentials live here: boto3's standard chain
+supplies them and ``AWS_ENDPOINT_URL`` points boto3 at another endpoint.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from reconciler.errors import ConfigError
+
+__all__ = ["Settings", "load_settings"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CloudWatchSource(_Model):
+    log_group: str
+    """Log group that Bedrock delivers invocation records to."""
+    region: str | None = None
+    """Region of the log group (default: boto3's configured Region)."""
+
+
+class SourcesConfig(_Model):
+    logs: list[str] = Field(default_factory=list)
+    """Invocation-log sources for `run`: paths, globs or s3:// prefixes."""
+    cloudwatch: list[CloudWatchSource] = Field(default_factory=list)
+    """CloudWatch Logs groups to pull for `run`."""
+    invoices: list[str] = Field(default_factory=list)
+    """CUR 2.0 / FOCUS sources for `run`: paths, globs or s3:// prefixes."""
+
+
+class TolerancesConfig(_Model):
+    absolute_usd: Decimal = Decimal("0.01")
+    """A bucket whose |invoiced - rated| is at most this many dollars is matched."""
+    percent: Decimal = Decimal("1")
+    """... or at most this percentage of the invoiced cost."""
+
+
+class Settings(_Model):
+    """Everything a run needs besides data. Passed explicitly; there is no global."""
+
+    sources: SourcesConfig = Field(default_factory=SourcesConfig)
+    tolerances: TolerancesConfig = Field(default_factory=TolerancesConfig)
+    model_map: str | None = None
+    """CSV mapping application-inference-profile ARNs to base models and tags, for offline use."""
+    config_path: str | None = None
+    """Where these settings were read from (set by load_settings)."""
+
+
+def load_settings(path: str | None = None, *, required: bool = False) -> Settings:
+    """Read and validate settings; ``path`` None means env ``RECONCILER_CONFIG`` or
+    ``./reconciler.toml`` if it exists, else defaults."""
+    chosen = path or os.environ.get("RECONCILER_CONFIG")
+    if chosen is None and Path("reconciler.toml").is_file():
+        chosen = "reconciler.toml"
+    if chosen is None:
+        return Settings()
+    file = Path(chosen)
+    if not file.is_file():
+        raise ConfigError(f"config file {chosen} not found: pass an existing --config file")
+    try:
+        data: dict[str, Any] = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{chosen}: not valid TOML ({exc}); fix the syntax") from exc
+    base = file.resolve().parent
+    try:
+        settings = Settings.model_validate(data | {"config_path": str(file)})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"{chosen}: key '{key}': {err['msg']}") from exc
+    del base
+    return settings

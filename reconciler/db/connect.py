@@ -1,0 +1,122 @@
+"""Opening the database: one writer at a time, readers read-only.
+
+A writing command takes an exclusive ``flock`` on ``<db>.lock`` before it opens DuckDB and writes
+who it is (run id, command, pid, start) into that file. The kernel drops a ``flock`` when its
+process dies, so a lock left by a killed run is recovered by the next run without any clean-up
+step; the stale text in the file is simply overwritten. A second writer gets
+:class:`~reconciler.errors.DatabaseLocked` naming the holder (exit code 3).
+
+DuckDB also refuses a second read-write process on the same file; that error (for example when a
+user holds the file open in the ``duckdb`` shell) is mapped to the same exception. Read-only
+connections can run alongside each other, but DuckDB does not let them open the file while a
+writer process has it open: run ad hoc SQL between nightly runs, or on a copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+import duckdb
+
+from reconciler.errors import DatabaseError, DatabaseLocked
+
+__all__ = ["WriterLock", "connect", "transaction", "writer_lock"]
+
+
+@dataclass
+class WriterLock:
+    path: Path
+    handle: IO[str]
+
+    def release(self) -> None:
+        with contextlib.suppress(OSError):
+            fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def writer_lock(db_path: str, run_id: str, command: str) -> WriterLock | None:
+    """Take the single-writer lock for ``db_path`` (None for in-memory databases)."""
+    if db_path == ":memory:":
+        return None
+    lock_path = Path(f"{db_path}.lock")
+    handle = lock_path.open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip()
+        handle.close()
+        raise DatabaseLocked(
+            f"database {db_path} is being written by another run ({_describe(holder)}); "
+            "retry when it finishes"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(
+        json.dumps(
+            {
+                "run_id": run_id,
+                "command": command,
+                "pid": os.getpid(),
+                "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+        )
+    )
+    handle.flush()
+    return WriterLock(lock_path, handle)
+
+
+def _describe(holder: str) -> str:
+    try:
+        info = json.loads(holder)
+        return (
+            f"run {info['run_id']}, `{info['command']}`, pid {info['pid']}, "
+            f"started {info['started_at']}"
+        )
+    except (ValueError, KeyError, TypeError):
+        return "holder unknown"
+
+
+def connect(
+    path: str, *, read_only: bool = False, threads: int | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB file; a lock held by another process becomes ``DatabaseLocked``."""
+    config: dict[str, str | bool | int | float | list[str]] = {}
+    if threads:
+        config["threads"] = threads
+    if path != ":memory:":
+        parent = Path(path).resolve().parent
+        if not parent.is_dir():
+            raise DatabaseError(f"cannot open database {path}: directory {parent} does not exist")
+        if read_only and not Path(path).exists():
+            raise DatabaseError(f"cannot open database {path}: no such file (run an ingest first)")
+    try:
+        con = duckdb.connect(path, read_only=read_only, config=config)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise DatabaseLocked(
+                f"database {path} is open for writing by another process; retry later"
+            ) from exc
+        raise DatabaseError(f"cannot open database {path}: {exc}") from exc
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN … COMMIT, rolled back on any exception, so a killed or failed step leaves nothing."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")

@@ -1,0 +1,1 @@
+"""Ingest stages: invocation logs, CloudWatch, metrics and invoices into DuckDB."""

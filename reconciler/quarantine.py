@@ -1,0 +1,80 @@
+"""Reason codes for rejected input, and the collector parsers write problems into.
+
+Bad input is data, not a crash: a parser never raises on a bad record. It adds a
+:class:`Problem` (source, 1-based line, reason, short detail) to a :class:`Problems` collector and
+carries on, so the good records around it still load. ``strict=True`` (tests, ``--strict``)
+makes the first problem raise instead. Details never contain record content: prompts and
+responses are private, and every string in a log is untrusted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+__all__ = ["Problem", "Problems", "Reason", "StrictModeError"]
+
+
+class Reason(StrEnum):
+    """Stable quarantine reason codes (documented in docs/quarantine-reasons.md)."""
+
+    CORRUPT_GZIP = "corrupt_gzip"
+    """The file is not a readable gzip stream (or ends early); nothing in it was loaded."""
+    UNREADABLE_FILE = "unreadable_file"
+    """The file or object could not be read (permissions, vanished, not UTF-8)."""
+    TRUNCATED_LINE = "truncated_line"
+    """A line ends before its JSON value does (a cut-off write)."""
+    NOT_JSON = "not_json"
+    """A line is not JSON at all."""
+    UNKNOWN_SHAPE = "unknown_shape"
+    """Valid JSON, but not an invocation-log record (not an object, or unknown layout)."""
+    UNEXPECTED_SCHEMA_TYPE = "unexpected_schema_type"
+    """schemaType is not ModelInvocationLog (or schemaVersion unknown)."""
+    MISSING_FIELD = "missing_field"
+    """A required field (requestId, accountId, region, modelId, timestamp ...) is absent."""
+    BAD_FIELD = "bad_field"
+    """A field has the wrong type or an unparseable value (e.g. a bad timestamp)."""
+    NEGATIVE_TOKEN_COUNT = "negative_token_count"
+    """A token count is below zero."""
+    NON_INTEGER_TOKEN_COUNT = "non_integer_token_count"
+    """A token count is not an integer (1.5, "12", true)."""
+    UNKNOWN_MODEL = "unknown_model"
+    """The model id cannot be resolved to a base model."""
+    NO_PRICE = "no_price"
+    """Usage for which the price book has no price."""
+    UNKNOWN_FORMAT = "unknown_format"
+    """A file whose format could not be detected."""
+
+
+class StrictModeError(ValueError):
+    """Raised by a strict collector on the first problem."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    source_uri: str
+    line_number: int | None
+    reason: Reason
+    detail: str
+
+
+@dataclass
+class Problems:
+    """Collects problems in order; ``strict`` raises on the first one."""
+
+    strict: bool = False
+    items: list[Problem] = field(default_factory=list)
+
+    def add(self, source_uri: str, line_number: int | None, reason: Reason, detail: str) -> None:
+        problem = Problem(source_uri, line_number, reason, detail[:300])
+        if self.strict:
+            where = f"{source_uri}:{line_number}" if line_number else source_uri
+            raise StrictModeError(f"{where}: {reason.value}: {problem.detail}")
+        self.items.append(problem)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def by_reason(self) -> dict[str, int]:
+        return dict(sorted(Counter(p.reason.value for p in self.items).items()))
