@@ -160,6 +160,7 @@ CREATE TABLE usage_hourly_facts (
     context_tier  VARCHAR NOT NULL,
     team          VARCHAR NOT NULL,
     application   VARCHAR NOT NULL,
+    attribution_rule VARCHAR NOT NULL,  -- the rule that decided team/application (coverage)
     quantity      BIGINT NOT NULL,
     unit          VARCHAR NOT NULL,   -- token | image
     requests      BIGINT NOT NULL,
@@ -179,6 +180,7 @@ CREATE TABLE rated_usage (
     context_tier    VARCHAR NOT NULL,
     team            VARCHAR NOT NULL,
     application     VARCHAR NOT NULL,
+    attribution_rule VARCHAR NOT NULL,
     quantity        BIGINT NOT NULL,
     unit            VARCHAR NOT NULL,
     unit_price_usd  DECIMAL(38, 12),    -- per `price_unit`
