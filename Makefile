@@ -24,8 +24,8 @@ venv: $(BIN)/python ## create .venv
 install: $(STAMP) ## install the package and dev tools into .venv
 
 lint: $(STAMP) ## ruff, ruff format, mypy, import contracts, generated docs
-	$(BIN)/ruff check reconciler tests bench
-	$(BIN)/ruff format --check reconciler tests bench
+	$(BIN)/ruff check reconciler tests $(wildcard bench)
+	$(BIN)/ruff format --check reconciler tests $(wildcard bench)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/cog --check docs/*.md
