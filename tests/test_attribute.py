@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -439,3 +440,19 @@ def test_bad_rules_are_config_errors_naming_file_and_key(tmp_path, toml, message
         load_settings(str(path))
     assert str(exc.value).startswith(f"{path}: ")
     assert message in str(exc.value)
+
+
+def test_the_documented_example_config_does_what_the_doc_says(con, tmp_path):
+    doc = (Path(__file__).parent.parent / "docs" / "attribution.md").read_text(encoding="utf-8")
+    toml = doc.split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "reconciler.toml").write_text(toml, encoding="utf-8")
+    settings = load_settings(str(tmp_path / "reconciler.toml"))
+    acct = "123456789012"
+    add(con, "meta", md={"team": "search", "app": "qa-bot"}, day="2025-11-05", acct=acct)
+    add(con, "role", arn=role("search-indexer", "i-0abc", acct), day="2025-11-03", acct=acct)
+    add(con, "other", arn=role("misc", "s", acct), day="2025-11-03", acct=acct)
+    attribute(con, settings)
+    got = rows(con)
+    assert got["meta"][:3] == ("discovery", "qa-bot", "rules[0].request_metadata")
+    assert got["role"][:3] == ("relevance", "search-api", "rules[2].principal")
+    assert got["other"][:3] == ("platform", "shared", "rules[6].account")

@@ -440,3 +440,13 @@ def test_mapping_tags_and_hostile_ids_are_stored_as_plain_data(con, tmp_path):
     }
     assert _model_row(con, hostile)[-2:] == (False, "unresolved:unrecognised")
     assert result.findings == 1
+
+
+def test_the_documented_mapping_example_loads(tmp_path):
+    doc = (Path(__file__).parent.parent / "docs" / "model-ids.md").read_text(encoding="utf-8")
+    body = doc.split("```csv\n", 1)[1].split("```", 1)[0]
+    entries = load_model_map(_write_map(tmp_path, body))
+    assert entries[AIP].base_model == SONNET
+    assert entries[AIP].routing == "geo"
+    assert entries[AIP].tags == {"team": "search", "app": "qa-bot"}
+    assert entries[PROVISIONED].tags is None
