@@ -456,3 +456,13 @@ def test_the_documented_example_config_does_what_the_doc_says(con, tmp_path):
     assert got["meta"][:3] == ("discovery", "qa-bot", "rules[0].request_metadata")
     assert got["role"][:3] == ("relevance", "search-api", "rules[2].principal")
     assert got["other"][:3] == ("platform", "shared", "rules[6].account")
+
+
+def test_rows_carry_the_run_that_wrote_them(tmp_path):
+    from reconciler.runs import Run
+
+    with Run(str(tmp_path / "r.duckdb"), "run") as run:
+        add(run.con, "r1", md={"team": "t"})
+        attribute(run.con, Settings())
+        got = run.con.execute("SELECT run_id FROM invocation_attribution").fetchall()
+    assert got == [(run.run_id,)]

@@ -9,6 +9,8 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconciler.config import Settings, load_settings
 from reconciler.errors import ConfigError
@@ -450,3 +452,24 @@ def test_the_documented_mapping_example_loads(tmp_path):
     assert entries[AIP].routing == "geo"
     assert entries[AIP].tags == {"team": "search", "app": "qa-bot"}
     assert entries[PROVISIONED].tags is None
+
+
+_ID_LIKE = st.from_regex(
+    r"(arn:aws(-us-gov)?:(bedrock|sagemaker):[a-z0-9-]{0,12}:[0-9]{0,12}:[a-z-]{1,30}/)?"
+    r"((us|eu|global|us-gov|xx)\.)?[a-z0-9-]{1,10}\.[a-z0-9-]{1,10}(:[0-9a-z]{1,4}){0,3}(/[a-z0-9]{12})?",
+    fullmatch=True,
+)
+
+
+@given(st.one_of(st.text(max_size=120), _ID_LIKE))
+@settings(max_examples=300, deadline=None)
+def test_parser_never_raises_and_resolved_means_a_base_model_and_routing(text):
+    r = resolve_model_id(text)
+    assert r.model_id == text
+    if r.resolved:
+        assert r.base_model is not None
+        assert text.endswith(r.base_model)
+        assert r.routing in {"in_region", "geo", "global"}
+    else:
+        assert r.resolution.startswith("unresolved:")
+        assert r.base_model is None
