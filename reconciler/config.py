@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from reconciler.attribution_rules import AttributionConfig
 from reconciler.errors import ConfigError
 
 __all__ = ["Settings", "load_settings"]
@@ -56,6 +57,8 @@ class Settings(_Model):
     tolerances: TolerancesConfig = Field(default_factory=TolerancesConfig)
     model_map: str | None = None
     """CSV mapping application-inference-profile ARNs to base models and tags, for offline use."""
+    attribution: AttributionConfig = Field(default_factory=AttributionConfig)
+    """Ordered team/application attribution rules (docs/attribution.md)."""
     config_path: str | None = None
     """Where these settings were read from (set by load_settings)."""
 
