@@ -20,6 +20,7 @@ Findings are buckets whose status is ``gap`` (beyond tolerance, or unpriced, or 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -99,6 +100,6 @@ def reconcile(
     return result
 
 
-def _scalar(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, object]) -> int:
+def _scalar(con: duckdb.DuckDBPyConnection, query: str, params: Mapping[str, object]) -> int:
     row = con.execute(query, params).fetchone()
     return int(row[0]) if row else 0

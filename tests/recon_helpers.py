@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 D = Decimal
@@ -83,7 +83,7 @@ def line(
     account=ACCT,
 ):
     """One invoice_line_items row; quantity in the native unit (1K tokens by default)."""
-    start = datetime(day.year, day.month, day.day, hour)
+    start = datetime(day.year, day.month, day.day, hour, tzinfo=UTC).replace(tzinfo=None)
     qty = D(quantity) if quantity is not None else None
     qtok = qty * tokens_per_unit if qty is not None and tokens_per_unit else None
     con.execute(

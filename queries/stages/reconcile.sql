@@ -51,8 +51,12 @@ classified AS (
 billed AS (
     SELECT
         usage_date, account_id, region, base_model, routing, tier, mode, charge,
-        CASE WHEN kind = 'usage' AND (NOT mapped OR base_model IS NULL)
-             THEN usage_type END AS usage_type,
+        -- unmapped: the invoice stage says so, or a usage line names no charge, or a token
+        -- charge names no model (guardrails, storage ... legitimately have no model)
+        CASE WHEN kind = 'usage' AND (NOT mapped OR charge IS NULL OR (base_model IS NULL
+                 AND charge IN ('input_tokens', 'output_tokens', 'cache_read_input_tokens',
+                                'cache_write_input_tokens', 'cache_write_1h_input_tokens')))
+             THEN coalesce(usage_type, '') END AS usage_type,
         CASE WHEN kind = 'other' OR (kind = 'credit' AND (base_model IS NULL OR charge IS NULL))
              THEN line_item_type END AS line_item_type,
         CAST(0 AS BIGINT) AS logged_q,
