@@ -123,9 +123,10 @@ decided AS (
                  'cache_write_1h_input_tokens') THEN 'unlogged_usage'
             WHEN logged_rows = 0 THEN 'non_token_charge'
             WHEN usage_lines = 0 THEN 'unbilled_usage'
+            -- a x1000 quantity disagreement is named even when the dollars agree
+            WHEN unit_flag OR qty_x1000 THEN 'unit_mismatch'
             WHEN delta = 0 THEN NULL
             WHEN abs(delta) <= tol THEN 'rounding'
-            WHEN unit_flag OR qty_x1000 THEN 'unit_mismatch'
             WHEN (credit_lines > 0 OR invoiced <> invoiced_gross)
                  AND abs(invoiced_gross - rated_list) <= greatest(
                      CAST($abs_tol AS DECIMAL(38, 12)),
