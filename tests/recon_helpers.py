@@ -115,3 +115,22 @@ def line(
             "uc": unit_check,
         },
     )
+
+
+def hourly(con, *, hour, quantity, team="search", base_model=NOVA, mode="provisioned", day=DAY):
+    """One usage_hourly_facts row (only what the idle-capacity check reads matters)."""
+    con.execute(
+        "INSERT INTO usage_hourly_facts (hour, account_id, region, base_model, model_resolved,"
+        " routing, tier, mode, charge, context_tier, team, application, attribution_rule,"
+        " quantity, unit, requests, run_id) VALUES ($h, $a, 'us-east-1', $m, TRUE, 'in_region',"
+        " 'standard', $mo, 'input_tokens', 'standard', $team, 'api', 'default', $q, 'token', 1,"
+        " 'test')",
+        {
+            "h": datetime(day.year, day.month, day.day, hour, tzinfo=UTC).replace(tzinfo=None),
+            "a": ACCT,
+            "m": base_model,
+            "mo": mode,
+            "team": team,
+            "q": quantity,
+        },
+    )
