@@ -209,7 +209,9 @@ def test_rerun_does_not_double_count(con):
 def test_owner_policy_needs_an_owner_team(tmp_path):
     cfg = tmp_path / "reconciler.toml"
     cfg.write_text('[allocation]\nnon_token = "owner"\n')
-    with pytest.raises(ConfigError, match="key 'allocation': Value error, an 'owner' allocation policy needs"):
+    with pytest.raises(
+        ConfigError, match="key 'allocation': Value error, an 'owner' allocation policy needs"
+    ):
         load_settings(str(cfg))
 
 
