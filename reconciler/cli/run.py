@@ -14,9 +14,22 @@ _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 
 @click.command("run")
-@click.option("--date", "day", type=_DAY, help="One UTC day (YYYY-MM-DD). Default: yesterday.")
-@click.option("--start", type=_DAY, help="First UTC day of the window (with --end).")
-@click.option("--end", type=_DAY, help="Last UTC day of the window, inclusive (with --start).")
+@click.option(
+    "--date",
+    "day",
+    type=_DAY,
+    metavar="YYYY-MM-DD",
+    help="One UTC day (YYYY-MM-DD). Default: yesterday.",
+)
+@click.option(
+    "--start", type=_DAY, metavar="YYYY-MM-DD", help="First UTC day of the window (with --end)."
+)
+@click.option(
+    "--end",
+    type=_DAY,
+    metavar="YYYY-MM-DD",
+    help="Last UTC day of the window, inclusive (with --start).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
 @click.pass_obj
 def run(
@@ -26,10 +39,10 @@ def run(
     end: datetime | None,
     as_json: bool,
 ) -> int:
-    """Ingest configured sources, rate, reconcile and allocate a window (one writer at a time).
+    """The nightly job: run the pipeline stages over a window of UTC days (inclusive).
 
-    Exit 0 when nothing is beyond tolerance, 1 with findings, 3 when another run holds the
-    database.
+    One writer at a time. Exit 0 when nothing is beyond tolerance, 1 with findings, 3 when
+    another run holds the database.
     """
     first, last = _window(day, start, end)
     with Run(ctx.db, "run") as current:
