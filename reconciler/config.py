@@ -13,9 +13,9 @@ import os
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from reconciler.attribution_rules import AttributionConfig
 from reconciler.errors import ConfigError
@@ -62,12 +62,38 @@ class InvoicesConfig(_Model):
     (per 1M tokens; UNCONFIRMED)."""
 
 
+AllocationPolicy = Literal["usage_share", "even", "owner"]
+
+
+class AllocationConfig(_Model):
+    """How invoiced cost that no logged token explains is split to teams (allocate stage)."""
+
+    non_token: AllocationPolicy = "usage_share"
+    """Charges with nothing logged (guardrails, provisioned hours, storage, training, images):
+    usage_share = by the teams' rated cost of the related model (else of the account/day),
+    even = equal parts to every team active that day, owner = all to owner_team."""
+    charges: dict[str, AllocationPolicy] = Field(default_factory=dict)
+    """Per-charge override of non_token, e.g. guardrail_text_units = "even"."""
+    owner_team: str | None = None
+    """Team that owns shared charges (policy owner) and idle capacity (idle = owner)."""
+    idle: Literal["separate", "owner"] = "separate"
+    """Idle provisioned capacity: its own line for team "idle", or charged to owner_team."""
+
+    @model_validator(mode="after")
+    def _owner_named(self) -> AllocationConfig:
+        wants_owner = self.idle == "owner" or "owner" in {self.non_token, *self.charges.values()}
+        if wants_owner and not self.owner_team:
+            raise ValueError("an 'owner' allocation policy needs allocation.owner_team")
+        return self
+
+
 class Settings(_Model):
     """Everything a run needs besides data. Passed explicitly; there is no global."""
 
     sources: SourcesConfig = Field(default_factory=SourcesConfig)
     tolerances: TolerancesConfig = Field(default_factory=TolerancesConfig)
     invoices: InvoicesConfig = Field(default_factory=InvoicesConfig)
+    allocation: AllocationConfig = Field(default_factory=AllocationConfig)
     model_map: str | None = None
     """CSV mapping application-inference-profile ARNs to base models and tags, for offline use."""
     attribution: AttributionConfig = Field(default_factory=AttributionConfig)

@@ -70,9 +70,11 @@ def cli(
 
 def _register() -> None:
     from reconciler.cli import demo, ingest
+    from reconciler.cli import run as run_cmd
 
     cli.add_command(ingest.ingest)
     cli.add_command(demo.demo)
+    cli.add_command(run_cmd.run)
 
 
 _register()

@@ -1,0 +1,27 @@
+-- name: allocated_spend
+-- purpose: The invoiced cost split to teams and applications: each reconciliation bucket's
+--   invoiced cost in proportion to the teams' rated cost (tokens where unrated), non-token charges
+--   by the configured allocation policy, idle provisioned capacity as its own line, unlogged usage
+--   to `unattributed`. Rounded to the cent by largest remainder per billing period, so a period's
+--   rows sum to its invoiced total to the cent (docs/reconciliation.md).
+-- grain: usage_date x team x application x base_model x charge
+-- column usage_date: UTC day of the usage
+-- column team: team the cost is allocated to (idle, unattributed or the owner team where the
+--   policy says so)
+-- column application: application within the team (shared for even/owner policies)
+-- column base_model: foundation model id; NULL for untied credits, taxes and unmapped usage types
+-- column charge: CONTRACT charge vocabulary; other for untied credits, taxes and fees
+-- column lines: what the amount is made of: usage, unlogged, unmapped, non_token, idle, credit,
+--   tax_or_fee (comma-separated when several)
+-- column basis: how it was split: rated_cost, tokens, even, owner, unattributed, idle
+-- column allocated_usd: allocated invoiced cost, whole cents
+-- column exact_usd: the unrounded proportional share the cents were rounded from
+CREATE OR REPLACE VIEW allocated_spend AS
+SELECT
+    usage_date, team, application, base_model, charge,
+    string_agg(DISTINCT line, ',' ORDER BY line) AS lines,
+    string_agg(DISTINCT basis, ',' ORDER BY basis) AS basis,
+    CAST(sum(allocated_usd) AS DECIMAL(38, 12)) AS allocated_usd,
+    CAST(sum(exact_usd) AS DECIMAL(38, 12)) AS exact_usd
+FROM allocated_spend_rows
+GROUP BY usage_date, team, application, base_model, charge;

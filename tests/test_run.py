@@ -1,0 +1,160 @@
+"""`reconciler run`: window flags, exit codes, JSON summary and the single-writer lock."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from recon_helpers import D, line, rated
+
+from reconciler.cli import main
+from reconciler.db import connect, migrate
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_cli(args, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+def seeded_db(tmp_path, *, gap=True):
+    db = str(tmp_path / "r.duckdb")
+    con = connect(db)
+    migrate(con)
+    rated(con, quantity=1_000_000, cost="0.035", team="a")
+    line(con, quantity="1000", cost="0.035")
+    if gap:
+        line(con, quantity="500", cost="0.07", charge="output_tokens")  # unlogged: a gap
+    con.close()
+    return db
+
+
+def test_run_with_a_gap_exits_1_and_prints_json(tmp_path, capsys):
+    db = seeded_db(tmp_path)
+    code, out, _ = run_cli(["--db", db, "run", "--date", "2025-11-03", "--json"], capsys)
+    assert code == 1
+    summary = json.loads(out)
+    assert (summary["status"], summary["exit_code"], summary["findings"]) == ("findings", 1, 1)
+    stages = {s["stage"]: s for s in summary["stages"]}
+    assert stages["reconcile"]["counts"] == {"exact": 1, "unlogged_usage": 1}
+    # 0.035 + 0.07 = 0.105, rounded half-even to the cent
+    assert stages["allocate"]["amounts"]["allocated_usd"] == "0.10"
+    con = connect(db, read_only=True)
+    assert con.execute("SELECT status, exit_code FROM runs").fetchall() == [("findings", 1)]
+    con.close()
+
+
+def test_run_without_gaps_exits_0_and_reruns_do_not_double_count(tmp_path, capsys):
+    db = seeded_db(tmp_path, gap=False)
+    for _ in range(2):
+        code, _, err = run_cli(
+            ["--db", db, "run", "--start", "2025-11-01", "--end", "2025-11-30"], capsys
+        )
+        assert code == 0
+        assert ": ok, exit 0" in err
+    con = connect(db, read_only=True)
+    assert con.execute("SELECT sum(allocated_usd) FROM allocated_spend").fetchone()[0] == D("0.04")
+    assert con.execute("SELECT count(*) FROM reconciliation").fetchone()[0] == 1
+    con.close()
+
+
+def test_default_window_is_yesterday_utc(tmp_path, capsys):
+    db = str(tmp_path / "r.duckdb")
+    con = connect(db)
+    migrate(con)
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    rated(con, quantity=1000, cost="1", day=yesterday)  # unbilled: a finding, only if in window
+    rated(con, quantity=1000, cost="1", day=yesterday - timedelta(days=1))
+    con.close()
+    code, out, _ = run_cli(["--db", db, "run", "--json"], capsys)
+    assert code == 1
+    assert json.loads(out)["stages"][0]["rows_out"] == 1
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--date", "2025-11-03", "--start", "2025-11-01"], "give either --date or --start/--end"),
+        (["--start", "2025-11-01"], "--start and --end go together"),
+        (["--start", "2025-11-05", "--end", "2025-11-01"], "is after --end 2025-11-01"),
+        (["--date", "03/11/2025"], "Invalid value for '--date'"),
+    ],
+)
+def test_bad_windows_are_usage_errors(tmp_path, capsys, flags, message):
+    code, _, err = run_cli(["--db", str(tmp_path / "r.duckdb"), "run", *flags], capsys)
+    assert code == 2
+    assert message in err
+
+
+def test_configured_sources_without_an_ingest_stage_are_a_config_error(tmp_path, capsys):
+    cfg = tmp_path / "reconciler.toml"
+    cfg.write_text('[sources]\nlogs = ["s3://bucket/AWSLogs/"]\n')
+    code, _, err = run_cli(
+        ["--db", str(tmp_path / "r.duckdb"), "--config", str(cfg), "run", "--date", "2025-11-03"],
+        capsys,
+    )
+    assert code == 2
+    assert err.startswith(f"reconciler: error: {cfg}: key 'sources': this build has no ingest")
+
+
+SLOW_RUN = """
+import sys, time
+import reconciler.pipeline as pipeline
+real = pipeline.run_window
+def slow(run, settings, start, end):
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+    return real(run, settings, start, end)
+pipeline.run_window = slow
+import reconciler.cli.run as run_cmd
+run_cmd.run_window = slow
+from reconciler.cli import main
+main(["--db", sys.argv[1], "run", "--date", "2025-11-03"])
+"""
+
+
+@pytest.mark.slow
+def test_two_concurrent_runs_one_completes_the_other_exits_3(tmp_path):
+    db = seeded_db(tmp_path, gap=False)
+    env = os.environ | {"PYTHONPATH": str(REPO)}
+    with subprocess.Popen(
+        [sys.executable, "-c", SLOW_RUN, db, "3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as first:
+        assert first.stdout is not None
+        assert first.stdout.readline().strip() == "holding"  # lock taken, run in progress
+        lock = json.loads(Path(f"{db}.lock").read_text())
+        started = time.monotonic()
+        second = subprocess.run(
+            [sys.executable, "-m", "reconciler", "--db", db, "run", "--date", "2025-11-03"],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        assert time.monotonic() - started < 3  # refused at once, not queued behind the first
+        _, first_err = first.communicate(timeout=60)
+    assert first.returncode == 0, first_err
+    assert second.returncode == 3
+    assert second.stderr.count("\n") == 1
+    assert second.stderr.startswith(
+        f"reconciler: error: database {db} is being written by another run "
+        f"(run {lock['run_id']}, `run`, pid {first.pid}, started "
+    )
+    con = connect(db, read_only=True)
+    assert con.execute("SELECT run_id, status, exit_code FROM runs").fetchall() == [
+        (lock["run_id"], "ok", 0)
+    ]
+    assert con.execute("SELECT cause, delta_usd FROM reconciliation").fetchall() == [(None, D(0))]
+    con.close()
