@@ -399,5 +399,6 @@ def test_cli_ingest_invoice_exit_codes(tmp_path, capsys):
     code, _, err = _cli(["--db", db, "ingest", "invoice"], capsys)
     assert code == 2
     assert err == (
-        "reconciler: error: no invoice source: pass SRC... or set [sources] invoices in the config\n"
+        "reconciler: error: no invoice source: pass SRC... "
+        "or set [sources] invoices in the config\n"
     )
