@@ -1,4 +1,4 @@
--- name: 0002_reconcile
+-- name: 0003_reconcile
 -- purpose: the reconciliation and allocation stages' output tables, and the invoice unit check
 --   column that the invoice stage also adds (IF NOT EXISTS keeps both migrations compatible).
 

@@ -1,0 +1,47 @@
+-- name: invoice_insert
+-- purpose: replace one billing period of one source family: delete its rows, insert the Bedrock
+--   rows of temp table invoice_typed joined to their parsed usage types (temp table
+--   invoice_usage_types). Runs inside the caller's transaction, after the delete statement.
+-- grain: one row per Bedrock invoice line
+INSERT INTO invoice_line_items (
+    billing_period, usage_start, usage_end, account_id, region, product_code, product,
+    usage_type, operation, line_item_type, billing_model_name, base_model, routing, tier, mode,
+    charge, quantity, unit, tokens_per_unit, quantity_tokens, unblended_rate, unblended_cost_usd,
+    net_cost_usd, resource_id, iam_principal, tags, mapped, source_format, source_uri,
+    line_number, run_id, charge_category, usage_kind, endpoint, unit_source, unit_check,
+    source_family
+)
+SELECT
+    t.billing_period, t.usage_start, t.usage_end, t.account_id,
+    COALESCE(t.region, u.region), t.product_code, t.product_name,
+    t.usage_type, t.operation, t.line_item_type, u.billing_model_name, u.base_model, u.routing,
+    u.tier, u.mode, u.charge, t.quantity, u.unit, u.tokens_per_unit,
+    CASE
+        WHEN cat.category = 'Usage' AND u.tokens_per_unit IS NOT NULL
+        THEN CAST(t.quantity * u.tokens_per_unit AS DECIMAL(38, 12))
+    END,
+    t.unblended_rate, t.unblended_cost, t.net_cost, t.resource_id, t.iam_principal, t.tags,
+    COALESCE(u.mapped, false), t.source_format, t.source_uri, t.line_number, $run_id,
+    cat.category, u.kind, u.endpoint, u.unit_source, 'unknown', t.source_family
+FROM invoice_typed AS t
+LEFT JOIN invoice_usage_types AS u
+    ON u.usage_type IS NOT DISTINCT FROM t.usage_type
+    AND u.product_name IS NOT DISTINCT FROM t.product_name
+    AND u.pricing_unit IS NOT DISTINCT FROM t.pricing_unit
+CROSS JOIN LATERAL (
+    SELECT CASE
+        WHEN t.line_item_type IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
+            THEN 'Usage'
+        WHEN t.line_item_type IN (
+            'Credit', 'Refund', 'EdpDiscount', 'PrivateRateDiscount', 'BundledDiscount',
+            'SppDiscount', 'DistributorDiscount', 'SavingsPlanNegation'
+        ) THEN 'Credit'
+        WHEN t.line_item_type = 'Tax' THEN 'Tax'
+        WHEN t.line_item_type IN (
+            'Fee', 'RIFee', 'SavingsPlanUpfrontFee', 'SavingsPlanRecurringFee', 'Purchase'
+        ) THEN 'Purchase'
+        ELSE 'Adjustment'
+    END AS category
+) AS cat
+WHERE t.bad IS NULL
+    AND (t.strong_bedrock OR (t.marketplace_candidate AND u.kind = 'token'))

@@ -1,0 +1,34 @@
+-- name: invoice_normalise_focus
+-- purpose: FOCUS 1.0 / 1.2 with AWS columns -> the common raw invoice columns. The usage type is
+--   x_UsageType (1.0) or SkuMeter (1.2); the line type is ChargeCategory; quantity and unit are
+--   PricingQuantity/PricingUnit (the CUR usage amount and pricing unit; ConsumedQuantity when
+--   absent); cost is BilledCost and net cost EffectiveCost (UNCONFIRMED equivalences, see
+--   docs/invoices.md). FOCUS carries no IAM principal.
+-- grain: one row per FOCUS charge row
+SELECT
+    $source_uri AS source_uri,
+    $source_format AS source_format,
+    $source_family AS source_family,
+    CAST(file_row AS BIGINT) + $line_offset AS line_number,
+    CAST(BillingPeriodStart AS VARCHAR) AS billing_period,
+    CAST(ChargePeriodStart AS VARCHAR) AS usage_start,
+    CAST(ChargePeriodEnd AS VARCHAR) AS usage_end,
+    CAST(SubAccountId AS VARCHAR) AS account_id,
+    CAST(RegionId AS VARCHAR) AS region,
+    CAST(x_ServiceCode AS VARCHAR) AS product_code,
+    CAST(ServiceName AS VARCHAR) AS product_name,
+    CAST(NULL AS VARCHAR) AS product_family,
+    COALESCE(CAST(x_UsageType AS VARCHAR), CAST(SkuMeter AS VARCHAR)) AS usage_type,
+    CAST(x_Operation AS VARCHAR) AS operation,
+    CAST(ChargeCategory AS VARCHAR) AS line_item_type,
+    COALESCE(CAST(PricingQuantity AS VARCHAR), CAST(ConsumedQuantity AS VARCHAR)) AS quantity,
+    CAST(PricingUnit AS VARCHAR) AS pricing_unit,
+    COALESCE(CAST(ContractedUnitPrice AS VARCHAR), CAST(ListUnitPrice AS VARCHAR)) AS unblended_rate,
+    CAST(BilledCost AS VARCHAR) AS unblended_cost,
+    CAST(EffectiveCost AS VARCHAR) AS net_cost,
+    CAST(NULL AS VARCHAR) AS discount_total,
+    CAST(NULL AS MAP(VARCHAR, VARCHAR)) AS discounts,
+    CAST(ResourceId AS VARCHAR) AS resource_id,
+    CAST(NULL AS VARCHAR) AS iam_principal,
+    Tags AS tags
+FROM invoice_src

@@ -1,0 +1,80 @@
+-- name: invoice_stage
+-- purpose: type the raw invoice rows (temp table invoice_norm) into temp table invoice_typed:
+--   numbers as exact DECIMAL(38,12) straight from their text (never through binary floats),
+--   times as UTC timestamps, account ids as 12 digits; `bad` names the first field that does not
+--   parse (the row is quarantined); `strong_bedrock` says the product code, family or name is
+--   Bedrock's, `marketplace_candidate` that only the usage type suggests a Marketplace model.
+-- grain: one row per raw invoice row
+CREATE OR REPLACE TEMP TABLE invoice_typed AS
+WITH n AS (
+    SELECT
+        source_uri, source_format, source_family, line_number,
+        TRY_CAST(NULLIF(trim(billing_period), '') AS TIMESTAMPTZ) AS bp,
+        TRY_CAST(NULLIF(trim(usage_start), '') AS TIMESTAMPTZ) AS us,
+        TRY_CAST(NULLIF(trim(usage_end), '') AS TIMESTAMPTZ) AS ue,
+        NULLIF(trim(account_id), '') AS acct,
+        NULLIF(trim(region), '') AS region,
+        NULLIF(trim(product_code), '') AS product_code,
+        NULLIF(trim(product_name), '') AS product_name,
+        NULLIF(trim(product_family), '') AS product_family,
+        NULLIF(trim(usage_type), '') AS usage_type,
+        NULLIF(trim(operation), '') AS operation,
+        NULLIF(trim(line_item_type), '') AS line_item_type,
+        NULLIF(trim(quantity), '') AS q_raw,
+        NULLIF(trim(pricing_unit), '') AS pricing_unit,
+        NULLIF(trim(unblended_rate), '') AS rate_raw,
+        NULLIF(trim(unblended_cost), '') AS cost_raw,
+        NULLIF(trim(net_cost), '') AS net_raw,
+        NULLIF(trim(discount_total), '') AS disc_raw,
+        discounts,
+        NULLIF(trim(resource_id), '') AS resource_id,
+        NULLIF(trim(iam_principal), '') AS iam_principal,
+        tags
+    FROM invoice_norm
+), c AS (
+    SELECT
+        n.*,
+        TRY_CAST(q_raw AS DECIMAL(38, 12)) AS q,
+        TRY_CAST(rate_raw AS DECIMAL(38, 12)) AS rate,
+        TRY_CAST(cost_raw AS DECIMAL(38, 12)) AS cost,
+        TRY_CAST(net_raw AS DECIMAL(38, 12)) AS net,
+        TRY_CAST(disc_raw AS DECIMAL(38, 12)) AS disc,
+        list_sum(list_transform(
+            map_values(COALESCE(discounts, MAP {})), lambda v: TRY_CAST(v AS DECIMAL(38, 12))
+        )) AS disc_map
+    FROM n
+)
+SELECT
+    source_uri, source_format, source_family, line_number,
+    CAST(date_trunc('month', CAST(bp AS TIMESTAMP)) AS DATE) AS billing_period,
+    CAST(us AS TIMESTAMP) AS usage_start,
+    COALESCE(CAST(ue AS TIMESTAMP), CAST(us AS TIMESTAMP)) AS usage_end,
+    CASE WHEN regexp_full_match(acct, '[0-9]{1,12}') THEN lpad(acct, 12, '0') ELSE acct END
+        AS account_id,
+    region, product_code, product_name, product_family, usage_type, operation,
+    COALESCE(line_item_type, 'Usage') AS line_item_type,
+    q AS quantity, pricing_unit, rate AS unblended_rate, cost AS unblended_cost,
+    CAST(COALESCE(net, cost + disc, cost + disc_map, cost) AS DECIMAL(38, 12)) AS net_cost,
+    resource_id, iam_principal, tags,
+    CASE
+        WHEN bp IS NULL THEN 'billing period start is missing or not a timestamp'
+        WHEN us IS NULL THEN 'usage start is missing or not a timestamp'
+        WHEN acct IS NULL THEN 'usage account id is missing'
+        WHEN cost_raw IS NULL THEN 'unblended cost is missing'
+        WHEN cost IS NULL THEN 'unblended cost is not a number'
+        WHEN q_raw IS NOT NULL AND q IS NULL THEN 'usage amount is not a number'
+        WHEN rate_raw IS NOT NULL AND rate IS NULL THEN 'unblended rate is not a number'
+        WHEN net_raw IS NOT NULL AND net IS NULL THEN 'net cost is not a number'
+        WHEN disc_raw IS NOT NULL AND disc IS NULL THEN 'total discount is not a number'
+    END AS bad,
+    (
+        product_code = 'AmazonBedrock'
+        OR product_family = 'Amazon Bedrock'
+        OR product_name = 'Amazon Bedrock'
+        OR product_name LIKE '%(Amazon Bedrock Edition)'
+    ) IS TRUE AS strong_bedrock,
+    COALESCE(
+        usage_type LIKE '%-MP:%' OR regexp_full_match(usage_type, '[A-Z]{2,4}[0-9]?_.+-Units'),
+        false
+    ) AS marketplace_candidate
+FROM c
