@@ -54,6 +54,8 @@ class Settings(_Model):
 
     sources: SourcesConfig = Field(default_factory=SourcesConfig)
     tolerances: TolerancesConfig = Field(default_factory=TolerancesConfig)
+    regions: list[str] = Field(default_factory=list)
+    """Regions Bedrock is used in: the default for `ingest metrics` and `doctor` --region."""
     model_map: str | None = None
     """CSV mapping application-inference-profile ARNs to base models and tags, for offline use."""
     config_path: str | None = None

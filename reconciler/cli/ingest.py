@@ -12,7 +12,9 @@ def ingest() -> None:
 
 def _register() -> None:
     # Each source has its own module so the verbs stay small and independent.
-    pass
+    from reconciler.cli import ingest_metrics
+
+    ingest.add_command(ingest_metrics.metrics)
 
 
 _register()
