@@ -61,7 +61,19 @@ class JsonFormatter(logging.Formatter):
 
 
 class _Handler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Ours, so a second configure_logging replaces it and leaves other handlers alone."""
+    """Ours, so a second configure_logging replaces it and leaves other handlers alone.
+
+    Without an explicit stream it writes to whatever ``sys.stderr`` is at emit time, so a
+    replaced stderr (a test harness, click's CliRunner) never leaves it writing to a closed one."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        super().__init__(stream if stream is not None else sys.stderr)
+        self._follow_stderr = stream is None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._follow_stderr:
+            self.stream = sys.stderr
+        super().emit(record)
 
 
 def configure_logging(level: int, fmt: str = "text", stream: TextIO | None = None) -> None:
@@ -69,7 +81,7 @@ def configure_logging(level: int, fmt: str = "text", stream: TextIO | None = Non
 
     Replaces the handler an earlier call installed and leaves any other handler (a test
     harness's, an embedding application's) in place."""
-    handler = _Handler(stream if stream is not None else sys.stderr)
+    handler = _Handler(stream)
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(_TEXT_FORMAT))
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, _Handler)]:
