@@ -273,7 +273,7 @@ def ingest_metrics(
     make_client = cloudwatch or _default_cloudwatch
     account = account_id or _caller_account(regions[0])
     stage = StageResult("ingest metrics")
-    counts = {"regions": 0, "series": 0, "api_calls": 0, "incomplete_series": 0}
+    counts = {"regions": 0, "series": 0, "get_metric_data_calls": 0, "incomplete_series": 0}
     if not model_ids and s < (now or datetime.now(UTC)) - _LIST_METRICS_HORIZON:
         logger.warning(
             "ListMetrics only lists series active in the last 14 days; for a window starting "
@@ -302,7 +302,7 @@ def ingest_metrics(
             written = _write(con, run_id, account, region, s, e, results)
             counts["regions"] += 1
             counts["series"] += len(results)
-            counts["api_calls"] += calls + (0 if model_ids else len(METRICS))
+            counts["get_metric_data_calls"] += calls
             counts["incomplete_series"] += len(incomplete)
             stage.rows_in += sum(len(r.points) for r in results)
             stage.rows_out += written

@@ -271,6 +271,7 @@ def test_more_than_500_queries_are_split_across_calls(aws, con):
         now=NOW,
     )
     assert sizes == [500, 4]
+    assert stage.counts["get_metric_data_calls"] == 2
     assert stage.rows_out == 504
     # sum over models of (i+1) per metric = 84*85/2 = 3570
     got = con.execute(
