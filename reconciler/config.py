@@ -94,6 +94,8 @@ class Settings(_Model):
     tolerances: TolerancesConfig = Field(default_factory=TolerancesConfig)
     invoices: InvoicesConfig = Field(default_factory=InvoicesConfig)
     allocation: AllocationConfig = Field(default_factory=AllocationConfig)
+    regions: list[str] = Field(default_factory=list)
+    """Regions Bedrock is used in: the default for `ingest metrics` and `doctor` --region."""
     model_map: str | None = None
     """CSV mapping application-inference-profile ARNs to base models and tags, for offline use."""
     attribution: AttributionConfig = Field(default_factory=AttributionConfig)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import NoReturn
 
 import click
 
 from reconciler.cli._common import Ctx
 from reconciler.errors import ExitCode, ReconcilerError, exit_code_for
+from reconciler.logfmt import LOG_FORMATS, configure_logging, json_line
 
 __all__ = ["cli", "main"]
 
@@ -43,10 +45,25 @@ __all__ = ["cli", "main"]
     envvar="RECONCILER_DEBUG",
     help="Show tracebacks for unexpected errors (env RECONCILER_DEBUG=1).",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS),
+    default="text",
+    envvar="RECONCILER_LOG_FORMAT",
+    show_default=True,
+    help="stderr diagnostics as text or one JSON object per line, for schedulers "
+    "(env RECONCILER_LOG_FORMAT).",
+)
 @click.version_option(package_name="bedrock-reconciler")
 @click.pass_context
 def cli(
-    ctx: click.Context, db: str, config_path: str | None, verbose: int, quiet: bool, debug: bool
+    ctx: click.Context,
+    db: str,
+    config_path: str | None,
+    verbose: int,
+    quiet: bool,
+    debug: bool,
+    log_format: str,
 ) -> None:
     """What your Amazon Bedrock usage should have cost, who spent it, and where the bill disagrees.
 
@@ -62,49 +79,68 @@ def cli(
         if quiet
         else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
     )
-    logging.basicConfig(
-        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    ctx.obj = Ctx.create(db, config_path, verbose, quiet, debug)
+    configure_logging(level, log_format)
+    ctx.obj = Ctx.create(db, config_path, verbose, quiet, debug, log_format=log_format)
 
 
 def _register() -> None:
-    from reconciler.cli import demo, ingest
+    from reconciler.cli import demo, doctor, ingest
     from reconciler.cli import run as run_cmd
 
     cli.add_command(ingest.ingest)
     cli.add_command(demo.demo)
     cli.add_command(run_cmd.run)
+    cli.add_command(doctor.doctor)
 
 
 _register()
 
 
+def _json_mode(argv: list[str]) -> bool:
+    """Whether --log-format json is in force; read from argv/env because an error can come
+    before (or instead of) the group callback that parses it."""
+    value = os.environ.get("RECONCILER_LOG_FORMAT", "text")
+    for i, arg in enumerate(argv):
+        if arg == "--log-format" and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--log-format="):
+            value = arg.split("=", 1)[1]
+    return value == "json"
+
+
+def _fail(message: str, code: ExitCode, as_json: bool) -> NoReturn:
+    if as_json:
+        click.echo(json_line("error", "error", message, exit_code=int(code)), err=True)
+    else:
+        click.echo(message, err=True)
+    sys.exit(code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point with the single error boundary."""
-    debug = os.environ.get("RECONCILER_DEBUG", "") not in ("", "0") or "--debug" in (
-        argv if argv is not None else sys.argv
-    )
+    args = argv if argv is not None else sys.argv[1:]
+    debug = os.environ.get("RECONCILER_DEBUG", "") not in ("", "0") or "--debug" in args
+    as_json = _json_mode(args)
     try:
         code = cli.main(args=argv, prog_name="reconciler", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("reconciler: aborted", err=True)
-        sys.exit(ExitCode.TRANSIENT)
+        _fail("reconciler: aborted", ExitCode.TRANSIENT, as_json)
     except click.ClickException as exc:
+        if as_json:
+            _fail(f"reconciler: error: {exc.format_message()}", ExitCode.USAGE, as_json)
         exc.show()
         sys.exit(ExitCode.USAGE)
     except ReconcilerError as exc:
-        click.echo(f"reconciler: error: {exc}", err=True)
-        sys.exit(exit_code_for(exc))
+        _fail(f"reconciler: error: {exc}", exit_code_for(exc), as_json)
     except SystemExit:
         raise
     except Exception as exc:
         if debug:
             raise
-        click.echo(
+        _fail(
             f"reconciler: internal error (a bug): {type(exc).__name__}: {exc}; "
             "rerun with --debug for the traceback",
-            err=True,
+            ExitCode.INTERNAL,
+            as_json,
         )
-        sys.exit(ExitCode.INTERNAL)
     sys.exit(int(code) if isinstance(code, int) else 0)

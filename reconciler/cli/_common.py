@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import click
 
 from reconciler.config import Settings, load_settings
+from reconciler.logfmt import json_line
 from reconciler.runs import RunSummary
 
 
@@ -19,19 +20,38 @@ class Ctx:
     quiet: bool
     debug: bool
     settings: Settings
+    log_format: str = "text"
+    """text | json: how stderr diagnostics and the run summary are written."""
 
     @classmethod
     def create(
-        cls, db: str, config_path: str | None, verbose: int, quiet: bool, debug: bool
+        cls,
+        db: str,
+        config_path: str | None,
+        verbose: int,
+        quiet: bool,
+        debug: bool,
+        *,
+        log_format: str = "text",
     ) -> Ctx:
         """Validate the settings before any verb does I/O (exit 2 on a bad file)."""
-        return cls(db, config_path, verbose, quiet, debug, load_settings(config_path))
+        return cls(db, config_path, verbose, quiet, debug, load_settings(config_path), log_format)
 
 
 def show_summary(ctx: Ctx, summary: RunSummary, *, as_json: bool = False) -> int:
-    """Print the run summary (stderr, or JSON on stdout) and return the exit code."""
+    """Print the run summary (stderr, or JSON on stdout) and return the exit code.
+
+    With ``--log-format json`` the stderr copy is one JSON line (``event: run_summary``)."""
     if as_json:
         click.echo(json.dumps(summary.asdict(), indent=2))
-    elif not ctx.quiet:
+    if ctx.quiet:
+        return summary.exit_code
+    if ctx.log_format == "json":
+        level = "info" if summary.exit_code == 0 else "warning"
+        click.echo(
+            json_line("run_summary", level, summary.asstr().splitlines()[0], **summary.asdict()),
+            err=True,
+        )
+    elif not as_json:
         click.echo(summary.asstr(), err=True)
     return summary.exit_code

@@ -12,9 +12,10 @@ def ingest() -> None:
 
 def _register() -> None:
     # Each source has its own module so the verbs stay small and independent.
-    from reconciler.cli import ingest_invoice
+    from reconciler.cli import ingest_invoice, ingest_metrics
 
     ingest.add_command(ingest_invoice.invoice)
+    ingest.add_command(ingest_metrics.metrics)
 
 
 _register()

@@ -1,0 +1,59 @@
+"""``reconciler ingest metrics``: CloudWatch AWS/Bedrock hourly Sums for the coverage check."""
+
+from __future__ import annotations
+
+import click
+
+from reconciler.aws import default_region
+from reconciler.cli._common import Ctx, show_summary
+from reconciler.ingest.metrics import ingest_metrics, parse_time
+from reconciler.runs import Run
+
+
+@click.command("metrics")
+@click.option("--start", required=True, help="Window start, ISO date or time (UTC if no zone).")
+@click.option("--end", required=True, help="Window end, exclusive (widened to the whole hour).")
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    help="Region to pull (repeatable; default: `regions` in the config, else boto3's Region).",
+)
+@click.option(
+    "--model-id",
+    "model_ids",
+    multiple=True,
+    help="Query these ModelIds (each plain, +priority, +flex) instead of discovering series "
+    "with ListMetrics, which only lists series active in the last 14 days (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
+@click.pass_obj
+def metrics(
+    ctx: Ctx,
+    start: str,
+    end: str,
+    regions: tuple[str, ...],
+    model_ids: tuple[str, ...],
+    as_json: bool,
+) -> int:
+    """Pull AWS/Bedrock metrics (GetMetricData, Sum, hourly) for the logging-coverage check.
+
+    Stores InputTokenCount, OutputTokenCount, CacheRead/CacheWriteInputTokenCount, Invocations
+    and OutputImageCount per ModelId series and hour; a rerun replaces the window. Compare with
+    the logs in the `logging_coverage` and `logging_coverage_summary` views. A series that comes
+    back PartialData or Forbidden is a finding (exit 1) and keeps its earlier rows.
+    """
+    window = parse_time(start, "--start"), parse_time(end, "--end")
+    chosen = list(regions) or list(ctx.settings.regions) or [default_region()]
+    with Run(ctx.db, "ingest metrics") as run:
+        run.add(
+            ingest_metrics(
+                run.con,
+                run.run_id,
+                start=window[0],
+                end=window[1],
+                regions=chosen,
+                model_ids=list(model_ids),
+            )
+        )
+    return show_summary(ctx, run.summary, as_json=as_json)
