@@ -340,3 +340,23 @@ def test_account_is_a_key(con):
     add_request(con, NOVA_MICRO, at(3), input_tokens=20, team="t", account="000000000001")
     run(con)
     assert con.execute("SELECT count(*) FROM spend").fetchall() == [(2,)]
+
+
+def test_unpriced_usage_makes_the_run_exit_1(tmp_path):
+    from reconciler.runs import Run
+
+    db = str(tmp_path / "r.duckdb")
+    with Run(db, "run") as r:
+        add_request(r.con, "mystery", at(3), input_tokens=5, team="t")
+        r.add(aggregate(r.con, DAY, DAY, run_id=r.run_id))
+        r.add(rate(r.con, DAY, DAY, run_id=r.run_id))
+    assert r.summary.exit_code == 1
+    assert r.summary.status == "findings"
+    with Run(db, "run") as r2:
+        assert r2.con.execute("SELECT DISTINCT run_id FROM spend").fetchall() == [(r.run_id,)]
+        r2.con.execute("UPDATE model_ids SET resolved = true")  # no-op: the model has no row
+        add_model(r2.con, "mystery", NOVA_MICRO, "in_region")
+        add_price(r2.con, "p", NOVA_MICRO, "input_tokens", "0.035")
+        r2.add(aggregate(r2.con, DAY, DAY, run_id=r2.run_id))
+        r2.add(rate(r2.con, DAY, DAY, run_id=r2.run_id))
+    assert r2.summary.exit_code == 0  # once the model resolves and has a price
