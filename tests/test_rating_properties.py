@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rating_data import HAIKU_45, NOVA_MICRO, add_discount, add_model, add_price, add_request, at
@@ -64,7 +65,8 @@ def expected_list_cost(req):
     return total
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow  # a fresh database per example: 3-9 s in all
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(reqs=requests_st, discount=st.sampled_from([None, "7.5", "12.345678"]))
 def test_sum_over_teams_equals_total_rated_cost(reqs, discount):
     con = connect(":memory:")
