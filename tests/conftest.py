@@ -15,3 +15,10 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     migrate(c)
     yield c
     c.close()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # Report goldens (tests/goldens/) are rewritten only when asked, and reviewed in the diff.
+    parser.addoption(
+        "--update-goldens", action="store_true", help="rewrite tests/goldens/ from the output"
+    )

@@ -84,12 +84,13 @@ def cli(
 
 
 def _register() -> None:
-    from reconciler.cli import demo, doctor, ingest
+    from reconciler.cli import demo, doctor, ingest, report
     from reconciler.cli import run as run_cmd
 
     cli.add_command(ingest.ingest)
     cli.add_command(demo.demo)
     cli.add_command(run_cmd.run)
+    cli.add_command(report.report)
     cli.add_command(doctor.doctor)
 
 

@@ -1,0 +1,60 @@
+-- name: aggregate_requests
+-- purpose: The per-request input of the aggregation stage: every deduplicated invocation record
+--   in the window [$start, $end + 1 day) joined with its resolved model (model_ids), its team and
+--   application (invocation_attribution) and the long-context threshold in force on its date.
+--   Business rules (charges, tiers, context tier) are applied afterwards in Polars
+--   (reconciler/aggregate.py); this query only joins and fills what is missing:
+--   * unresolved model: base_model = the logged model_id, model_resolved = false, routing 'unknown';
+--   * no attribution row yet: the contract default (request_metadata team / app|application),
+--     attribution_rule 'fallback:request_metadata', else 'unattributed'.
+--   image_count is NULL: invocation_records has no image count column yet.
+-- grain: one row per invocation record (account_id, region, request_id)
+WITH attr AS (
+    -- one attribution per request even if the attribution stage appended twice: the newest run wins
+    SELECT account_id, region, request_id, team, application, rule
+    FROM invocation_attribution
+    QUALIFY row_number() OVER (PARTITION BY account_id, region, request_id ORDER BY run_id DESC) = 1
+),
+req AS (
+    SELECT
+        r.account_id, r.region, r.request_id, r.event_time, r.operation,
+        coalesce(m.base_model, r.model_id) AS base_model,
+        coalesce(m.resolved AND m.base_model IS NOT NULL, false) AS model_resolved,
+        CASE WHEN coalesce(m.resolved AND m.base_model IS NOT NULL, false)
+             THEN coalesce(m.routing, 'unknown') ELSE 'unknown' END AS routing,
+        m.mode AS model_mode,
+        r.service_tier,
+        coalesce(a.team, nullif(r.request_metadata['team'], ''), 'unattributed') AS team,
+        coalesce(
+            a.application,
+            nullif(r.request_metadata['app'], ''),
+            nullif(r.request_metadata['application'], ''),
+            'unattributed'
+        ) AS application,
+        coalesce(
+            a.rule,
+            CASE WHEN coalesce(nullif(r.request_metadata['team'], ''),
+                               nullif(r.request_metadata['app'], ''),
+                               nullif(r.request_metadata['application'], '')) IS NOT NULL
+                 THEN 'fallback:request_metadata' ELSE 'unattributed' END
+        ) AS attribution_rule,
+        r.input_tokens, r.output_tokens, r.cache_read_input_tokens, r.cache_write_input_tokens,
+        r.cache_write_1h_input_tokens,
+        CAST(NULL AS BIGINT) AS image_count,
+        CAST(r.event_time AS DATE) AS usage_date
+    FROM invocation_records AS r
+    LEFT JOIN model_ids AS m USING (model_id)
+    LEFT JOIN attr AS a
+        ON a.account_id = r.account_id AND a.region = r.region AND a.request_id = r.request_id
+    WHERE r.event_time >= CAST($start AS TIMESTAMP)
+      AND r.event_time < CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)
+)
+SELECT
+    req.event_time, req.account_id, req.region, req.base_model, req.model_resolved, req.routing,
+    req.operation, req.model_mode, req.service_tier, req.team, req.application,
+    req.attribution_rule, req.input_tokens, req.output_tokens, req.cache_read_input_tokens,
+    req.cache_write_input_tokens, req.cache_write_1h_input_tokens, req.image_count,
+    t.threshold_tokens AS long_context_threshold
+FROM req
+ASOF LEFT JOIN long_context_thresholds AS t
+    ON t.base_model = req.base_model AND req.usage_date >= t.effective_from

@@ -1,0 +1,74 @@
+"""``reconciler report``: spend per team (or application, model ...) for a period."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from reconciler.cli._common import Ctx
+from reconciler.db import connect
+from reconciler.errors import ExitCode
+from reconciler.report import DIMENSIONS, RENDERERS, build_report, render, resolve_period
+
+_DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@click.command()
+@click.option("--start", type=_DAY, help="First UTC day (inclusive). Default: same as --end.")
+@click.option(
+    "--end",
+    type=_DAY,
+    help="Last UTC day (inclusive). Default: the last full UTC day present in the data.",
+)
+@click.option(
+    "--by",
+    default="team",
+    show_default=True,
+    help=f"Comma-separated grouping: {', '.join(DIMENSIONS)}.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(RENDERERS)),
+    default="table",
+    show_default=True,
+    help="table and md show cents; csv and json carry exact decimal amounts.",
+)
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file, not stdout.")
+@click.pass_obj
+def report(
+    ctx: Ctx,
+    start: datetime | None,
+    end: datetime | None,
+    by: str,
+    fmt: str,
+    out: str | None,
+) -> int:
+    """Cost per team (or other grouping) for a period, from the `spend` view.
+
+    Unpriced usage is never shown as $0: it is reported as unpriced tokens and the command exits 1.
+    Reads the database read-only.
+    """
+    with contextlib.closing(connect(ctx.db, read_only=True)) as con:
+        first, last = resolve_period(
+            con,
+            start.date() if start else None,
+            end.date() if end else None,
+            today=datetime.now(UTC).date(),
+        )
+        rep = build_report(con, first, last, by.split(","))
+    text = render(rep, fmt)
+    if out:
+        Path(out).write_text(text, encoding="utf-8", newline="")
+    else:
+        click.echo(text, nl=False)
+    if rep.unpriced_rows and not ctx.quiet:
+        click.echo(
+            f"reconciler: warning: {rep.unpriced_rows} spend rows in {first}..{last} have no "
+            "price; their cost is not in the totals (see the spend view, priced = false)",
+            err=True,
+        )
+    return int(ExitCode.FINDINGS if rep.unpriced_rows else ExitCode.OK)

@@ -1,0 +1,64 @@
+import json
+
+import pytest
+from report_data import build
+
+from reconciler.cli import main
+from reconciler.db import connect, migrate
+
+
+def run_cli(args, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = str(tmp_path / "r.duckdb")
+    con = connect(path)
+    migrate(con)
+    build(con)
+    con.close()
+    return path
+
+
+def test_report_exits_1_when_the_period_has_unpriced_usage(db, capsys):
+    code, out, err = run_cli(
+        ["--db", db, "report", "--start", "2025-11-03", "--end", "2025-11-03", "--format", "json"],
+        capsys,
+    )
+    assert code == 1
+    assert json.loads(out)["total"]["cost_usd"] == "0.571035105000"
+    assert err == (
+        "reconciler: warning: 2 spend rows in 2025-11-03..2025-11-03 have no price; their cost "
+        "is not in the totals (see the spend view, priced = false)\n"
+    )
+
+
+def test_report_exits_0_when_everything_is_priced_and_writes_out(db, tmp_path, capsys):
+    con = connect(db)
+    con.execute("DELETE FROM rated_usage WHERE NOT priced")
+    con.close()
+    out_file = tmp_path / "r.csv"
+    code, out, err = run_cli(
+        ["--db", db, "report", "--format", "csv", "--out", str(out_file)], capsys
+    )
+    assert (code, out, err) == (0, "", "")
+    lines = out_file.read_bytes().split(b"\r\n")
+    assert lines[0].startswith(b"team,cost_usd,")
+    assert lines[-2].startswith(b"TOTAL,0.571035105000,")  # default period: the last full day
+
+
+def test_unknown_dimension_is_a_usage_error(db, capsys):
+    code, out, err = run_cli(["--db", db, "report", "--by", "team,colour"], capsys)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("reconciler: error: --by: unknown dimension 'colour'; choose from team,")
+
+
+def test_bad_date_is_a_usage_error(db, capsys):
+    code, _, err = run_cli(["--db", db, "report", "--start", "yesterday"], capsys)
+    assert code == 2
+    assert "Invalid value for '--start'" in err
