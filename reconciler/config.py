@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -49,11 +50,34 @@ class TolerancesConfig(_Model):
     """... or at most this percentage of the invoiced cost."""
 
 
+class DiscountConfig(_Model):
+    """One negotiated discount (``[[pricing.discounts]]``): percent off list, effective-dated."""
+
+    scope: Literal["all", "account", "model", "provider"]
+    """What it applies to: all usage, one account, one base model, or one provider."""
+    value: str = "*"
+    """Account id, base model id or provider (``anthropic``); ``*`` for scope all."""
+    percent: Decimal = Field(gt=0, le=100)
+    """Percent off list price, e.g. 7.5."""
+    effective_from: date
+    """First UTC date the discount applies."""
+    effective_to: date | None = None
+    """First UTC date it no longer applies (exclusive); omit for open-ended."""
+    source: str | None = None
+    """Where it comes from (contract reference); default: the config file."""
+
+
+class PricingConfig(_Model):
+    discounts: list[DiscountConfig] = Field(default_factory=list)
+    """Negotiated discounts; rating applies the most specific one per usage row."""
+
+
 class Settings(_Model):
     """Everything a run needs besides data. Passed explicitly; there is no global."""
 
     sources: SourcesConfig = Field(default_factory=SourcesConfig)
     tolerances: TolerancesConfig = Field(default_factory=TolerancesConfig)
+    pricing: PricingConfig = Field(default_factory=PricingConfig)
     model_map: str | None = None
     """CSV mapping application-inference-profile ARNs to base models and tags, for offline use."""
     config_path: str | None = None
