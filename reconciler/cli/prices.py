@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,14 @@ import click
 from reconciler.cli._common import Ctx, show_summary
 from reconciler.pricebook import load_bundled_prices, load_price_files, read_price_files
 from reconciler.pricebook.discounts import load_discount_files, read_discount_files
+from reconciler.pricebook.pricelist import (
+    ImportReport,
+    fetch_api_products,
+    import_price_list,
+    map_products,
+    offer_products,
+    read_offer,
+)
 from reconciler.pricebook.show import SHOW_COLUMNS, effective_prices
 from reconciler.runs import Run
 
@@ -87,6 +96,65 @@ def show(
         rows = effective_prices(run.con, model=model, region=region, on_date=day)
     click.echo(_render(rows, "json" if as_json else fmt), nl=False)
     return 0
+
+
+@prices.command("import")
+@click.option(
+    "--offer",
+    "offers",
+    multiple=True,
+    metavar="FILE_OR_URL",
+    help="Bulk offer JSON of AmazonBedrock or AmazonBedrockFoundationModels (path, file:// or "
+    "https:// URL); repeatable.",
+)
+@click.option("--api", is_flag=True, help="Query the Pricing API (GetProducts) instead.")
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    metavar="REGION",
+    help="With --api: the Bedrock Region(s) whose prices to fetch (repeatable).",
+)
+@click.option(
+    "--endpoint-region",
+    default="us-east-1",
+    show_default=True,
+    help="Region of the Pricing API endpoint (us-east-1 or ap-south-1).",
+)
+@click.pass_obj
+def import_(
+    ctx: Ctx, offers: tuple[str, ...], api: bool, regions: tuple[str, ...], endpoint_region: str
+) -> int:
+    """Import AWS Price List prices (layer price_list); unmappable SKUs are listed, not guessed."""
+    if bool(offers) == api:
+        raise click.UsageError("give either --offer FILE_OR_URL or --api --region R")
+    if api and not regions:
+        raise click.UsageError("--api needs at least one --region (e.g. --region us-east-1)")
+    with Run(ctx.db, "prices import") as run:
+        run.add(load_bundled_prices(run.con, run.run_id))
+        for origin, report in _price_list_reports(offers, regions, endpoint_region):
+            run.add(import_price_list(run.con, report, origin, run.run_id))
+            if not ctx.quiet:
+                for u in report.unmapped:
+                    click.echo(
+                        f"unmapped SKU {u.sku} ({u.service_code} {u.usage_type}, "
+                        f"{u.region_code}): {u.reason}",
+                        err=True,
+                    )
+    return show_summary(ctx, run.summary)
+
+
+def _price_list_reports(
+    offers: tuple[str, ...], regions: tuple[str, ...], endpoint_region: str
+) -> Iterator[tuple[str, ImportReport]]:
+    for location in offers:
+        yield location, map_products(offer_products(read_offer(location)), location)
+    if regions:
+        import boto3
+
+        client = boto3.client("pricing", region_name=endpoint_region)
+        origin = "pricing-api:" + ",".join(regions)
+        yield origin, map_products(fetch_api_products(client, regions), origin)
 
 
 @prices.group("discounts")

@@ -98,3 +98,36 @@ def test_discounts_load_and_validate(tmp_path, capsys):
     code, _, err = run_cli(["--db", db, "prices", "discounts", "load", str(path)], capsys)
     assert code == 0
     assert "prices.discounts: 1 in, 1 out" in err
+
+
+def test_import_offer_lists_unmapped_skus(tmp_path, capsys):
+    from pathlib import Path
+
+    data = Path(__file__).parent / "data"
+    db = str(tmp_path / "r.duckdb")
+    code, _, err = run_cli(
+        [
+            "--db",
+            db,
+            "prices",
+            "import",
+            "--offer",
+            str(data / "offer_bedrock_us-east-1.json"),
+            "--offer",
+            f"file://{data / 'offer_foundation_models_us-east-1.json'}",
+        ],
+        capsys,
+    )
+    assert code == 0
+    assert (
+        "unmapped SKU GIZMOINPUT000001 (AmazonBedrock USE1-Gizmo9000-input-tokens, us-east-1): "
+        "billing name Gizmo9000 not in the billing-name table"
+    ) in err
+    assert "prices.price_list: 7 in, 4 out; unmapped 3" in err
+    assert "prices.price_list: 4 in, 3 out; unmapped 1" in err
+
+
+def test_import_needs_exactly_one_source(capsys):
+    code, _, err = run_cli(["prices", "import"], capsys)
+    assert code == 2
+    assert "give either --offer FILE_OR_URL or --api --region R" in err
