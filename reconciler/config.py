@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from reconciler.attribution_rules import AttributionConfig
 from reconciler.errors import ConfigError
 
 __all__ = ["Settings", "load_settings"]
@@ -72,14 +73,29 @@ class PricingConfig(_Model):
     """Negotiated discounts; rating applies the most specific one per usage row."""
 
 
+class InvoicesConfig(_Model):
+    billing_names: str | None = None
+    """Your CSV of extra billing-name / product-name -> base-model rows (same header as
+    reconciler/data/billing_names.csv); your rows win over the bundled ones."""
+    amazon_bedrock_tokens_per_unit: int = Field(default=1_000, gt=0)
+    """Tokens per billed unit of AmazonBedrock token usage types when the row has no pricing unit
+    (AWS bills these per 1K tokens; UNCONFIRMED, see docs/invoices.md)."""
+    marketplace_tokens_per_unit: int = Field(default=1_000_000, gt=0)
+    """Tokens per billed unit of Marketplace ``-Units`` token meters without a pricing unit
+    (per 1M tokens; UNCONFIRMED)."""
+
+
 class Settings(_Model):
     """Everything a run needs besides data. Passed explicitly; there is no global."""
 
     sources: SourcesConfig = Field(default_factory=SourcesConfig)
     tolerances: TolerancesConfig = Field(default_factory=TolerancesConfig)
     pricing: PricingConfig = Field(default_factory=PricingConfig)
+    invoices: InvoicesConfig = Field(default_factory=InvoicesConfig)
     model_map: str | None = None
     """CSV mapping application-inference-profile ARNs to base models and tags, for offline use."""
+    attribution: AttributionConfig = Field(default_factory=AttributionConfig)
+    """Ordered team/application attribution rules (docs/attribution.md)."""
     config_path: str | None = None
     """Where these settings were read from (set by load_settings)."""
 

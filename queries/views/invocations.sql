@@ -20,8 +20,12 @@
 -- column cache_write_1h_input_tokens: the 1h-TTL part of cache writes when the body told; else NULL
 -- column service_tier: standard | priority | flex when logged in the body; NULL = not logged
 -- column request_metadata: caller's requestMetadata map
--- column team: attributed team (default: request_metadata['team'], else 'unattributed')
--- column application: attributed application (default: request_metadata app/application)
+-- column team: attributed team (invocation_attribution; before the attribute stage ran, the
+--   contract default: request_metadata['team'], else 'unattributed')
+-- column application: attributed application (invocation_attribution; else the default:
+--   request_metadata app, then application, else 'unattributed')
+-- column attribution_rule: rule that decided the team (e.g. rules[2].principal), or 'default',
+--   'unattributed'; 'fallback:request_metadata' when the attribute stage has not run on the row
 -- column source_uri: where the kept copy of the record came from
 -- column line_number: 1-based line of the kept copy
 -- column run_id: run that loaded it
@@ -31,9 +35,22 @@ SELECT
     m.base_model, m.routing, coalesce(m.kind, 'unknown') AS kind, r.inference_region,
     r.input_tokens, r.output_tokens, r.cache_read_input_tokens, r.cache_write_input_tokens,
     r.cache_write_1h_input_tokens, r.service_tier, r.request_metadata,
-    coalesce(r.request_metadata['team'], 'unattributed') AS team,
-    coalesce(r.request_metadata['app'], r.request_metadata['application'], 'unattributed')
-        AS application,
+    coalesce(a.team, nullif(r.request_metadata['team'], ''), 'unattributed') AS team,
+    coalesce(
+        a.application,
+        nullif(r.request_metadata['app'], ''),
+        nullif(r.request_metadata['application'], ''),
+        'unattributed'
+    ) AS application,
+    coalesce(
+        a.rule,
+        CASE WHEN coalesce(nullif(r.request_metadata['team'], ''),
+                           nullif(r.request_metadata['app'], ''),
+                           nullif(r.request_metadata['application'], '')) IS NOT NULL
+             THEN 'fallback:request_metadata' ELSE 'unattributed' END
+    ) AS attribution_rule,
     r.source_uri, r.line_number, r.run_id
 FROM invocation_records AS r
-LEFT JOIN model_ids AS m USING (model_id);
+LEFT JOIN model_ids AS m USING (model_id)
+LEFT JOIN invocation_attribution AS a
+    ON a.account_id = r.account_id AND a.region = r.region AND a.request_id = r.request_id;

@@ -1,4 +1,4 @@
--- name: 0002_prices
+-- name: 0003_prices
 -- purpose: provenance for price-book and discount rows, so a reloaded file replaces its own rows
 --   (origin) and every problem can point at a line; and the Price List SKUs an import could not map.
 

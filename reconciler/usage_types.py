@@ -1,0 +1,469 @@
+"""AWS billing usage types -> what was billed: region, model, charge, mode, tier, routing, unit.
+
+A CUR / FOCUS / Cost Explorer row names what it charges for only through its usage type
+(``USE1-NovaMicro-input-tokens``) and, for models sold through AWS Marketplace, its product name
+(``Claude Sonnet 4.5 (Amazon Bedrock Edition)``). Two grammars coexist (formats.md §4.3):
+
+* **AmazonBedrock**: ``<REG>-<BillingName>-<token type>[-<suffix>...]`` where the token type is
+  ``input-tokens``, ``output-tokens``, ``cache-read-input-token-count`` or
+  ``cache-write-input-token-count`` (cache is tested first: it contains ``input-token``), the
+  suffixes are ``batch``, ``flex``, ``priority``, ``standard``, ``global-standard``,
+  ``cross-region-global`` and ``latency-optimized``, and a ``<model>-mantle-`` model segment marks
+  the Mantle endpoint. Non-token charges: ``<REG>-Guardrail-<Policy>UnitsConsumed``,
+  ``<REG>-<BillingName>-ProvisionedThroughput-...-ModelUnits``, ``...-Customization-Storage``,
+  ``...-Training...``, ``<REG>-OSS-CustomModelImport-...`` and image models (``USE1-NovaCanvas``).
+* **Marketplace**: ``[<REG>-MP:]<REG>_<meter>-Units`` with meters in two generations
+  (``InputTokenCount_Global``, ``CacheWrite1hInputTokenCount``, ``MillionBatchInputTokens``;
+  ``input_tokens_global_standard``, ``cache_write_tokens_1h_global_standard``). The usage type
+  does not name the model: the product name does.
+
+The model segment is a *billing name*, not a model id. Billing names and Marketplace product
+names map to base model ids through an explicit, versioned table
+(``reconciler/data/billing_names.csv``) that users extend with their own CSV
+(``[invoices] billing_names``). A name missing from the table is returned with ``base_model``
+None so the reconciliation surfaces it as ``unmapped_usage_type``; nothing is ever matched by
+resemblance, because a wrong guess would silently move money between models.
+
+Quantities: AmazonBedrock token usage types are billed per 1,000 tokens and Marketplace ``-Units``
+per 1,000,000 (formats.md §4.5, UNCONFIRMED: the invoice ingest cross-checks the rate and lets
+``pricing_unit`` override these defaults).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import ConfigError
+
+__all__ = [
+    "AMAZON_BEDROCK_TOKENS_PER_UNIT",
+    "CHARGES",
+    "MARKETPLACE_TOKENS_PER_UNIT",
+    "REGION_PREFIXES",
+    "BillingNames",
+    "UsageTypeInfo",
+    "bundled_billing_names",
+    "load_billing_names",
+    "parse_usage_type",
+]
+
+AMAZON_BEDROCK_TOKENS_PER_UNIT = 1_000
+"""AmazonBedrock token usage types are billed in thousands of tokens (Price List unit 1K tokens)."""
+MARKETPLACE_TOKENS_PER_UNIT = 1_000_000
+"""Marketplace ``-Units`` token meters are billed in millions ("Million Input Tokens ...")."""
+
+CHARGES = frozenset(
+    {
+        "input_tokens",
+        "output_tokens",
+        "cache_read_input_tokens",
+        "cache_write_input_tokens",
+        "cache_write_1h_input_tokens",
+        "images",
+        "model_unit_hours",
+        "custom_model_unit_minutes",
+        "training_tokens",
+        "storage_months",
+        "guardrail_text_units",
+        "other",
+    }
+)
+"""The CONTRACT charge vocabulary."""
+
+REGION_PREFIXES: dict[str, str] = {
+    "USE1": "us-east-1",
+    "USE2": "us-east-2",
+    "USW1": "us-west-1",
+    "USW2": "us-west-2",
+    "UGW1": "us-gov-west-1",
+    "UGE1": "us-gov-east-1",
+    "CAN1": "ca-central-1",
+    "CAN2": "ca-west-1",
+    "EU": "eu-west-1",  # the legacy code AWS kept for eu-west-1 (as in EC2 "EU-BoxUsage")
+    "EUW1": "eu-west-1",
+    "EUW2": "eu-west-2",
+    "EUW3": "eu-west-3",
+    "EUC1": "eu-central-1",
+    "EUC2": "eu-central-2",
+    "EUN1": "eu-north-1",
+    "EUS1": "eu-south-1",
+    "EUS2": "eu-south-2",
+    "APE1": "ap-east-1",
+    "APN1": "ap-northeast-1",
+    "APN2": "ap-northeast-2",
+    "APN3": "ap-northeast-3",
+    "APS1": "ap-southeast-1",
+    "APS2": "ap-southeast-2",
+    "APS3": "ap-south-1",
+    "APS4": "ap-southeast-3",
+    "APS5": "ap-south-2",
+    "APS6": "ap-southeast-4",
+    "SAE1": "sa-east-1",
+    "MES1": "me-south-1",
+    "MEC1": "me-central-1",
+    "AFS1": "af-south-1",
+    "ILC1": "il-central-1",
+}
+"""Usage-type region prefix -> AWS Region code. An unknown prefix gives region None (the row's
+own region column, when it has one, is used instead)."""
+
+
+@dataclass(frozen=True)
+class UsageTypeInfo:
+    """What one usage type bills. ``base_model`` None means the name is not in the mapping."""
+
+    usage_type: str
+    scheme: str
+    """``amazon_bedrock`` or ``marketplace``."""
+    region: str | None
+    billing_model_name: str | None
+    """Model segment of the usage type; for Marketplace rows the product name."""
+    base_model: str | None
+    charge: str
+    """CONTRACT vocabulary; ``other`` when the usage type's charge is not understood."""
+    mode: str
+    """on_demand | batch | provisioned | custom_import"""
+    tier: str
+    """standard | priority | flex"""
+    routing: str | None
+    """regional | global; None for charges that are not per model call."""
+    tokens_per_unit: int | None
+    """Tokens per billed unit (scheme default); None for non-token charges."""
+    kind: str
+    """token | image | guardrail | provisioned | storage | training | other"""
+    endpoint: str = "runtime"
+    """runtime | mantle (the OpenAI-compatible endpoint, which invocation logs do not cover)."""
+    latency_optimized: bool = False
+
+    @property
+    def mapped(self) -> bool:
+        """True when the charge is understood and, for model charges, the model is known."""
+        if self.charge == "other":
+            return False
+        return self.kind == "guardrail" or self.base_model is not None
+
+
+@dataclass(frozen=True)
+class _Name:
+    base_model: str
+    charge: str | None
+
+
+@dataclass(frozen=True)
+class BillingNames:
+    """The billing-name and product-name -> base-model table (bundled rows, then user rows)."""
+
+    billing: dict[str, _Name] = field(default_factory=dict)
+    products: dict[str, _Name] = field(default_factory=dict)
+
+    def billing_name(self, name: str) -> _Name | None:
+        return self.billing.get(name)
+
+    def product(self, product_name: str | None) -> _Name | None:
+        if not product_name:
+            return None
+        return self.products.get(_norm_product(product_name))
+
+
+def _norm_product(name: str) -> str:
+    # Whitespace only: the same name with a doubled space is the same name, not a resemblance.
+    return " ".join(name.split())
+
+
+_COLUMNS = ("name_type", "name", "base_model", "charge", "source", "notes")
+
+
+def _read_names(text: str, origin: str, into: BillingNames) -> None:
+    reader = csv.DictReader(text.splitlines())
+    missing = [c for c in ("name_type", "name", "base_model") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ConfigError(
+            f"{origin}: missing column(s) {', '.join(missing)}; "
+            f"the header must be {','.join(_COLUMNS)}"
+        )
+    for line, row in enumerate(reader, start=2):
+        kind = (row.get("name_type") or "").strip()
+        name = (row.get("name") or "").strip()
+        base = (row.get("base_model") or "").strip()
+        charge = (row.get("charge") or "").strip() or None
+        if kind not in ("billing_name", "product_name"):
+            raise ConfigError(
+                f"{origin}:{line}: name_type '{kind}' must be billing_name or product_name"
+            )
+        if not name or not base:
+            raise ConfigError(f"{origin}:{line}: name and base_model must not be empty")
+        if charge is not None and charge not in CHARGES:
+            raise ConfigError(f"{origin}:{line}: charge '{charge}' is not in the vocabulary")
+        if kind == "billing_name":
+            into.billing[name] = _Name(base, charge)
+        else:
+            into.products[_norm_product(name)] = _Name(base, charge)
+
+
+@cache
+def bundled_billing_names() -> BillingNames:
+    """The table shipped in ``reconciler/data/billing_names.csv``."""
+    names = BillingNames()
+    text = resources.files("reconciler").joinpath("data/billing_names.csv").read_text("utf-8")
+    _read_names(text, "reconciler/data/billing_names.csv", names)
+    return names
+
+
+def load_billing_names(user_file: str | None = None) -> BillingNames:
+    """Bundled table extended (and overridden, row by row) by a user CSV with the same header."""
+    bundled = bundled_billing_names()
+    if user_file is None:
+        return bundled
+    names = BillingNames(dict(bundled.billing), dict(bundled.products))
+    path = Path(user_file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"billing-name file {user_file} cannot be read ({exc.strerror}); "
+            "fix [invoices] billing_names"
+        ) from exc
+    _read_names(text, user_file, names)
+    return names
+
+
+# --- the grammars -------------------------------------------------------------------------------
+
+_BEDROCK = re.compile(r"^(?P<reg>[A-Z]{2,4}[0-9]?)-(?P<rest>.+)$")
+_TOKEN_TYPE = re.compile(
+    r"-(?P<type>cache-read-input-token-count|cache-write-input-token-count"
+    r"|input-tokens|output-tokens)(?:-(?P<suffix>.+))?$"
+)
+_TOKEN_CHARGE = {
+    "cache-read-input-token-count": "cache_read_input_tokens",
+    "cache-write-input-token-count": "cache_write_input_tokens",
+    "input-tokens": "input_tokens",
+    "output-tokens": "output_tokens",
+}
+# Longest first so that "global-standard" wins over "global".
+_SUFFIXES = (
+    "cross-region-global",
+    "cross-region-geo",
+    "latency-optimized",
+    "global-standard",
+    "priority",
+    "standard",
+    "global",
+    "batch",
+    "flex",
+)
+_MARKETPLACE = re.compile(
+    r"^(?:(?P<reg1>[A-Z]{2,4}[0-9]?)-MP:)?(?P<reg>[A-Z]{2,4}[0-9]?)_(?P<meter>.+)-Units$"
+)
+_WORDS = re.compile(r"[0-9]+[a-z]*|[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+def parse_usage_type(
+    usage_type: str, product_name: str | None = None, *, names: BillingNames | None = None
+) -> UsageTypeInfo | None:
+    """Parse a billing usage type; None when it follows neither Bedrock grammar.
+
+    ``product_name`` names the model of Marketplace rows. ``names`` defaults to the bundled
+    billing-name table; pass :func:`load_billing_names` to include the user's rows.
+    """
+    table = names if names is not None else bundled_billing_names()
+    text = usage_type.strip()
+    m = _MARKETPLACE.match(text)
+    if m:
+        return _marketplace(
+            text, m.group("reg1") or m.group("reg"), m.group("meter"), product_name, table
+        )
+    m = _BEDROCK.match(text)
+    if m:
+        return _amazon_bedrock(text, m.group("reg"), m.group("rest"), table)
+    return None
+
+
+def _amazon_bedrock(text: str, reg: str, rest: str, table: BillingNames) -> UsageTypeInfo:
+    region = REGION_PREFIXES.get(reg)
+    tok = _TOKEN_TYPE.search(rest)
+    if tok is None:
+        return _bedrock_non_token(text, region, rest, table)
+    model = rest[: tok.start()]
+    endpoint = "runtime"
+    if model.endswith("-mantle"):
+        model, endpoint = model.removesuffix("-mantle"), "mantle"
+    entry = table.billing_name(model)
+    info = UsageTypeInfo(
+        usage_type=text,
+        scheme="amazon_bedrock",
+        region=region,
+        billing_model_name=model,
+        base_model=entry.base_model if entry else None,
+        charge=_TOKEN_CHARGE[tok.group("type")],
+        mode="on_demand",
+        tier="standard",
+        routing="regional",
+        tokens_per_unit=AMAZON_BEDROCK_TOKENS_PER_UNIT,
+        kind="token",
+        endpoint=endpoint,
+    )
+    return _apply_suffixes(info, tok.group("suffix") or "")
+
+
+def _apply_suffixes(info: UsageTypeInfo, suffix: str) -> UsageTypeInfo:
+    changes: dict[str, Any] = {}
+    rest = suffix
+    while rest:
+        part = next((s for s in _SUFFIXES if rest == s or rest.startswith(s + "-")), None)
+        if part is None:  # an unknown suffix: the charge is not understood, say so
+            return _replace(info, charge="other", kind="other", tokens_per_unit=None)
+        rest = rest[len(part) + 1 :]
+        if part in ("cross-region-global", "global"):
+            changes["routing"] = "global"
+        elif part == "global-standard":
+            changes.update(routing="global", tier="standard")
+        elif part == "cross-region-geo":
+            changes["routing"] = "regional"  # geo bills under the regional usage type
+        elif part in ("priority", "standard", "flex"):
+            changes["tier"] = part
+        elif part == "batch":
+            changes["mode"] = "batch"
+        elif part == "latency-optimized":
+            changes["latency_optimized"] = True
+    return _replace(info, **changes)
+
+
+def _replace(info: UsageTypeInfo, **changes: Any) -> UsageTypeInfo:
+    return replace(info, **changes)
+
+
+def _bedrock_non_token(
+    text: str, region: str | None, rest: str, table: BillingNames
+) -> UsageTypeInfo:
+    base = UsageTypeInfo(
+        usage_type=text,
+        scheme="amazon_bedrock",
+        region=region,
+        billing_model_name=None,
+        base_model=None,
+        charge="other",
+        mode="on_demand",
+        tier="standard",
+        routing=None,
+        tokens_per_unit=None,
+        kind="other",
+    )
+    if rest.startswith("Guardrail-") and rest.endswith("UnitsConsumed"):
+        return _replace(base, charge="guardrail_text_units", kind="guardrail")
+    if rest.startswith("OSS-CustomModelImport"):
+        return _replace(base, charge="custom_model_unit_minutes", mode="custom_import")
+    for marker, changes in (
+        ("-ProvisionedThroughput-", {"charge": "model_unit_hours", "kind": "provisioned"}),
+        ("-Customization-Storage", {"charge": "storage_months", "kind": "storage"}),
+        ("-Training", {"kind": "training"}),
+    ):
+        at = rest.find(marker)
+        if at > 0:
+            model = rest[:at]
+            entry = table.billing_name(model)
+            extra: dict[str, Any] = dict(changes)
+            if changes.get("kind") == "provisioned":
+                extra["mode"] = "provisioned"
+                if not rest.endswith("-ModelUnits"):
+                    extra.update(charge="other", kind="other")
+            return _replace(
+                base,
+                billing_model_name=model,
+                base_model=entry.base_model if entry else None,
+                **extra,
+            )
+    entry = table.billing_name(rest)
+    if entry is not None and entry.charge == "images":
+        return _replace(
+            base,
+            billing_model_name=rest,
+            base_model=entry.base_model,
+            charge="images",
+            kind="image",
+            routing="regional",
+        )
+    return _replace(base, billing_model_name=rest, base_model=entry.base_model if entry else None)
+
+
+def _marketplace(
+    text: str, reg: str, meter: str, product_name: str | None, table: BillingNames
+) -> UsageTypeInfo:
+    words = [w.lower() for w in _WORDS.findall(meter)]
+    entry = table.product(product_name)
+    info = UsageTypeInfo(
+        usage_type=text,
+        scheme="marketplace",
+        region=REGION_PREFIXES.get(reg),
+        billing_model_name=_norm_product(product_name) if product_name else None,
+        base_model=entry.base_model if entry else None,
+        charge="other",
+        mode="on_demand",
+        tier="standard",
+        routing="regional",
+        tokens_per_unit=None,
+        kind="other",
+    )
+    return _replace(info, **_meter_fields(words))
+
+
+_METER_NOISE = frozenset({"count", "units", "million", "usage", "5m"})
+
+
+def _meter_fields(words: list[str]) -> dict[str, Any]:
+    """Interpret a Marketplace meter by its words; any word not understood -> charge other."""
+    w = set(words)
+    if {"provisioned", "throughput"} <= w:
+        return {
+            "charge": "model_unit_hours",
+            "kind": "provisioned",
+            "mode": "provisioned",
+            "routing": None,
+        }
+    if w == {"created", "image"}:
+        return {"charge": "images", "kind": "image"}
+    if not w & {"token", "tokens"}:
+        return {"routing": None}
+    out: dict[str, Any] = {"kind": "token", "tokens_per_unit": MARKETPLACE_TOKENS_PER_UNIT}
+    known = {
+        "token",
+        "tokens",
+        "input",
+        "output",
+        "cache",
+        "read",
+        "write",
+        "1h",
+        "global",
+        "batch",
+        "standard",
+        "priority",
+        "flex",
+    } | _METER_NOISE
+    if w - known:
+        return {"routing": None}
+    if "cache" in w and "read" in w:
+        out["charge"] = "cache_read_input_tokens"
+    elif "cache" in w and "write" in w:
+        out["charge"] = "cache_write_1h_input_tokens" if "1h" in w else "cache_write_input_tokens"
+    elif "input" in w and "output" not in w:
+        out["charge"] = "input_tokens"
+    elif "output" in w and "input" not in w:
+        out["charge"] = "output_tokens"
+    else:
+        return {"routing": None}
+    if "global" in w:
+        out["routing"] = "global"
+    if "batch" in w:
+        out["mode"] = "batch"
+    for tier in ("priority", "flex", "standard"):
+        if tier in w:
+            out["tier"] = tier
+            break
+    return out
