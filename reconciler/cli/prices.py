@@ -25,6 +25,7 @@ from reconciler.pricebook.pricelist import (
 )
 from reconciler.pricebook.show import SHOW_COLUMNS, effective_prices
 from reconciler.runs import Run
+from reconciler.usage_types import BillingNames, load_billing_names
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -132,7 +133,8 @@ def import_(
         raise click.UsageError("--api needs at least one --region (e.g. --region us-east-1)")
     with Run(ctx.db, "prices import") as run:
         run.add(load_bundled_prices(run.con, run.run_id))
-        for origin, report in _price_list_reports(offers, regions, endpoint_region):
+        names = load_billing_names(ctx.settings.invoices.billing_names)
+        for origin, report in _price_list_reports(offers, regions, endpoint_region, names):
             run.add(import_price_list(run.con, report, origin, run.run_id))
             if not ctx.quiet:
                 for u in report.unmapped:
@@ -145,16 +147,16 @@ def import_(
 
 
 def _price_list_reports(
-    offers: tuple[str, ...], regions: tuple[str, ...], endpoint_region: str
+    offers: tuple[str, ...], regions: tuple[str, ...], endpoint_region: str, names: BillingNames
 ) -> Iterator[tuple[str, ImportReport]]:
     for location in offers:
-        yield location, map_products(offer_products(read_offer(location)), location)
+        yield location, map_products(offer_products(read_offer(location)), location, names)
     if regions:
         import boto3
 
         client = boto3.client("pricing", region_name=endpoint_region)
         origin = "pricing-api:" + ",".join(regions)
-        yield origin, map_products(fetch_api_products(client, regions), origin)
+        yield origin, map_products(fetch_api_products(client, regions), origin, names)
 
 
 @prices.group("discounts")

@@ -7,12 +7,13 @@ models; token prices per ``1K tokens``) and the ``AmazonBedrockFoundationModels`
 ``effectiveDate``) and, for every SKU that cannot be mapped to a price key, a row in
 ``price_list_unmapped`` with the reason.
 
-Mapping is explicit: the usage type's grammar (formats.md §4.3) gives charge, mode, tier and
-routing; the model comes from a small versioned table of billing names (AmazonBedrock) and
-product names (FoundationModels). Anything not in the table is *reported*, never matched by
-resemblance. NOTE: the invoice stage's ``reconciler.usage_types`` (parse_usage_type and its
-billing-name table) was not on main when this was written; ``_map_usage_type`` and the two
-tables below are the seam the integrator replaces with it.
+Mapping is explicit and shared with the invoice side:
+:func:`reconciler.usage_types.parse_usage_type` reads the usage type's grammar (formats.md
+§4.3: charge, mode, tier, routing) and the versioned billing-name / product-name table
+(``reconciler/data/billing_names.csv`` plus the user's ``[invoices] billing_names``) gives the
+base model. Anything it cannot map (no model in the
+table, non-token charges other than images, latency-optimized or Mantle prices, a unit that
+disagrees with the usage type) is *reported*, never matched by resemblance.
 
 History: an import merges into the layer. For one key, entries are chained by effective_from
 (each ends where the next begins), an entry with the same key and date is replaced, and keys the
@@ -23,7 +24,6 @@ overlapping it, and re-importing the same offer changes nothing (same price ids)
 from __future__ import annotations
 
 import json
-import re
 import time
 import urllib.request
 from collections import defaultdict
@@ -41,10 +41,9 @@ from reconciler.errors import SourceError, SourceUnavailable
 from reconciler.pricebook.entries import PriceEntry, PriceKey
 from reconciler.pricebook.store import read_entries, replace_entries
 from reconciler.runs import StageResult
+from reconciler.usage_types import BillingNames, UsageTypeInfo, parse_usage_type
 
 __all__ = [
-    "BILLING_NAMES",
-    "PRODUCT_NAMES",
     "SERVICE_CODES",
     "ImportReport",
     "Unmapped",
@@ -56,56 +55,6 @@ __all__ = [
 ]
 
 SERVICE_CODES = ("AmazonBedrock", "AmazonBedrockFoundationModels")
-
-BILLING_NAMES: dict[str, str] = {
-    # usage-type model segment (AmazonBedrock offer) -> base model id; extend with care
-    "NovaMicro": "amazon.nova-micro-v1:0",
-    "NovaLite": "amazon.nova-lite-v1:0",
-    "NovaPro": "amazon.nova-pro-v1:0",
-    "NovaPremier": "amazon.nova-premier-v1:0",
-    "Nova2.0Lite": "amazon.nova-2-lite-v1:0",
-    "TitanEmbeddingV2-Text": "amazon.titan-embed-text-v2:0",
-    "TitanTextG1-Lite": "amazon.titan-text-lite-v1",
-}
-PRODUCT_NAMES: dict[str, str] = {
-    # Marketplace product / servicename (FoundationModels offer) -> base model id
-    "Claude 3 Haiku (Amazon Bedrock Edition)": "anthropic.claude-3-haiku-20240307-v1:0",
-    "Claude 3.5 Haiku (Amazon Bedrock Edition)": "anthropic.claude-3-5-haiku-20241022-v1:0",
-    "Claude 3.7 Sonnet (Amazon Bedrock Edition)": "anthropic.claude-3-7-sonnet-20250219-v1:0",
-    "Claude Sonnet 4 (Amazon Bedrock Edition)": "anthropic.claude-sonnet-4-20250514-v1:0",
-    "Claude Sonnet 4.5 (Amazon Bedrock Edition)": "anthropic.claude-sonnet-4-5-20250929-v1:0",
-    "Claude Haiku 4.5 (Amazon Bedrock Edition)": "anthropic.claude-haiku-4-5-20251001-v1:0",
-}
-
-_FIRST_PARTY = re.compile(
-    r"^(?P<reg>[A-Z0-9]+)-(?P<name>.+?)-(?P<kind>input-tokens|output-tokens|"
-    r"cache-read-input-token-count|cache-write-input-token-count)(?P<suffix>(-[a-z0-9-]+)?)$"
-)
-_FIRST_PARTY_KIND = {
-    "input-tokens": "input_tokens",
-    "output-tokens": "output_tokens",
-    "cache-read-input-token-count": "cache_read_input_tokens",
-    "cache-write-input-token-count": "cache_write_input_tokens",
-}
-_MP_OLD = {
-    "InputTokenCount": ("input_tokens", "on_demand"),
-    "OutputTokenCount": ("output_tokens", "on_demand"),
-    "CacheReadInputTokenCount": ("cache_read_input_tokens", "on_demand"),
-    "CacheWriteInputTokenCount": ("cache_write_input_tokens", "on_demand"),
-    "MillionBatchInputTokens": ("input_tokens", "batch"),
-    "MillionBatchOutputTokens": ("output_tokens", "batch"),
-}
-_MP_NEW = re.compile(
-    r"^(?P<kind>input_tokens|output_tokens|cache_read_tokens|cache_write_tokens(?P<h1>_1h)?)"
-    r"(?P<glob>_global)?_(?P<tier>standard|priority|flex)$"
-)
-_MP_NEW_KIND = {
-    "input_tokens": "input_tokens",
-    "output_tokens": "output_tokens",
-    "cache_read_tokens": "cache_read_input_tokens",
-    "cache_write_tokens": "cache_write_input_tokens",
-    "cache_write_tokens_1h": "cache_write_1h_input_tokens",
-}
 
 
 @dataclass(frozen=True)
@@ -133,74 +82,38 @@ class ImportReport:
     products: int
 
 
-def _map_first_party(usage_type: str) -> _Mapped | str:
-    m = _FIRST_PARTY.match(usage_type)
-    if not m:
-        return "usage type is not a token charge we price (images, guardrails, PT, ...)"
-    name = m.group("name")
-    base = BILLING_NAMES.get(name)
-    if base is None:
-        return f"billing name {name} not in the billing-name table"
-    tier, mode, routing = "standard", "on_demand", "regional"
-    for part in filter(None, m.group("suffix").split("-cross-region-")):
-        if part == "global":
-            routing = "global"
-            continue
-        for word in part.strip("-").split("-"):
-            if word == "batch":
-                mode = "batch"
-            elif word == "global":
-                routing = "global"
-            elif word in ("flex", "priority", "standard"):
-                tier = word
-            else:
-                return f"suffix '{m.group('suffix')}' not understood"
-    return _Mapped(base, routing, tier, mode, _FIRST_PARTY_KIND[m.group("kind")])
+def _map_usage_type(
+    usage_type: str, product_name: str | None, names: BillingNames | None
+) -> UsageTypeInfo | str:
+    """The usage type's key fields, or why it cannot be priced by key."""
+    info = parse_usage_type(usage_type, product_name, names=names)
+    if info is None:
+        return "usage type follows neither Bedrock grammar"
+    if info.kind not in ("token", "image") or info.charge == "other":
+        return f"{info.kind} charge ({info.charge}) is not imported (no price key for it)"
+    if info.base_model is None:
+        if info.scheme == "marketplace":
+            return f"product {info.billing_model_name!r} not in the billing-name table"
+        return f"billing name {info.billing_model_name} not in the billing-name table"
+    if info.latency_optimized:
+        return "latency-optimized price: the price key has no latency dimension"
+    if info.endpoint != "runtime":
+        return f"{info.endpoint} endpoint price: its usage is not in invocation logs"
+    return info
 
 
-def _map_marketplace(usage_type: str, product_name: str | None) -> _Mapped | str:
-    base = PRODUCT_NAMES.get(product_name or "")
-    if base is None:
-        return f"product {product_name!r} not in the product-name table"
-    m = re.match(r"^(?:[A-Z0-9]+-MP:)?[A-Z0-9]+_(?P<rest>.+)-Units$", usage_type)
-    if not m:
-        return "not a Marketplace '<REG>_..._Units' usage type"
-    rest = m.group("rest")
-    routing = "regional"
-    if rest.endswith("_Global"):
-        rest, routing = rest.removesuffix("_Global"), "global"
-    if rest in _MP_OLD:
-        charge, mode = _MP_OLD[rest]
-        return _Mapped(base, routing, "standard", mode, charge)
-    n = _MP_NEW.match(rest)
-    if not n:
-        return f"Marketplace usage type part '{rest}' not understood"
-    kind = n.group("kind")
-    return _Mapped(
-        base,
-        "global" if n.group("glob") else "regional",
-        n.group("tier"),
-        "on_demand",
-        _MP_NEW_KIND[kind],
-    )
-
-
-def _map_usage_type(service_code: str, usage_type: str, product_name: str | None) -> _Mapped | str:
-    """The seam for ``reconciler.usage_types.parse_usage_type`` once it lands on main."""
-    if service_code == "AmazonBedrockFoundationModels" or "-MP:" in usage_type:
-        return _map_marketplace(usage_type, product_name)
-    return _map_first_party(usage_type)
-
-
-def _unit(raw: str, description: str, service_code: str) -> str | None:
-    """Our unit for a price dimension's unit, or None. ``Units`` is 1M tokens only when the
-    description says Million (formats.md §4.5): a guess here would be a ×1,000 error."""
-    if raw in ("1K tokens", "1K Tokens"):
-        return "1K tokens"
-    if raw in ("1M tokens", "1M Tokens"):
-        return "1M tokens"
-    if raw == "Units" and service_code == "AmazonBedrockFoundationModels":
-        return "1M tokens" if "million" in description.lower() else None
+def _unit(raw: str, description: str, info: UsageTypeInfo) -> str | None:
+    """Our unit for a price dimension, checked against the usage type. ``Units`` counts as 1M
+    tokens only when the description says Million (formats.md §4.5): a wrong guess here would be
+    a x1,000 error, so anything else is reported instead."""
+    if info.kind == "image":
+        return "image" if raw.lower() in ("image", "images") else None
+    per_unit = {"1K tokens": 1_000, "1M tokens": 1_000_000}
+    if raw.lower() in ("1k tokens", "1m tokens"):
+        unit = "1K tokens" if raw.lower() == "1k tokens" else "1M tokens"
+        return unit if info.tokens_per_unit in (None, per_unit[unit]) else None
+    if raw == "Units" and info.scheme == "marketplace" and "million" in description.lower():
+        return "1M tokens" if info.tokens_per_unit == 1_000_000 else None
     return None
 
 
@@ -209,7 +122,11 @@ def _effective_date(text: str) -> date:
 
 
 def _map_one(
-    service_code: str, product: dict[str, Any], terms: Sequence[dict[str, Any]], origin: str
+    service_code: str,
+    product: dict[str, Any],
+    terms: Sequence[dict[str, Any]],
+    origin: str,
+    names: BillingNames | None,
 ) -> PriceEntry | Unmapped:
     attrs = product.get("attributes") or {}
     sku = str(product.get("sku", ""))
@@ -221,18 +138,20 @@ def _map_one(
     if not region or not usage_type:
         return unmapped("no regionCode or usagetype attribute")
     product_name = attrs.get("servicename") or attrs.get("productName")
-    mapped = _map_usage_type(service_code, usage_type, product_name)
+    mapped = _map_usage_type(usage_type, product_name, names)
     if isinstance(mapped, str):
         return unmapped(mapped)
+    if mapped.base_model is None or mapped.routing is None:  # not for token/image kinds
+        return unmapped("usage type names no model or routing")
     if len(terms) != 1:
         return unmapped(f"{len(terms)} on-demand terms (expected 1)")
     dims = list((terms[0].get("priceDimensions") or {}).values())
     if len(dims) != 1:
         return unmapped(f"{len(dims)} price dimensions (tiered prices are not imported)")
     dim = dims[0]
-    unit = _unit(str(dim.get("unit", "")), str(dim.get("description", "")), service_code)
+    unit = _unit(str(dim.get("unit", "")), str(dim.get("description", "")), mapped)
     if unit is None:
-        return unmapped(f"unit {dim.get('unit')!r} not understood")
+        return unmapped(f"unit {dim.get('unit')!r} not understood for this usage type")
     try:
         price = Decimal(str((dim.get("pricePerUnit") or {})["USD"]))
         start = _effective_date(str(terms[0]["effectiveDate"]))
@@ -278,14 +197,20 @@ def api_products(price_list: Iterable[str]) -> Iterator[Product]:
         yield str(code), product, list(on_demand.values())
 
 
-def map_products(products: Iterable[Product], origin: str) -> ImportReport:
-    """Map products to price entries; duplicates collapse, contradictions are reported."""
+def map_products(
+    products: Iterable[Product], origin: str, names: BillingNames | None = None
+) -> ImportReport:
+    """Map products to price entries; duplicates collapse, contradictions are reported.
+
+    ``names`` is the billing-name table (default: the bundled one; pass
+    ``load_billing_names(settings.invoices.billing_names)`` to include the user's rows).
+    """
     by_key: dict[tuple[PriceKey, date], list[PriceEntry]] = defaultdict(list)
     unmapped: list[Unmapped] = []
     count = 0
     for code, product, terms in products:
         count += 1
-        got = _map_one(code, product, terms, origin)
+        got = _map_one(code, product, terms, origin, names)
         if isinstance(got, Unmapped):
             unmapped.append(got)
         else:

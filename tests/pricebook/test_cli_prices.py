@@ -123,7 +123,7 @@ def test_import_offer_lists_unmapped_skus(tmp_path, capsys):
         "unmapped SKU GIZMOINPUT000001 (AmazonBedrock USE1-Gizmo9000-input-tokens, us-east-1): "
         "billing name Gizmo9000 not in the billing-name table"
     ) in err
-    assert "prices.price_list: 7 in, 4 out; unmapped 3" in err
+    assert "prices.price_list: 7 in, 5 out; unmapped 2" in err
     assert "prices.price_list: 4 in, 3 out; unmapped 1" in err
 
 

@@ -50,6 +50,18 @@ def test_offer_files_map_to_price_rows_and_report_the_rest(con):
     d = date(2025, 10, 1)
     assert price_rows(con) == [
         (
+            "amazon.nova-canvas-v1:0",
+            "regional",
+            "standard",
+            "on_demand",
+            "images",
+            "image",
+            Decimal("0.04"),
+            d,
+            None,
+            "NOVACANVASIMG001",
+        ),
+        (
             NOVA,
             "regional",
             "standard",
@@ -137,14 +149,10 @@ def test_offer_files_map_to_price_rows_and_report_the_rest(con):
     unmapped = con.execute("SELECT sku, reason FROM price_list_unmapped ORDER BY sku").fetchall()
     assert unmapped == [
         ("GIZMOINPUT000001", "billing name Gizmo9000 not in the billing-name table"),
-        (
-            "NOVACANVASIMG001",
-            "usage type is not a token charge we price (images, guardrails, PT, ...)",
-        ),
-        ("NOVAPROLATOPT0001", "suffix '-latency-optimized' not understood"),
+        ("NOVAPROLATOPT0001", "latency-optimized price: the price key has no latency dimension"),
         (
             "WIDGETINPUT0001",
-            "product 'Widget 1 (Amazon Bedrock Edition)' not in the product-name table",
+            "product 'Widget 1 (Amazon Bedrock Edition)' not in the billing-name table",
         ),
     ]
 
@@ -276,12 +284,13 @@ def test_get_products_two_pages_via_stubber(con, pricing_client):
         report = map_products(fetch_api_products(pricing_client, ["us-east-1"]), "pricing-api")
         stub.assert_no_pending_responses()
     assert report.products == 11
-    assert len(report.entries) == 7
-    assert len(report.unmapped) == 4
+    assert len(report.entries) == 8
+    assert len(report.unmapped) == 3
     result = import_price_list(con, report, "pricing-api", "r")
-    assert result.counts["unmapped"] == 4
+    assert result.counts["unmapped"] == 3
     # the same rows as the offer-file route
     assert [r[-1] for r in price_rows(con)] == [
+        "NOVACANVASIMG001",
         "NOVAMICROBATIN001",
         "NOVAMICROIN000001",
         "NOVAMICROOUT00001",
