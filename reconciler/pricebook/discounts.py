@@ -107,6 +107,9 @@ def percent_problem(text: str) -> tuple[Decimal | None, str | None]:
         return None, f"percent {quote(text)} is not a number; write 7.5 for 7.5% off"
     if not value.is_finite() or not Decimal(0) < value <= Decimal(100):
         return None, f"percent {quote(text)} is out of range; use more than 0 and at most 100"
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -6:
+        return None, f"percent {quote(text)} has more than 6 decimal places; round it"
     return value, None
 
 
@@ -233,6 +236,9 @@ def config_discounts(settings: Settings) -> list[Discount]:
         problem = scope_problem(item.scope, item.value)
         if problem:
             raise ConfigError(f"{where}: key '{key}.value': {problem}")
+        _, bad_percent = percent_problem(str(item.percent))
+        if bad_percent:
+            raise ConfigError(f"{where}: key '{key}.percent': {bad_percent}")
         if item.effective_to is not None and item.effective_to <= item.effective_from:
             raise ConfigError(
                 f"{where}: key '{key}.effective_to': {item.effective_to} is not after "

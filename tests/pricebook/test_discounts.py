@@ -70,6 +70,10 @@ def test_discount_csv_effective_dating_and_precedence(con, tmp_path):
         ),
         ("all,*,5%,2025-01-01,,s", "percent '5%' is not a number; write 7.5 for 7.5% off"),
         (
+            "all,*,2.1234567,2025-01-01,,s",
+            "percent '2.1234567' has more than 6 decimal places; round it",
+        ),
+        (
             "model,us.anthropic.claude-haiku-4-5-20251001-v1:0,5,2025-01-01,,s",
             "model 'us.anthropic.claude-haiku-4-5-20251001-v1:0' is an inference profile id; "
             "use the base model id",
