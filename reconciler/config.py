@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -48,6 +49,28 @@ class TolerancesConfig(_Model):
     """A bucket whose |invoiced - rated| is at most this many dollars is matched."""
     percent: Decimal = Decimal("1")
     """... or at most this percentage of the invoiced cost."""
+
+
+class DiscountConfig(_Model):
+    """One negotiated discount (``[[pricing.discounts]]``): percent off list, effective-dated."""
+
+    scope: Literal["all", "account", "model", "provider"]
+    """What it applies to: all usage, one account, one base model, or one provider."""
+    value: str = "*"
+    """Account id, base model id or provider (``anthropic``); ``*`` for scope all."""
+    percent: Decimal = Field(gt=0, le=100)
+    """Percent off list price, e.g. 7.5."""
+    effective_from: date
+    """First UTC date the discount applies."""
+    effective_to: date | None = None
+    """First UTC date it no longer applies (exclusive); omit for open-ended."""
+    source: str | None = None
+    """Where it comes from (contract reference); default: the config file."""
+
+
+class PricingConfig(_Model):
+    discounts: list[DiscountConfig] = Field(default_factory=list)
+    """Negotiated discounts; rating applies the most specific one per usage row."""
 
 
 class InvoicesConfig(_Model):
@@ -92,6 +115,7 @@ class Settings(_Model):
 
     sources: SourcesConfig = Field(default_factory=SourcesConfig)
     tolerances: TolerancesConfig = Field(default_factory=TolerancesConfig)
+    pricing: PricingConfig = Field(default_factory=PricingConfig)
     invoices: InvoicesConfig = Field(default_factory=InvoicesConfig)
     allocation: AllocationConfig = Field(default_factory=AllocationConfig)
     regions: list[str] = Field(default_factory=list)

@@ -114,7 +114,10 @@ def add_price(
     layer="bundled",
 ):
     con.execute(
-        "INSERT INTO prices VALUES ($id, $model, $region, $routing, $tier, $mode, $charge, $ctx,"
+        "INSERT INTO prices (price_id, base_model, region, routing, tier, mode, charge, "
+        "context_tier, unit, unit_factor, price_usd, effective_from, effective_to, layer, source, "
+        "checked, loaded_at, run_id) "
+        "VALUES ($id, $model, $region, $routing, $tier, $mode, $charge, $ctx,"
         " $unit, $factor, $price, $from, $to, $layer, 'test', NULL, $now, 'test')",
         {
             "id": price_id,
@@ -138,7 +141,9 @@ def add_price(
 
 def add_discount(con, discount_id, scope, scope_value, percent, *, effective_from=date(2025, 1, 1)):
     con.execute(
-        "INSERT INTO discounts VALUES ($id, $scope, $value, $pct, $from, NULL, 'test', 'test')",
+        "INSERT INTO discounts (discount_id, scope, scope_value, percent, effective_from, "
+        "effective_to, source, run_id) "
+        "VALUES ($id, $scope, $value, $pct, $from, NULL, 'test', 'test')",
         {
             "id": discount_id,
             "scope": scope,

@@ -84,14 +84,15 @@ def cli(
 
 
 def _register() -> None:
-    from reconciler.cli import demo, doctor, ingest, report
+    from reconciler.cli import demo, doctor, ingest, prices, report
     from reconciler.cli import run as run_cmd
 
     cli.add_command(ingest.ingest)
-    cli.add_command(demo.demo)
+    cli.add_command(prices.prices)
     cli.add_command(run_cmd.run)
     cli.add_command(report.report)
     cli.add_command(doctor.doctor)
+    cli.add_command(demo.demo)
 
 
 _register()

@@ -264,7 +264,10 @@ def test_discount_map_and_net_unblended_cost_give_net_cost(con, tmp_path):
 
 def _price(con, model, charge, per_1k):
     con.execute(
-        "INSERT INTO prices VALUES ($id, $m, 'us-east-1', 'in_region', 'standard', 'on_demand', "
+        "INSERT INTO prices (price_id, base_model, region, routing, tier, mode, charge, "
+        "context_tier, unit, unit_factor, price_usd, effective_from, effective_to, layer, source, "
+        "checked, loaded_at, run_id) "
+        "VALUES ($id, $m, 'us-east-1', 'in_region', 'standard', 'on_demand', "
         "$c, 'standard', '1K tokens', 0.001, $p, DATE '2025-01-01', NULL, 'bundled', 'test', "
         "NULL, now(), 'r')",
         {"id": f"{model}:{charge}", "m": model, "c": charge, "p": Decimal(per_1k)},

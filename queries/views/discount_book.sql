@@ -1,0 +1,20 @@
+-- name: discount_book
+-- purpose: Negotiated discounts with their precedence: rating applies to a usage row the one
+--   effective discount (effective_from <= usage date < effective_to) with the lowest precedence
+--   among those whose scope matches: account (account_id = scope_value) 1, model (base_model =
+--   scope_value) 2, provider (the part of base_model before the first '.') 3, all 4.
+-- grain: one row per discount entry (scope, scope_value and date range)
+-- column discount_id: stable id (content hash of scope, value, percent and dates)
+-- column scope: all | account | model | provider
+-- column scope_value: '*' for all; an account id; a base model id; a provider such as anthropic
+-- column percent: percent off list price, DECIMAL(9,6) (7.5 = 7.5 %)
+-- column effective_from: first UTC date the discount applies (inclusive)
+-- column effective_to: first UTC date it no longer applies (exclusive); NULL = open
+-- column precedence: lower wins when several match: account 1, model 2, provider 3, all 4
+-- column source: contract reference or file the discount came from
+CREATE OR REPLACE VIEW discount_book AS
+SELECT discount_id, scope, scope_value, percent, effective_from, effective_to,
+       CAST(CASE scope WHEN 'account' THEN 1 WHEN 'model' THEN 2 WHEN 'provider' THEN 3 ELSE 4 END
+            AS INTEGER) AS precedence,
+       source
+FROM discounts;

@@ -1,0 +1,212 @@
+"""``reconciler prices ...``: load, validate, show and import price data; negotiated discounts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import click
+
+from reconciler.cli._common import Ctx, show_summary
+from reconciler.pricebook import load_bundled_prices, load_price_files, read_price_files
+from reconciler.pricebook.discounts import load_discount_files, read_discount_files
+from reconciler.pricebook.pricelist import (
+    ImportReport,
+    fetch_api_products,
+    import_price_list,
+    map_products,
+    offer_products,
+    read_offer,
+)
+from reconciler.pricebook.show import SHOW_COLUMNS, effective_prices
+from reconciler.runs import Run
+from reconciler.usage_types import BillingNames, load_billing_names
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@click.group()
+def prices() -> None:
+    """The price book: user overlays, validation, AWS Price List import, discounts.
+
+    Writing verbs also refresh the bundled price book (idempotent) so the database always
+    holds it. Precedence: overlay > price_list > bundled, then the most specific key.
+    """
+
+
+@prices.command("load")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
+@click.pass_obj
+def load(ctx: Ctx, files: tuple[str, ...], as_json: bool) -> int:
+    """Load price overlays (CONTRACT CSV); reloading a file replaces its rows."""
+    with Run(ctx.db, "prices load") as run:
+        run.add(load_bundled_prices(run.con, run.run_id))
+        run.add(load_price_files(run.con, list(files), run.run_id))
+    return show_summary(ctx, run.summary, as_json=as_json)
+
+
+@prices.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--discounts", is_flag=True, help="The files are discount CSVs, not price files.")
+@click.pass_obj
+def validate(ctx: Ctx, files: tuple[str, ...], discounts: bool) -> int:
+    """Check price (or discount) files without touching the database: exit 0 ok, 2 invalid."""
+    if discounts:
+        n = len(read_discount_files(files))
+        what = "discounts"
+    else:
+        n = len(read_price_files(files))
+        what = "prices"
+    if not ctx.quiet:
+        click.echo(f"ok: {n} {what} in {len(files)} file(s)", err=True)
+    return 0
+
+
+@prices.command("show")
+@click.option("--model", help="Base model id; rows with model * are shown too.")
+@click.option("--region", help="AWS Region code; rows with region * are shown too.")
+@click.option(
+    "--date", "on_date", type=click.DateTime(["%Y-%m-%d"]), help="Only prices in effect that day."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.pass_obj
+def show(
+    ctx: Ctx,
+    model: str | None,
+    region: str | None,
+    on_date: Any,
+    fmt: str,
+    as_json: bool,
+) -> int:
+    """Print the effective price book (precedence resolved) from the database."""
+    day: date | None = on_date.date() if on_date else None
+    with Run(ctx.db, "prices show", write=False) as run:
+        rows = effective_prices(run.con, model=model, region=region, on_date=day)
+    click.echo(_render(rows, "json" if as_json else fmt), nl=False)
+    return 0
+
+
+@prices.command("import")
+@click.option(
+    "--offer",
+    "offers",
+    multiple=True,
+    metavar="FILE_OR_URL",
+    help="Bulk offer JSON of AmazonBedrock or AmazonBedrockFoundationModels (path, file:// or "
+    "https:// URL); repeatable.",
+)
+@click.option("--api", is_flag=True, help="Query the Pricing API (GetProducts) instead.")
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    metavar="REGION",
+    help="With --api: the Bedrock Region(s) whose prices to fetch (repeatable).",
+)
+@click.option(
+    "--endpoint-region",
+    default="us-east-1",
+    show_default=True,
+    help="Region of the Pricing API endpoint (us-east-1 or ap-south-1).",
+)
+@click.pass_obj
+def import_(
+    ctx: Ctx, offers: tuple[str, ...], api: bool, regions: tuple[str, ...], endpoint_region: str
+) -> int:
+    """Import AWS Price List prices (layer price_list); unmappable SKUs are listed, not guessed."""
+    if bool(offers) == api:
+        raise click.UsageError("give either --offer FILE_OR_URL or --api --region R")
+    if api and not regions:
+        raise click.UsageError("--api needs at least one --region (e.g. --region us-east-1)")
+    with Run(ctx.db, "prices import") as run:
+        run.add(load_bundled_prices(run.con, run.run_id))
+        names = load_billing_names(ctx.settings.invoices.billing_names)
+        for origin, report in _price_list_reports(offers, regions, endpoint_region, names):
+            run.add(import_price_list(run.con, report, origin, run.run_id))
+            if not ctx.quiet:
+                for u in report.unmapped:
+                    click.echo(
+                        f"unmapped SKU {u.sku} ({u.service_code} {u.usage_type}, "
+                        f"{u.region_code}): {u.reason}",
+                        err=True,
+                    )
+    return show_summary(ctx, run.summary)
+
+
+def _price_list_reports(
+    offers: tuple[str, ...], regions: tuple[str, ...], endpoint_region: str, names: BillingNames
+) -> Iterator[tuple[str, ImportReport]]:
+    for location in offers:
+        yield location, map_products(offer_products(read_offer(location)), location, names)
+    if regions:
+        import boto3
+
+        client = boto3.client("pricing", region_name=endpoint_region)
+        origin = "pricing-api:" + ",".join(regions)
+        yield origin, map_products(fetch_api_products(client, regions), origin, names)
+
+
+@prices.group("discounts")
+def discounts_group() -> None:
+    """Negotiated discounts (also declared in reconciler.toml as [[pricing.discounts]])."""
+
+
+@discounts_group.command("load")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.pass_obj
+def discounts_load(ctx: Ctx, files: tuple[str, ...]) -> int:
+    """Load discount CSVs (scope,value,percent,effective_from,effective_to,source)."""
+    with Run(ctx.db, "prices discounts load") as run:
+        run.add(load_discount_files(run.con, list(files), run.run_id))
+    return show_summary(ctx, run.summary)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def _safe_cell(text: str) -> str:
+    """Spreadsheets run cells that start like a formula; prefix those with a quote."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _render(rows: list[dict[str, Any]], fmt: str) -> str:
+    if fmt == "json":
+        data = [{k: _text(v) or None for k, v in r.items()} for r in rows]
+        return json.dumps(data, indent=2) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(SHOW_COLUMNS)
+        for r in rows:
+            writer.writerow([_safe_cell(_text(r[c])) for c in SHOW_COLUMNS])
+        return out.getvalue()
+    columns = [c for c in SHOW_COLUMNS if c not in ("note", "source")]
+    cells = [[_printable(_text(r[c])) for c in columns] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    lines += [
+        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in text)

@@ -1,0 +1,195 @@
+"""Reading and writing the ``prices`` table: the bundled book and user overlays.
+
+Input: price entries (validated). Output: rows of ``prices`` (one per entry, ``price_id`` a
+content hash). Invariants: a layer never holds two overlapping entries for one key; reloading the
+same origin (a bundled file, an overlay path) deletes that origin's rows and inserts the new ones
+in one transaction, so reruns never duplicate; rows of other origins are untouched.
+
+Why delete-then-insert per origin rather than a merge: an edited overlay may *remove* a price,
+and the only way to honour that is to treat the file as the whole truth for its own rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from reconciler.db.connect import transaction
+from reconciler.errors import PriceBookError
+from reconciler.pricebook.csvfile import check_overlaps, parse_price_csv, read_price_files
+from reconciler.pricebook.entries import PriceEntry, PriceKey
+from reconciler.runs import StageResult
+
+__all__ = [
+    "BUNDLED_PACKAGE",
+    "bundled_entries",
+    "load_bundled_prices",
+    "load_price_files",
+    "read_entries",
+    "replace_entries",
+]
+
+BUNDLED_PACKAGE = "reconciler.data.prices"
+
+_INSERT = """
+INSERT INTO prices (price_id, base_model, region, routing, tier, mode, charge, context_tier,
+    unit, unit_factor, price_usd, effective_from, effective_to, layer, source, checked,
+    loaded_at, run_id, origin, line_number, note)
+VALUES ($price_id, $base_model, $region, $routing, $tier, $mode, $charge, $context_tier,
+    $unit, $unit_factor, $price_usd, $effective_from, $effective_to, $layer, $source, $checked,
+    $loaded_at, $run_id, $origin, $line_number, $note)
+"""
+
+
+def bundled_entries() -> list[PriceEntry]:
+    """The price book shipped in the package (``reconciler/data/prices/*.csv``), validated."""
+    entries: list[PriceEntry] = []
+    problems: list[str] = []
+    folder = resources.files(BUNDLED_PACKAGE)
+    for item in sorted(folder.iterdir(), key=lambda f: f.name):
+        if not item.name.endswith(".csv"):
+            continue
+        got, bad = parse_price_csv(
+            item.read_text(encoding="utf-8"), f"bundled:{item.name}", "bundled"
+        )
+        entries += got
+        problems += bad
+    problems += check_overlaps(entries)
+    if problems:  # a packaging bug, but say exactly where
+        raise PriceBookError("\n".join(problems))
+    return entries
+
+
+def _row(entry: PriceEntry, run_id: str, loaded_at: datetime) -> dict[str, Any]:
+    k = entry.key
+    return {
+        "price_id": entry.price_id,
+        "base_model": k.base_model,
+        "region": k.region,
+        "routing": k.routing,
+        "tier": k.tier,
+        "mode": k.mode,
+        "charge": k.charge,
+        "context_tier": k.context_tier,
+        "unit": entry.unit,
+        "unit_factor": entry.unit_factor,
+        "price_usd": entry.price_usd,
+        "effective_from": entry.effective_from,
+        "effective_to": entry.effective_to,
+        "layer": entry.layer,
+        "source": entry.source,
+        "checked": entry.checked,
+        "loaded_at": loaded_at,
+        "run_id": run_id,
+        "origin": entry.origin,
+        "line_number": entry.line_number,
+        "note": entry.note or None,
+    }
+
+
+def read_entries(
+    con: duckdb.DuckDBPyConnection, layer: str, *, exclude_origins: Sequence[str] = ()
+) -> list[PriceEntry]:
+    """Entries of one layer already in the database (for cross-file overlap checks)."""
+    rows = con.execute(
+        "SELECT base_model, region, routing, tier, mode, charge, context_tier, unit, price_usd,"
+        " effective_from, effective_to, layer, source, checked, coalesce(note, ''),"
+        " coalesce(origin, ''), line_number FROM prices"
+        " WHERE layer = $layer AND NOT list_contains($excluded, coalesce(origin, ''))"
+        " ORDER BY origin, line_number, price_id",
+        {"layer": layer, "excluded": list(exclude_origins)},
+    ).fetchall()
+    return [
+        PriceEntry(
+            key=PriceKey(*r[0:7]),
+            unit=r[7],
+            price_usd=r[8],
+            effective_from=r[9],
+            effective_to=r[10],
+            layer=r[11],
+            source=r[12],
+            checked=r[13],
+            note=r[14],
+            origin=r[15],
+            line_number=r[16],
+        )
+        for r in rows
+    ]
+
+
+def replace_entries(
+    con: duckdb.DuckDBPyConnection,
+    entries: Iterable[PriceEntry],
+    *,
+    layer: str,
+    origins: Sequence[str] | None,
+    run_id: str,
+) -> tuple[int, int]:
+    """Delete ``layer``'s rows from ``origins`` (None: all of the layer) and insert ``entries``,
+    in one transaction, so a crash in between leaves the old rows in place.
+
+    Returns (rows deleted, rows inserted). The caller has validated ``entries``.
+    """
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    rows = [_row(e, run_id, loaded_at) for e in entries]
+    with transaction(con):
+        if origins is None:
+            deleted = con.execute(
+                "DELETE FROM prices WHERE layer = $layer", {"layer": layer}
+            ).fetchone()
+        else:
+            deleted = con.execute(
+                "DELETE FROM prices WHERE layer = $layer AND list_contains($origins, origin)",
+                {"layer": layer, "origins": list(origins)},
+            ).fetchone()
+        if rows:
+            con.executemany(_INSERT, rows)
+    return (int(deleted[0]) if deleted else 0), len(rows)
+
+
+def load_bundled_prices(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:
+    """(Re)load the bundled price book into layer ``bundled``; idempotent, ids stable."""
+    started = time.perf_counter()
+    entries = bundled_entries()
+    _, inserted = replace_entries(con, entries, layer="bundled", origins=None, run_id=run_id)
+    return StageResult(
+        stage="prices.bundled",
+        rows_in=len(entries),
+        rows_out=inserted,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def load_price_files(
+    con: duckdb.DuckDBPyConnection, paths: Sequence[str | Path], run_id: str
+) -> StageResult:
+    """Load user overlays (layer ``overlay``); each file replaces the rows it loaded before.
+
+    The files are validated together and against the overlays of *other* files already in the
+    database; any problem raises :class:`PriceBookError` before anything is written.
+    """
+    started = time.perf_counter()
+    entries = read_price_files(paths, layer="overlay")
+    resolved = {str(p): str(Path(p).resolve()) for p in paths}
+    existing = read_entries(con, "overlay", exclude_origins=sorted(set(resolved.values())))
+    problems = check_overlaps(existing + entries)
+    if problems:
+        raise PriceBookError("\n".join(problems))
+    stored = [dataclasses.replace(e, origin=resolved[e.origin]) for e in entries]
+    deleted, inserted = replace_entries(
+        con, stored, layer="overlay", origins=sorted(set(resolved.values())), run_id=run_id
+    )
+    return StageResult(
+        stage="prices.overlay",
+        rows_in=len(entries),
+        rows_out=inserted,
+        counts={"files": len(resolved), "replaced": deleted},
+        seconds=time.perf_counter() - started,
+    )
