@@ -1,13 +1,15 @@
 """The nightly job: every stage in order over one window of usage dates, as one run.
 
-``run_window`` is what ``reconciler run`` calls. Each stage reads DuckDB tables and replaces its
-window in its own transaction, so a failed or killed run leaves every finished stage complete and
-a re-run recomputes the same figures (idempotent). The :class:`~reconciler.runs.Run` around it
-holds the writer lock and records the summary; its exit code is 1 when any stage reports findings.
+``run_window`` is what ``reconciler run`` (and ``reconciler demo``) call. Each stage reads DuckDB
+tables and replaces its window in its own transaction, so a failed or killed run leaves every
+finished stage complete and a re-run recomputes the same figures (idempotent). The
+:class:`~reconciler.runs.Run` around it holds the writer lock and records the summary; its exit
+code is 1 when any stage reports findings.
 
-Order: ingest the configured sources, resolve model ids, attribute, aggregate, rate, reconcile,
-allocate. Only the stages that exist in this build are called (see ``STAGES``); configured sources
-that this build cannot ingest are a configuration error rather than being silently skipped.
+Order: ingest the configured sources (logs, CloudWatch, invoices), refresh the bundled price book
+and the configured discounts, resolve model ids, attribute, aggregate, rate, check invoice units
+against the prices, reconcile, allocate. Later stages read what earlier ones wrote, so the order is
+the data flow, not a preference.
 """
 
 from __future__ import annotations
@@ -17,32 +19,95 @@ from datetime import date
 
 import duckdb
 
+from reconciler.aggregate import aggregate
 from reconciler.allocate import allocate
+from reconciler.attribute import attribute
 from reconciler.config import Settings
 from reconciler.errors import ConfigError
+from reconciler.ingest.invoices import check_invoice_units, ingest_invoices
+from reconciler.pricebook import load_bundled_prices, sync_config_discounts
+from reconciler.rate import rate
 from reconciler.reconcile import reconcile
+from reconciler.resolve import resolve_model_ids
 from reconciler.runs import Run, RunSummary, StageResult
 
 __all__ = ["STAGES", "run_window"]
 
 Stage = Callable[[duckdb.DuckDBPyConnection, Settings, date, date, str], StageResult]
 
-STAGES: tuple[Stage, ...] = (reconcile, allocate)
-"""The window stages, in order. Ingest, model-id resolution, attribution, aggregation and rating
-are not in this build yet; they go before ``reconcile`` when they are merged."""
+
+def _prices(con: duckdb.DuckDBPyConnection, s: Settings, a: date, b: date, rid: str) -> StageResult:
+    return load_bundled_prices(con, rid)
+
+
+def _discounts(
+    con: duckdb.DuckDBPyConnection, s: Settings, a: date, b: date, rid: str
+) -> StageResult:
+    return sync_config_discounts(con, s, rid)
+
+
+def _resolve(
+    con: duckdb.DuckDBPyConnection, s: Settings, a: date, b: date, rid: str
+) -> StageResult:
+    return resolve_model_ids(con, s)
+
+
+def _attribute(
+    con: duckdb.DuckDBPyConnection, s: Settings, a: date, b: date, rid: str
+) -> StageResult:
+    return attribute(con, s, a, b, run_id=rid)
+
+
+def _aggregate(
+    con: duckdb.DuckDBPyConnection, s: Settings, a: date, b: date, rid: str
+) -> StageResult:
+    return aggregate(con, a, b, run_id=rid)
+
+
+def _rate(con: duckdb.DuckDBPyConnection, s: Settings, a: date, b: date, rid: str) -> StageResult:
+    return rate(con, a, b, run_id=rid)
+
+
+def _units(con: duckdb.DuckDBPyConnection, s: Settings, a: date, b: date, rid: str) -> StageResult:
+    # The x1000 unit check compares billed cost with the price book, so it must follow any
+    # price change; it is cheap and idempotent.
+    check_invoice_units(con)
+    return StageResult("invoice_units")
+
+
+STAGES: tuple[Stage, ...] = (
+    _prices,
+    _discounts,
+    _resolve,
+    _attribute,
+    _aggregate,
+    _rate,
+    _units,
+    reconcile,
+    allocate,
+)
+"""The window stages, in data-flow order."""
+
+
+def ingest_sources(run: Run, settings: Settings) -> None:
+    """Load the sources named in ``[sources]`` (already-loaded objects are skipped)."""
+    sources = settings.sources
+    if sources.logs or sources.cloudwatch:
+        raise ConfigError(
+            f"{settings.config_path or 'settings'}: key 'sources.logs': log ingest is not in "
+            "this build; load logs beforehand"
+        )
+    if sources.invoices:
+        run.add(
+            ingest_invoices(run.con, list(sources.invoices), settings=settings, run_id=run.run_id)
+        )
 
 
 def run_window(run: Run, settings: Settings, start: date, end: date) -> RunSummary:
     """Run every stage for usage dates ``start``..``end`` (UTC, inclusive) inside ``run``."""
     if start > end:
         raise ConfigError(f"--start {start} is after --end {end}: give start <= end")
-    sources = settings.sources
-    if sources.logs or sources.cloudwatch or sources.invoices:
-        where = settings.config_path or "settings"
-        raise ConfigError(
-            f"{where}: key 'sources': this build has no ingest stage to load configured sources;"
-            " remove [sources] and load the data beforehand"
-        )
+    ingest_sources(run, settings)
     for stage in STAGES:
         run.add(stage(run.con, settings, start, end, run.run_id))
     return run.summary

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from recon_helpers import D, line, rated
+from recon_helpers import ACCT, D, line
 
 from reconciler.cli import main
 from reconciler.db import connect, migrate
@@ -26,11 +26,25 @@ def run_cli(args, capsys):
     return exc.value.code, out, err
 
 
+def logged(con, *, day="2025-11-03", tokens=1_000_000, team="a"):
+    """One Nova Micro request in us-east-1 (bundled price $0.035 per 1M input tokens)."""
+    con.execute(
+        "INSERT INTO invocation_records (request_id, account_id, region, event_time, "
+        "identity_arn, operation, model_id, input_tokens, output_tokens, "
+        "cache_read_input_tokens, cache_write_input_tokens, request_metadata, source_uri, "
+        "line_number, run_id) VALUES (uuid()::VARCHAR, $acct, 'us-east-1', "
+        "CAST($day AS TIMESTAMP) + INTERVAL 14 HOUR, 'arn:aws:iam::111122223333:user/u', "
+        "'Converse', 'amazon.nova-micro-v1:0', $tokens, 0, 0, 0, MAP {'team': $team}, "
+        "'test', 1, 'seed')",
+        {"day": str(day), "tokens": tokens, "team": team, "acct": ACCT},
+    )
+
+
 def seeded_db(tmp_path, *, gap=True):
     db = str(tmp_path / "r.duckdb")
     con = connect(db)
     migrate(con)
-    rated(con, quantity=1_000_000, cost="0.035", team="a")
+    logged(con)
     line(con, quantity="1000", cost="0.035")
     if gap:
         line(con, quantity="500", cost="0.07", charge="output_tokens")  # unlogged: a gap
@@ -72,12 +86,13 @@ def test_default_window_is_yesterday_utc(tmp_path, capsys):
     con = connect(db)
     migrate(con)
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
-    rated(con, quantity=1000, cost="1", day=yesterday)  # unbilled: a finding, only if in window
-    rated(con, quantity=1000, cost="1", day=yesterday - timedelta(days=1))
+    logged(con, day=yesterday)  # unbilled: a finding, only if in window
+    logged(con, day=yesterday - timedelta(days=1))
     con.close()
     code, out, _ = run_cli(["--db", db, "run", "--json"], capsys)
     assert code == 1
-    assert json.loads(out)["stages"][0]["rows_out"] == 1
+    stages = {s["stage"]: s for s in json.loads(out)["stages"]}
+    assert stages["reconcile"]["rows_out"] == 1
 
 
 @pytest.mark.parametrize(
@@ -103,7 +118,7 @@ def test_configured_sources_without_an_ingest_stage_are_a_config_error(tmp_path,
         capsys,
     )
     assert code == 2
-    assert err.startswith(f"reconciler: error: {cfg}: key 'sources': this build has no ingest")
+    assert err.startswith(f"reconciler: error: {cfg}: key 'sources.logs': log ingest is not")
 
 
 SLOW_RUN = """
