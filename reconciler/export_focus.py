@@ -51,6 +51,8 @@ __all__ = [
     "build_focus_table",
     "export_focus",
     "focus_rows",
+    "last_full_month",
+    "render_csv",
     "write_focus",
 ]
 
@@ -96,6 +98,7 @@ FOCUS_COLUMNS: dict[str, pa.DataType] = {
     "x_AllocatedLines": pa.string(),
 }
 _MONEY_COLUMNS = frozenset(k for k, v in FOCUS_COLUMNS.items() if v == _MONEY)
+_COST_COLUMNS = frozenset(k for k in _MONEY_COLUMNS if k.endswith("Cost"))
 _TS_COLUMNS = frozenset(k for k, v in FOCUS_COLUMNS.items() if v == _TS)
 
 _UNITS = {"token": "Tokens", "image": "Images"}
@@ -211,6 +214,12 @@ def _month(d: date) -> tuple[datetime, datetime]:
     return _midnight(first), _midnight(nxt)
 
 
+def last_full_month(today: date) -> tuple[date, date]:
+    """The last complete calendar month before ``today``: the natural chargeback period."""
+    last = today.replace(day=1) - timedelta(days=1)
+    return last.replace(day=1), last
+
+
 def _category(lines: str) -> str:
     parts = {p.strip() for p in lines.split(",") if p.strip()}
     if parts and parts <= {"credit"}:
@@ -284,17 +293,21 @@ def _csv_text(value: Any, column: str) -> str:
     if value is None:
         return ""
     if column in _MONEY_COLUMNS:
-        return _decimal_str(value)
+        return _decimal_str(value, cents=column in _COST_COLUMNS)
     if column in _TS_COLUMNS:
         return str(value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     text = str(value)
     return "'" + text if text.lstrip().startswith(_FORMULA_START) else text
 
 
-def _decimal_str(value: Decimal) -> str:
-    """Plain fixed-point text without trailing zeros or exponent: exact, and easy to read."""
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "0") else text
+def _decimal_str(value: Decimal, *, cents: bool = False) -> str:
+    """Plain fixed-point text, exact, without exponent or trailing zeros (costs keep at least
+    two decimals: 0.50, 1234.567891)."""
+    value = value.normalize()
+    if cents and value.as_tuple().exponent > -2:  # type: ignore[operator]
+        value = value.quantize(Decimal("0.01"))
+    text = format(value, "f")
+    return text.removeprefix("-") if value.is_zero() else text
 
 
 def render_csv(table: pa.Table) -> str:

@@ -69,10 +69,11 @@ def cli(
 
 
 def _register() -> None:
-    from reconciler.cli import demo, ingest
+    from reconciler.cli import demo, export, ingest
 
     cli.add_command(ingest.ingest)
     cli.add_command(demo.demo)
+    cli.add_command(export.export)
 
 
 _register()
