@@ -24,7 +24,7 @@ from typing import Any
 
 import duckdb
 
-from reconciler.db.sql import execute
+from reconciler.db.sql import load
 
 __all__ = [
     "BridgeStep",
@@ -204,7 +204,9 @@ def _catalog(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
 def _fetch(
     con: duckdb.DuckDBPyConnection, query: str, start: date, end: date
 ) -> list[tuple[Any, ...]]:
-    return execute(con, query, {"start": start, "end": end}).fetchall()
+    params = {"start": start, "end": end}
+    text = load(query)  # DuckDB rejects parameters a statement does not use
+    return con.execute(text, {k: v for k, v in params.items() if f"${k}" in text}).fetchall()
 
 
 def _dec(value: Any) -> Decimal | None:
