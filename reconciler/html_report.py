@@ -77,7 +77,7 @@ th{background:#f6f8fa}td.num,th.num{text-align:right;font-variant-numeric:tabula
 tr.total td{font-weight:600;background:#f6f8fa}
 .nodata{color:#57606a;font-style:italic}
 .note{color:#57606a;font-size:12px}
-.unpriced{color:#9a6700}
+.unpriced{color:#9a6700}.scroll{overflow-x:auto}
 svg{display:block;max-width:100%;height:auto;margin:8px 0}
 svg text{font:11px system-ui,sans-serif;fill:#1b1f23}
 .legend{display:flex;flex-wrap:wrap;gap:4px 16px;list-style:none;padding:0;margin:4px 0 12px}
@@ -274,6 +274,11 @@ def _bridge_display(steps: Sequence[BridgeStep]) -> list[Decimal]:
     return shown
 
 
+def _clip(text: str, limit: int = 22) -> str:
+    """Axis labels are short; the full text is in the step's tooltip and the table."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _waterfall(steps: Sequence[BridgeStep], shown: Sequence[Decimal], chart_id: str) -> str:
     """Waterfall: start and end bars from zero, each cause floating from the running total."""
     spans: list[tuple[Decimal, Decimal]] = []
@@ -336,7 +341,7 @@ def _waterfall(steps: Sequence[BridgeStep], shown: Sequence[Decimal], chart_id: 
         cx, cy = x + bar_w / 2, top_pad + plot_h + 12
         parts.append(
             f'<text x="{_px(cx)}" y="{_px(cy)}" text-anchor="end" '
-            f'transform="rotate(-30 {_px(cx)} {_px(cy)})">{_e(s.cause)}</text>'
+            f'transform="rotate(-30 {_px(cx)} {_px(cy)})">{_e(_clip(s.cause))}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -462,7 +467,7 @@ def _gap_section(data: ReportData) -> str:
         [_gap_cells(g) for g in data.gaps],
         css_class="gap-table",
     )
-    return _section("gaps", "Reconciliation gaps", table)
+    return _section("gaps", "Reconciliation gaps", f'<div class="scroll">{table}</div>')
 
 
 def _gap_cells(g: Gap) -> list[str]:

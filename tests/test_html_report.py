@@ -14,7 +14,7 @@ from reconciler.html_report import ReportData, render_html, tie_to_cents
 ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "p", "main",
     "section", "table", "thead", "tbody", "tr", "th", "td", "span", "svg", "line", "text",
-    "rect", "ul", "li",
+    "rect", "ul", "li", "div",
 }  # fmt: skip
 
 
