@@ -36,7 +36,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any
 
 import duckdb
-import pyarrow as pa  # type: ignore[import-untyped]  # no stubs shipped
+import pyarrow as pa
 
 from reconciler.config import AllocationConfig, Settings
 from reconciler.db import sql

@@ -84,7 +84,7 @@ def cli(
 
 
 def _register() -> None:
-    from reconciler.cli import demo, doctor, ingest, prices, report
+    from reconciler.cli import demo, doctor, export, ingest, prices, report
     from reconciler.cli import run as run_cmd
 
     cli.add_command(ingest.ingest)
@@ -93,6 +93,7 @@ def _register() -> None:
     cli.add_command(report.report)
     cli.add_command(doctor.doctor)
     cli.add_command(demo.demo)
+    cli.add_command(export.export)
 
 
 _register()

@@ -1,0 +1,78 @@
+"""``reconciler export``: hand the reconciled, allocated bill to other tools."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal, cast
+
+import click
+
+from reconciler.cli._common import Ctx
+from reconciler.db import connect
+from reconciler.errors import ConfigError
+from reconciler.export_focus import export_focus, last_full_month, render_csv
+
+_DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@click.group()
+def export() -> None:
+    """Export reconciled data in formats other tools read."""
+
+
+@export.command("focus")
+@click.option("--start", type=_DAY, help="First UTC day (inclusive). Default: the last full month.")
+@click.option("--end", type=_DAY, help="Last UTC day (inclusive). Default: the last full month.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False), help="Write to this file (default: CSV on stdout)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet"]),
+    default="csv",
+    show_default=True,
+    help="csv: decimal strings, formula-neutralised text; parquet: decimal128(38,12).",
+)
+@click.option(
+    "--billing-account-id",
+    help="FOCUS BillingAccountId (default: the one account on the period's invoice lines).",
+)
+@click.pass_obj
+def focus(
+    ctx: Ctx,
+    start: datetime | None,
+    end: datetime | None,
+    out: str | None,
+    fmt: str,
+    billing_account_id: str | None,
+) -> int:
+    """Allocated spend (the `allocated_spend` view) as FOCUS 1.2 rows, team and application as
+    x_Team/x_Application columns and Tags. Reads the database read-only.
+    """
+    first, last = last_full_month(datetime.now(UTC).date())
+    first = start.date() if start else first
+    last = end.date() if end else last
+    if fmt == "parquet" and out is None:
+        raise ConfigError("export focus: --format parquet needs --out PATH")
+    with contextlib.closing(connect(ctx.db, read_only=True)) as con:
+        table, result = export_focus(
+            con,
+            first,
+            last,
+            out=Path(out) if out else None,
+            fmt=cast(Literal["csv", "parquet"], fmt),
+            billing_account_id=billing_account_id,
+        )
+    if out is None:
+        sys.stdout.write(render_csv(table))
+    if not ctx.quiet:
+        click.echo(
+            f"export focus: {result.rows} rows, BilledCost total {result.billed_total_usd:f} USD, "
+            f"{first}..{last}" + (f" -> {out}" if out else ""),
+            err=True,
+        )
+    return 0
