@@ -21,8 +21,8 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
 @click.option(
     "--cost-explorer",
     is_flag=True,
-    help="Pull the Bedrock costs of --start..--end from Cost Explorer (GetCostAndUsage, daily) "
-    "instead of reading files; for accounts without a CUR export. Each API call costs USD 0.01.",
+    help="Pull the Bedrock costs of --start..--end from Cost Explorer (GetCostAndUsage, daily), "
+    "for accounts without a CUR export (SRC may be given too). Each API call costs USD 0.01.",
 )
 @click.option(
     "--start",

@@ -439,3 +439,30 @@ def test_cli_flag_errors_are_usage_errors(tmp_path, capsys, aws_env, args, messa
     code, _, err = _cli(["--db", str(tmp_path / "r.duckdb"), "ingest", "invoice", *args], capsys)
     assert code == 2
     assert re.search(message, err), err
+
+
+def test_idle_capacity_uses_cur_where_it_exists(con):
+    from reconciler.db import sql
+
+    pt = {
+        "charge": "model_unit_hours",
+        "mode": "provisioned",
+        "unit": "hour",
+        "tokens_per_unit": None,
+        "usage_type": "USE1-NovaMicro-ProvisionedThroughput-ModelUnits",
+    }
+    line(con, cost="20", quantity="1", account=A1, **pt)  # CUR, idle (nothing logged)
+    line(con, cost="30", quantity="1", account=A2, **pt)  # to become a Cost Explorer line
+    con.execute(
+        "UPDATE invoice_line_items SET source_format = 'cost_explorer' WHERE account_id = $a",
+        {"a": A2},
+    )
+    line(con, cost="25", quantity="1", account=A1, hour=15, **pt)
+    con.execute(
+        "UPDATE invoice_line_items SET source_format = 'cost_explorer' WHERE account_id = $a"
+        " AND unblended_cost_usd = 25",
+        {"a": A1},
+    )
+    idle = sql.execute(con, "stages/allocate_idle", {"start": START, "end": START}).fetchall()
+    # A1: the CUR 20 only (its Cost Explorer 25 is superseded); A2: Cost Explorer 30 (no CUR)
+    assert sorted((r[1], r[8]) for r in idle) == [(A1, D("20")), (A2, D("30"))]
