@@ -12,6 +12,11 @@ FROM invoice_line_items AS l
 WHERE l.charge = 'model_unit_hours'
     AND CAST(l.usage_start AS DATE) BETWEEN $start AND $end
     AND l.line_item_type IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
+    -- as in stages/reconcile: Cost Explorer lines only where no CUR/FOCUS line covers the month
+    AND (l.source_format <> 'cost_explorer' OR NOT EXISTS (
+        SELECT 1 FROM invoice_line_items AS c
+        WHERE c.source_format <> 'cost_explorer'
+            AND c.billing_period = l.billing_period AND c.account_id = l.account_id))
     AND NOT EXISTS (
         SELECT 1 FROM usage_hourly_facts AS u
         WHERE u.account_id = l.account_id AND u.region = l.region

@@ -6,6 +6,8 @@
 --   and credit lines are tied to their bucket when they name a model and charge, else they are rows
 --   of their own; taxes and fees are always rows of their own. The invoiced cost of a bucket is the
 --   sum of net_cost_usd over its lines, so net-vs-unblended differences are part of the delta.
+--   Cost Explorer lines (source_format cost_explorer) are used only for a billing period and
+--   account that has no CUR/FOCUS line: CUR wins where both exist.
 --   Parameters: $start, $end (inclusive DATEs), $abs_tol (USD), $pct_factor (percent / 100),
 --   $run_id.
 -- grain: usage_date x account_id x region x base_model x routing x tier x mode x charge; plus
@@ -45,8 +47,14 @@ classified AS (
                 THEN 'credit'
             ELSE 'other'
         END AS kind
-    FROM invoice_line_items
+    FROM invoice_line_items AS l
     WHERE CAST(usage_start AS DATE) BETWEEN $start AND $end
+        -- Cost Explorer lines stand in only where no CUR/FOCUS line exists for the same billing
+        -- period and account: when both sources hold a month, CUR wins (never both, no double count)
+        AND (source_format <> 'cost_explorer' OR NOT EXISTS (
+            SELECT 1 FROM invoice_line_items AS c
+            WHERE c.source_format <> 'cost_explorer'
+                AND c.billing_period = l.billing_period AND c.account_id = l.account_id))
 ),
 billed AS (
     SELECT

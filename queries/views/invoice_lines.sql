@@ -1,7 +1,8 @@
 -- name: invoice_lines
--- purpose: Bedrock invoice lines as billed (CUR 2.0, legacy CUR, FOCUS), with the usage type parsed
---   into model, charge, mode, tier and routing and the quantity converted to tokens. Credits,
---   discounts and tax are kept with their line item type. Non-Bedrock rows are not here.
+-- purpose: Bedrock invoice lines as billed (CUR 2.0, legacy CUR, FOCUS, Cost Explorer), with the
+--   usage type parsed into model, charge, mode, tier and routing and the quantity converted to
+--   tokens. Credits, discounts and tax are kept with their line item type. Non-Bedrock rows are
+--   not here.
 -- grain: one row per Bedrock line item of the latest delivery of each billing period
 -- column billing_period: first day of the billing month
 -- column usage_start: UTC start of the line's usage period (hour or day)
@@ -35,8 +36,8 @@
 -- column resource_id: line_item_resource_id (e.g. an inference profile ARN) when exported
 -- column iam_principal: calling IAM principal when the export includes it (CUR 2.0 only)
 -- column source_format: cur2 | cur_legacy | focus_1_0 | focus_1_2 | cost_explorer
--- column source_uri: file or object the line came from
--- column line_number: 1-based line (CSV) or row (Parquet) in that file
+-- column source_uri: file or object the line came from (Cost Explorer: the ce: query)
+-- column line_number: 1-based line (CSV), row (Parquet) or group of a Cost Explorer pull
 -- column run_id: run that loaded the line
 CREATE OR REPLACE VIEW invoice_lines AS
 SELECT

@@ -403,5 +403,6 @@ def test_cli_ingest_invoice_exit_codes(tmp_path, capsys):
     assert code == 2
     assert err == (
         "reconciler: error: no invoice source: pass SRC... "
-        "or set [sources] invoices in the config\n"
+        "or set [sources] invoices in the config "
+        "(or pull Cost Explorer: --cost-explorer --start D --end D)\n"
     )
