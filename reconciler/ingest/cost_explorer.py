@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import duckdb
-import pyarrow as pa  # type: ignore[import-untyped]  # no stubs shipped
+import pyarrow as pa
 from botocore.exceptions import BotoCoreError, ClientError
 
 from reconciler.aws import from_boto
