@@ -12,7 +12,9 @@ def ingest() -> None:
 
 def _register() -> None:
     # Each source has its own module so the verbs stay small and independent.
-    pass
+    from reconciler.cli import ingest_logs
+
+    ingest.add_command(ingest_logs.logs)
 
 
 _register()

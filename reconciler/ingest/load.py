@@ -112,6 +112,8 @@ def ingest_logs(
     batch: list[LedgerEntry] = []
     batch_rows = 0
     batches = 0
+    if len(todo) < 4 * workers:  # starting worker processes costs more than a few files
+        workers = 1
     with Reader(workers, s3_client) as reader:
         for obj, parsed in reader.read(todo):
             entry = _entry(obj, parsed)
