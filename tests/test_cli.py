@@ -34,8 +34,7 @@ def test_missing_config_file_is_a_usage_error(tmp_path, capsys):
     )
     assert code == 2
     assert (
-        err
-        == f"reconciler: error: config file {tmp_path / 'nope.toml'} not found: "
+        err == f"reconciler: error: config file {tmp_path / 'nope.toml'} not found: "
         "pass an existing --config file\n"
     )
 

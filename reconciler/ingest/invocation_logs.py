@@ -40,7 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import msgspec
 import pyarrow as pa
@@ -65,6 +65,8 @@ _PREFIX = rb"(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?
 _PREFIX_ONE = re.compile(_PREFIX)
 _PREFIX_ALL = re.compile(rb"(?m)^" + _PREFIX)
 _DETECT_LINES = 20
+_ISAL_ERROR = cast("type[Exception]", isal_zlib.error)
+_GZIP_ERRORS = (OSError, EOFError, ValueError, _ISAL_ERROR)
 
 RECORD_SCHEMA = pa.schema(
     [
@@ -237,8 +239,9 @@ def decompress(data: bytes) -> tuple[bytes, str | None]:
     then nothing is kept.
     """
     try:
-        return igzip.decompress(data), None
-    except (OSError, EOFError, ValueError, isal_zlib.error):
+        whole: bytes = igzip.decompress(data)  # type: ignore[no-untyped-call]
+        return whole, None
+    except _GZIP_ERRORS:
         pass
     out: list[bytes] = []
     view = memoryview(data)
@@ -254,7 +257,7 @@ def decompress(data: bytes) -> tuple[bytes, str | None]:
             while off < len(data) and not d.eof:
                 out.append(d.decompress(view[off : off + _CHUNK]))
                 off += _CHUNK
-        except isal_zlib.error as exc:
+        except _GZIP_ERRORS as exc:
             if "checksum" in str(exc).lower():
                 return b"", f"gzip checksum mismatch in member {members + 1}"
             return _cut(out), f"invalid gzip data in member {members + 1} ({exc})"
@@ -341,7 +344,11 @@ def _careful(
 
 def _classify(line: bytes, exc: msgspec.ValidationError) -> tuple[Reason, str]:
     """Why a JSON line is not a record: checked on the untyped value, in a fixed order."""
-    obj: Any = _ANY.decode(line)
+    try:
+        obj: Any = _ANY.decode(line)
+    except msgspec.DecodeError as bad:  # the typed decoder may fail on types before syntax
+        reason = Reason.TRUNCATED_LINE if "truncated" in str(bad) else Reason.NOT_JSON
+        return reason, _short(str(bad))
     if not isinstance(obj, dict):
         return Reason.UNKNOWN_SHAPE, f"a JSON {type(obj).__name__}, not an object"
     if not any(k in obj for k in ("schemaType", "requestId", "modelId")):

@@ -180,7 +180,7 @@ def _already_loaded(
     )
     if not candidates.num_rows:
         return set()
-    con.register("_ingest_candidates", candidates)
+    _register(con, "_ingest_candidates", candidates)
     try:
         rows = con.execute(
             "SELECT s.source_uri, s.fingerprint FROM source_objects AS s "
@@ -212,7 +212,7 @@ def commit_batch(
         if records.num_rows:
             span = pc.min_max(records["event_time"])
             lo, hi = span["min"].as_py(), span["max"].as_py()
-            con.register("_ingest_arrow", records)
+            _register(con, "_ingest_arrow", records)
             try:
                 sql.execute(con, "stages/ingest_stage_batch", {"lo": lo, "hi": hi})
             finally:
@@ -225,12 +225,12 @@ def commit_batch(
             con.execute("DROP TABLE _ingest_batch")
         _maybe_die(batch_index)
         if quarantine.num_rows:
-            con.register("_ingest_quarantine", quarantine)
+            _register(con, "_ingest_quarantine", quarantine)
             con.execute("INSERT INTO quarantine_records SELECT * FROM _ingest_quarantine")
             con.unregister("_ingest_quarantine")
         ledger = _ledger_rows(run_id, batch, per_file)
         if ledger.num_rows:
-            con.register("_ingest_ledger", ledger)
+            _register(con, "_ingest_ledger", ledger)
             con.execute(
                 "INSERT INTO source_objects (source_uri, fingerprint, size_bytes, kind, run_id, "
                 "loaded_at, records, duplicates, quarantined) SELECT * FROM _ingest_ledger"
@@ -302,6 +302,13 @@ def _ledger_rows(
             "quarantined": pa.array([len(e.parsed.problems) for _, e in rows], pa.int64()),
         }
     )
+
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    """Register an Arrow table; DuckDB 2.0 refuses while a caller's result is unfetched, so
+    finish any such result first (a statement of our own, fully fetched)."""
+    con.execute("SELECT 1").fetchall()
+    con.register(name, table)
 
 
 def _maybe_die(batch_index: int) -> None:

@@ -1,16 +1,17 @@
 """Where invocation-log bytes come from: SRC arguments expanded to source objects, and fetching.
 
 A SRC is a file, a directory (walked recursively), a glob (``**`` allowed) or ``s3://bucket/prefix``
-(listed with boto3; credentials from the standard chain; ``AWS_ENDPOINT_URL`` is honoured by boto3
-itself, which is how tests point it at ``moto_server``). Objects come out sorted (by path, or in
-S3's key order) so an ingest always sees them in the same order: dedupe keeps the first copy, so
-order decides which copy is kept, and a rerun after a crash must decide the same way.
+(listed with boto3; credentials from the standard chain; boto3 itself honours
+``AWS_ENDPOINT_URL``, which is how tests point it at ``moto_server``). Objects come out sorted (by
+path, or in S3's key order) so an ingest always sees them in the same order: dedupe keeps the first
+copy, so order decides which copy is kept, and a rerun after a crash must decide the same way.
 
 Skip rules, applied to everything found by walking a directory, a glob or an S3 prefix (a file
 named explicitly is always read), on the part of the path below the SRC so that a root like
 ``/data/logs`` is not mistaken for an offload folder:
 
-* body offloads: any ``data/`` path segment (Bedrock writes >100 KB bodies there, also ``.json.gz``);
+* body offloads: any ``data/`` path segment (Bedrock writes bodies over 100 KB there, as
+  ``.json.gz`` too);
 * markers: ``aws-logs-write-test`` (CloudWatch export permission check), anything with
   ``permission-check`` in its name, S3 "folder" keys ending in ``/``;
 * non-log files: names not ending in ``.json.gz``, ``.json``, ``.gz``, ``.jsonl``, ``.ndjson``.
@@ -74,7 +75,7 @@ _TRANSIENT_CODES = {
 class SourceObject:
     """One file or S3 object to ingest."""
 
-    uri: str  # absolute path, or s3://bucket/key
+    uri: str  # absolute path (symlinks not resolved), or s3://bucket/key
     fingerprint: str  # ETag for S3, "<size>:<mtime_ns>" locally
     size: int
     path: str | None = None
@@ -142,7 +143,7 @@ def expand_sources(sources: Iterable[str], *, s3_client: S3Client | None = None)
 
 def _list_local(src: str) -> Iterator[tuple[SourceObject, str]]:
     if any(ch in src for ch in "*?["):
-        matches = sorted(glob.glob(src, recursive=True))
+        matches = sorted(glob.glob(src, recursive=True))  # noqa: PTH207 (absolute globs)
         if not matches:
             raise SourceError(f"no files match {src}")
         for match in matches:
@@ -170,8 +171,11 @@ def _walk(root: Path) -> Iterator[tuple[SourceObject, str]]:
 
 
 def _local(p: Path) -> SourceObject:
-    st = p.stat()
-    path = str(p.resolve())
+    path = str(p.absolute())
+    try:
+        st = p.stat()
+    except OSError:  # e.g. a dangling symlink: reading it will quarantine it as unreadable
+        return SourceObject(path, "unreadable", 0, path=path)
     return SourceObject(path, f"{st.st_size}:{st.st_mtime_ns}", st.st_size, path=path)
 
 
@@ -199,7 +203,8 @@ def _list_s3(client: S3Client, src: str) -> Iterator[tuple[SourceObject, str]]:
 
 def fetch_s3(client: S3Client, obj: SourceObject) -> bytes | None:
     """The object's bytes; None when it vanished since it was listed (a quarantine case)."""
-    assert obj.bucket is not None and obj.key is not None
+    assert obj.bucket is not None
+    assert obj.key is not None
     try:
         response = client.get_object(Bucket=obj.bucket, Key=obj.key)
         data: bytes = response["Body"].read()
