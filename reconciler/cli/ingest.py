@@ -12,9 +12,10 @@ def ingest() -> None:
 
 def _register() -> None:
     # Each source has its own module so the verbs stay small and independent.
-    from reconciler.cli import ingest_logs
+    from reconciler.cli import ingest_cloudwatch, ingest_logs
 
     ingest.add_command(ingest_logs.logs)
+    ingest.add_command(ingest_cloudwatch.cloudwatch)
 
 
 _register()

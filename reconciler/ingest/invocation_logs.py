@@ -44,6 +44,7 @@ from typing import Annotated, Any, cast
 
 import msgspec
 import pyarrow as pa
+import pyarrow.compute
 from isal import igzip, isal_zlib
 
 from reconciler.quarantine import Reason
@@ -223,12 +224,20 @@ def parse_bytes(data: bytes, source_uri: str, *, name: str = "") -> ParsedFile:
     return parsed
 
 
-def parse_messages(messages: Sequence[bytes], source_uri: str) -> ParsedFile:
-    """CloudWatch events: message i is record i+1 (its 1-based event index in the stream)."""
+def parse_messages(
+    messages: Sequence[bytes], source_uri: str, *, first_line: int = 1
+) -> ParsedFile:
+    """CloudWatch events: message i is line ``first_line + i`` (its event index in the stream)."""
     if any(b"\n" in m for m in messages):  # pretty-printed JSON: keep one record per message
         messages = [m.replace(b"\r", b" ").replace(b"\n", b" ") for m in messages]
     text = b"\n".join(m if m.strip() else b"{}" for m in messages)
-    return _parse_lines(text + b"\n" if text else text, source_uri, "cloudwatch_api")
+    parsed = _parse_lines(text + b"\n" if text else text, source_uri, "cloudwatch_api")
+    shift = first_line - 1
+    if shift:
+        numbers = pa.compute.add(parsed.table["line_number"], shift)
+        parsed.table = parsed.table.set_column(0, "line_number", numbers)
+        parsed.problems = [(n + shift if n else n, r, d) for n, r, d in parsed.problems]
+    return parsed
 
 
 def decompress(data: bytes) -> tuple[bytes, str | None]:

@@ -78,6 +78,7 @@ class LedgerEntry:
     kind: str
     parsed: ParsedFile
     ledger: bool = True  # False: quarantine only, try again next run
+    whole_batch: bool = False  # its ledger row counts the whole batch (a CloudWatch window)
 
 
 @dataclass
@@ -288,6 +289,15 @@ def _ledger_rows(
     run_id: str, batch: Sequence[LedgerEntry], per_file: dict[int, tuple[int, int]]
 ) -> pa.Table:
     rows = [(i, e) for i, e in enumerate(batch) if e.ledger]
+    whole = (
+        sum(n for n, _ in per_file.values()),
+        sum(d for _, d in per_file.values()),
+        sum(len(e.parsed.problems) for e in batch),
+    )
+    counts = {
+        i: whole if e.whole_batch else (*per_file.get(i, (0, 0)), len(e.parsed.problems))
+        for i, e in rows
+    }
     now = _now()
     return pa.table(
         {
@@ -297,9 +307,9 @@ def _ledger_rows(
             "kind": pa.array([e.kind for _, e in rows], pa.string()),
             "run_id": pa.array([run_id] * len(rows), pa.string()),
             "loaded_at": pa.array([now] * len(rows), pa.timestamp("us")),
-            "records": pa.array([per_file.get(i, (0, 0))[0] for i, _ in rows], pa.int64()),
-            "duplicates": pa.array([per_file.get(i, (0, 0))[1] for i, _ in rows], pa.int64()),
-            "quarantined": pa.array([len(e.parsed.problems) for _, e in rows], pa.int64()),
+            "records": pa.array([counts[i][0] for i, _ in rows], pa.int64()),
+            "duplicates": pa.array([counts[i][1] for i, _ in rows], pa.int64()),
+            "quarantined": pa.array([counts[i][2] for i, _ in rows], pa.int64()),
         }
     )
 
