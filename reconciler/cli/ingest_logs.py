@@ -24,9 +24,23 @@ from reconciler.runs import Run
     is_flag=True,
     help="Stop at the first quarantined record (exit 1); its batch is not committed.",
 )
+@click.option(
+    "--batch-files",
+    type=click.IntRange(1, 100_000),
+    default=64,
+    show_default=True,
+    help="Files committed per transaction (fewer = less memory, more commits).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
 @click.pass_obj
-def logs(ctx: Ctx, sources: tuple[str, ...], workers: int, strict: bool, as_json: bool) -> int:
+def logs(
+    ctx: Ctx,
+    sources: tuple[str, ...],
+    workers: int,
+    strict: bool,
+    batch_files: int,
+    as_json: bool,
+) -> int:
     """Load invocation logs from files, directories, globs or s3://bucket/prefix.
 
     \b
@@ -45,6 +59,7 @@ def logs(ctx: Ctx, sources: tuple[str, ...], workers: int, strict: bool, as_json
                 list(sources),
                 problems=Problems(strict=strict),
                 workers=workers,
+                batch_files=batch_files,
             )
         )
     return show_summary(ctx, run.summary, as_json=as_json)

@@ -15,6 +15,9 @@ Workers start with ``spawn``: forking a process that holds DuckDB and boto3 thre
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
+import os
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -47,7 +50,9 @@ class Reader:
         self._threads = ThreadPoolExecutor(self.window, thread_name_prefix="ingest-fetch")
         if self.workers > 1:
             self._procs = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn")
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent,
             )
         return self
 
@@ -90,3 +95,17 @@ class Reader:
         if self._procs is not None:
             return self._procs.submit(parse_bytes, data, obj.uri).result()
         return parse_bytes(data, obj.uri)
+
+
+def _exit_with_parent() -> None:
+    """Worker initializer: exit when the parent dies (e.g. SIGKILL), instead of lingering as an
+    orphan blocked on its task queue and holding the parent's stdout/stderr open."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
