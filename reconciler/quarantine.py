@@ -20,7 +20,7 @@ class Reason(StrEnum):
     """Stable quarantine reason codes (documented in docs/quarantine-reasons.md)."""
 
     CORRUPT_GZIP = "corrupt_gzip"
-    """The file is not a readable gzip stream (or ends early); nothing in it was loaded."""
+    """Not a readable gzip stream, or it ends early; complete lines before the damage still load."""
     UNREADABLE_FILE = "unreadable_file"
     """The file or object could not be read (permissions, vanished, not UTF-8)."""
     TRUNCATED_LINE = "truncated_line"

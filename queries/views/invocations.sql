@@ -6,6 +6,7 @@
 -- column account_id: 12-digit AWS account
 -- column region: source Region the call was made to (sets the price)
 -- column event_time: record timestamp, UTC, second precision
+-- column event_date: UTC date of event_time (for day filters and partitions)
 -- column identity_arn: calling IAM/STS principal ARN
 -- column operation: Converse | ConverseStream | InvokeModel | InvokeModelWithResponseStream
 -- column model_id: model identifier as logged (id, profile id or ARN)
@@ -18,7 +19,10 @@
 -- column cache_read_input_tokens: prompt-cache read tokens
 -- column cache_write_input_tokens: prompt-cache write tokens (5m and 1h)
 -- column cache_write_1h_input_tokens: the 1h-TTL part of cache writes when the body told; else NULL
--- column service_tier: standard | priority | flex when logged in the body; NULL = not logged
+-- column service_tier: standard | priority | flex (| reserved) when logged in the body; NULL =
+--   not logged
+-- column latency_mode: performanceConfig.latency (standard | optimized) when logged
+-- column error_code: errorCode of a failed call (loaded with 0 tokens); NULL for successful calls
 -- column request_metadata: caller's requestMetadata map
 -- column team: attributed team (invocation_attribution; before the attribute stage ran, the
 --   contract default: request_metadata['team'], else 'unattributed')
@@ -27,14 +31,17 @@
 -- column attribution_rule: rule that decided the team (e.g. rules[2].principal), or 'default',
 --   'unattributed'; 'fallback:request_metadata' when the attribute stage has not run on the row
 -- column source_uri: where the kept copy of the record came from
--- column line_number: 1-based line of the kept copy
+-- column line_number: 1-based line of the kept copy in its decompressed file (cloudwatch://:
+--   the event's index within its stream for the pulled window)
 -- column run_id: run that loaded it
 CREATE OR REPLACE VIEW invocations AS
 SELECT
-    r.request_id, r.account_id, r.region, r.event_time, r.identity_arn, r.operation, r.model_id,
+    r.request_id, r.account_id, r.region, r.event_time, CAST(r.event_time AS DATE) AS event_date,
+    r.identity_arn, r.operation, r.model_id,
     m.base_model, m.routing, coalesce(m.kind, 'unknown') AS kind, r.inference_region,
     r.input_tokens, r.output_tokens, r.cache_read_input_tokens, r.cache_write_input_tokens,
-    r.cache_write_1h_input_tokens, r.service_tier, r.request_metadata,
+    r.cache_write_1h_input_tokens, r.service_tier, r.latency_mode, r.error_code,
+    r.request_metadata,
     coalesce(a.team, nullif(r.request_metadata['team'], ''), 'unattributed') AS team,
     coalesce(
         a.application,

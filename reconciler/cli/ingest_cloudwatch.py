@@ -1,0 +1,53 @@
+"""``reconciler ingest cloudwatch``: pull from CloudWatch Logs (library: ingest.cloudwatch)."""
+
+from __future__ import annotations
+
+import click
+
+from reconciler.cli._common import Ctx, show_summary
+from reconciler.ingest.cloudwatch import ingest_cloudwatch, parse_time
+from reconciler.quarantine import Problems
+from reconciler.runs import Run
+
+
+@click.command("cloudwatch")
+@click.option("--log-group", required=True, help="Log group Bedrock delivers invocation logs to.")
+@click.option("--start", required=True, help="UTC start, inclusive: 2025-11-03 or ISO date-time.")
+@click.option(
+    "--end", required=True, help="UTC end, exclusive; a bare date includes that whole day."
+)
+@click.option("--region", default=None, help="Region of the log group (default: boto3's).")
+@click.option("--strict", is_flag=True, help="Stop at the first quarantined record (exit 1).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
+@click.pass_obj
+def cloudwatch(
+    ctx: Ctx,
+    log_group: str,
+    start: str,
+    end: str,
+    region: str | None,
+    strict: bool,
+    as_json: bool,
+) -> int:
+    """Pull invocation records from CloudWatch Logs with FilterLogEvents.
+
+    \b
+    The range is pulled as UTC-day windows; a window already pulled is skipped.
+    Same parsing, quarantine and dedupe as `ingest logs`; records are stored with
+    source_uri cloudwatch://<group>/<stream> and line_number = the event's 1-based
+    index within that stream for the window.
+    """
+    lo, hi = parse_time(start), parse_time(end, end=True)
+    with Run(ctx.db, "ingest cloudwatch") as run:
+        run.add(
+            ingest_cloudwatch(
+                run.con,
+                run.run_id,
+                log_group,
+                lo,
+                hi,
+                problems=Problems(strict=strict),
+                region=region,
+            )
+        )
+    return show_summary(ctx, run.summary, as_json=as_json)

@@ -1,0 +1,65 @@
+"""``reconciler ingest logs SRC...``: load Bedrock invocation logs (library: ingest.load)."""
+
+from __future__ import annotations
+
+import click
+
+from reconciler.cli._common import Ctx, show_summary
+from reconciler.ingest.load import ingest_logs
+from reconciler.quarantine import Problems
+from reconciler.runs import Run
+
+
+@click.command("logs")
+@click.argument("sources", nargs=-1, required=True, metavar="SRC...")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=2,
+    show_default=True,
+    help="Processes that decompress and parse files in parallel.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Stop at the first quarantined record (exit 1); its batch is not committed.",
+)
+@click.option(
+    "--batch-files",
+    type=click.IntRange(1, 100_000),
+    default=64,
+    show_default=True,
+    help="Files committed per transaction (fewer = less memory, more commits).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
+@click.pass_obj
+def logs(
+    ctx: Ctx,
+    sources: tuple[str, ...],
+    workers: int,
+    strict: bool,
+    batch_files: int,
+    as_json: bool,
+) -> int:
+    """Load invocation logs from files, directories, globs or s3://bucket/prefix.
+
+    \b
+    S3-delivery files (.json.gz/.json, one record per line) and CloudWatch Logs
+    export files (000000.gz, "<timestamp> <json>" per line) are detected per file.
+    Body offloads (data/ folders), marker objects and non-log files are skipped;
+    objects already loaded (same path/key and size+mtime/ETag) are skipped.
+    Duplicates (account, region, requestId) are counted; exit 1 when anything was
+    quarantined or a duplicate disagreed on token counts.
+    """
+    with Run(ctx.db, "ingest logs") as run:
+        run.add(
+            ingest_logs(
+                run.con,
+                run.run_id,
+                list(sources),
+                problems=Problems(strict=strict),
+                workers=workers,
+                batch_files=batch_files,
+            )
+        )
+    return show_summary(ctx, run.summary, as_json=as_json)

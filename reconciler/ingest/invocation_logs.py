@@ -1,0 +1,482 @@
+"""Bedrock invocation-log files -> Arrow rows of ``invocation_records`` columns, plus problems.
+
+Input: the bytes of one file (S3-delivery NDJSON, plain or gzip; or a CloudWatch Logs export whose
+lines are ``<ISO timestamp or epoch ms> <json>``), or a list of CloudWatch event messages.
+Output: a :class:`ParsedFile` with an Arrow table (one row per good record, with its 1-based line
+number) and the problems found (line, reason, detail). Nothing here touches the database.
+
+Invariants and why:
+
+* **Metadata only.** The msgspec schema below names only metadata fields; the request and response
+  bodies are skipped by the decoder without building objects (fast, and they are never held as
+  text). Two numbers/enums may be derived from a logged *response* body: the 1-hour part of cache
+  writes (``usage.cacheDetails[ttl=="1h"].inputTokens``) and the Converse service tier
+  (``serviceTier.type``). Nothing else of a body is read or kept.
+* **Parse by field name.** Real deliveries do not keep key order, and bodies contain the same key
+  names (``inputTokenCount`` inside ``amazon-bedrock-invocationMetrics``), so no regex/substring
+  tricks: a real, validating JSON decode with a partial schema.
+* **Fast path, then a careful path.** ``Decoder.decode_lines`` decodes the whole buffer in one C
+  call with strict types (token counts are non-negative ints). Only if that fails (or blank lines
+  would shift the line numbers) is the file decoded line by line, to find each bad line with its
+  1-based number and a reason code (``reconciler.quarantine.Reason``). Good lines around a bad one
+  still load.
+* **Never raise on bad bytes.** Any input yields a ParsedFile (property-tested); gzip damage is a
+  whole-file ``corrupt_gzip`` problem, but the complete lines decoded before the damage are kept
+  (and the detail says how many) -- except when only the final checksum fails, where the damage
+  cannot be located and nothing is kept.
+* **No pydantic here**: this is the per-record hot path (see docs/ingest.md for the figures).
+
+Record rules: ``schemaType`` must be ``ModelInvocationLog`` (``schemaVersion``, when present,
+must be 1.x); ``timestamp``, ``accountId``, ``region``, ``requestId`` and ``modelId`` are
+required and non-empty; ``input.inputTokenCount`` is required unless the record carries an
+``errorCode`` (failed calls log no counts and are loaded with 0 tokens); a missing
+``outputTokenCount`` (embeddings) or cache count is 0. Timestamps become UTC, second precision.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, cast
+
+import msgspec
+import pyarrow as pa
+import pyarrow.compute
+from isal import igzip, isal_zlib
+
+from reconciler.quarantine import Reason
+
+__all__ = [
+    "RECORD_SCHEMA",
+    "ParsedFile",
+    "decompress",
+    "detect_format",
+    "parse_bytes",
+    "parse_messages",
+    "parse_path",
+]
+
+SCHEMA_TYPE = "ModelInvocationLog"
+_GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK = 1 << 18  # salvage path only: decompress in 256 KiB steps to keep what came before damage
+_PREFIX = rb"(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d{10,16}) "
+_PREFIX_ONE = re.compile(_PREFIX)
+_PREFIX_ALL = re.compile(rb"(?m)^" + _PREFIX)
+_DETECT_LINES = 20
+_ISAL_ERROR = cast("type[Exception]", isal_zlib.error)
+_GZIP_ERRORS = (OSError, EOFError, ValueError, _ISAL_ERROR)
+
+RECORD_SCHEMA = pa.schema(
+    [
+        ("line_number", pa.int64()),
+        ("request_id", pa.string()),
+        ("account_id", pa.string()),
+        ("region", pa.string()),
+        ("event_time", pa.timestamp("s")),
+        ("identity_arn", pa.string()),
+        ("operation", pa.string()),
+        ("model_id", pa.string()),
+        ("inference_region", pa.string()),
+        ("input_tokens", pa.int64()),
+        ("output_tokens", pa.int64()),
+        ("cache_read_input_tokens", pa.int64()),
+        ("cache_write_input_tokens", pa.int64()),
+        ("cache_write_1h_input_tokens", pa.int64()),
+        ("service_tier", pa.string()),
+        ("latency_mode", pa.string()),
+        ("error_code", pa.string()),
+        ("request_metadata", pa.map_(pa.string(), pa.string())),
+    ]
+)
+"""Columns of a parsed file: ``invocation_records`` minus source_uri/run_id, plus line_number."""
+
+Count = Annotated[int, msgspec.Meta(ge=0)]
+_TOKEN_FIELDS = (
+    ("input", "inputTokenCount"),
+    ("input", "cacheReadInputTokenCount"),
+    ("input", "cacheWriteInputTokenCount"),
+    ("output", "outputTokenCount"),
+)
+_REQUIRED = ("schemaType", "timestamp", "accountId", "region", "requestId", "modelId")
+_TIERS = {"default": "standard", "standard": "standard", "priority": "priority", "flex": "flex"}
+_TIERS["reserved"] = "reserved"
+
+
+# --- the partial schema: only metadata fields; everything else (bodies) is skipped --------------
+class _Identity(msgspec.Struct):
+    arn: str | None = None
+
+
+class _Input(msgspec.Struct):
+    inputTokenCount: Count | None = None
+    cacheReadInputTokenCount: Count | None = None
+    cacheWriteInputTokenCount: Count | None = None
+
+
+class _Output(msgspec.Struct):
+    outputTokenCount: Count | None = None
+    outputBodyJson: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
+
+
+class _Performance(msgspec.Struct):
+    latency: str | None = None
+
+
+class _Record(msgspec.Struct):
+    schemaType: str
+    timestamp: datetime
+    accountId: str
+    region: str
+    requestId: str
+    modelId: str
+    schemaVersion: str | None = None
+    identity: _Identity | None = None
+    operation: str | None = None
+    inferenceRegion: str | None = None
+    input: _Input | None = None
+    output: _Output | None = None
+    requestMetadata: dict[str, str] | None = None
+    performanceConfig: _Performance | None = None
+    errorCode: str | int | None = None
+
+
+# --- what may be derived from a logged response body (numbers and enums only) --------------------
+class _CacheDetail(msgspec.Struct):
+    ttl: str | None = None
+    inputTokens: Count | None = None
+
+
+class _Usage(msgspec.Struct):
+    cacheDetails: list[_CacheDetail] | None = None
+
+
+class _Tier(msgspec.Struct):
+    type: str | None = None
+
+
+class _Body(msgspec.Struct):
+    usage: _Usage | None = None
+    serviceTier: _Tier | None = None
+
+
+class _StreamEvent(msgspec.Struct):
+    metadata: _Body | None = None
+
+
+_DECODER = msgspec.json.Decoder(_Record)
+_ANY = msgspec.json.Decoder()
+_BODY = msgspec.json.Decoder(_Body)
+_CHUNKS = msgspec.json.Decoder(list[msgspec.Raw])
+_EVENT = msgspec.json.Decoder(_StreamEvent)
+
+
+@dataclass
+class ParsedFile:
+    """One parsed file: good rows as Arrow, problems as (line or None, reason, detail)."""
+
+    source_uri: str
+    table: pa.Table
+    problems: list[tuple[int | None, Reason, str]] = field(default_factory=list)
+    format: str = "s3_delivery"  # s3_delivery | cloudwatch_export | cloudwatch_api | unknown
+    lines: int = 0  # non-blank lines seen (good + quarantined records)
+    kept_after_damage: bool = False  # corrupt gzip, but the complete lines before it were kept
+
+
+def parse_path(path: str | Path, source_uri: str | None = None) -> ParsedFile:
+    """Read and parse a local file; an unreadable file is a problem, not an exception."""
+    uri = source_uri or str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return _empty(uri, [(None, Reason.UNREADABLE_FILE, f"cannot read file: {exc.strerror}")])
+    return parse_bytes(data, uri, name=str(path))
+
+
+def parse_bytes(data: bytes, source_uri: str, *, name: str = "") -> ParsedFile:
+    """Decompress (gzip by magic bytes, any number of members), detect the format, parse."""
+    problems: list[tuple[int | None, Reason, str]] = []
+    kept = False
+    looks_gzip = data[:2] == _GZIP_MAGIC
+    if looks_gzip or (name or source_uri).endswith(".gz"):
+        text, damage = decompress(data)
+        if damage is not None:
+            n = text.count(b"\n")
+            kept = n > 0
+            note = f"; the {n} complete lines before it were loaded" if kept else ""
+            problems.append((None, Reason.CORRUPT_GZIP, damage + note))
+    else:
+        text = data
+    fmt = detect_format(text)
+    if fmt == "unknown":
+        if text.strip():
+            problems.append(
+                (None, Reason.UNKNOWN_FORMAT, "no invocation-log lines in the first 20 lines")
+            )
+        return _empty(source_uri, problems, fmt)
+    if fmt == "cloudwatch_export":
+        text = _PREFIX_ALL.sub(b"", text)
+    parsed = _parse_lines(text, source_uri, fmt)
+    parsed.problems[:0] = problems
+    parsed.kept_after_damage = kept
+    return parsed
+
+
+def parse_messages(
+    messages: Sequence[bytes], source_uri: str, *, first_line: int = 1
+) -> ParsedFile:
+    """CloudWatch events: message i is line ``first_line + i`` (its event index in the stream)."""
+    if any(b"\n" in m for m in messages):  # pretty-printed JSON: keep one record per message
+        messages = [m.replace(b"\r", b" ").replace(b"\n", b" ") for m in messages]
+    text = b"\n".join(m if m.strip() else b"{}" for m in messages)
+    parsed = _parse_lines(text + b"\n" if text else text, source_uri, "cloudwatch_api")
+    shift = first_line - 1
+    if shift:
+        numbers = pa.compute.add(parsed.table["line_number"], shift)
+        parsed.table = parsed.table.set_column(0, "line_number", numbers)
+        parsed.problems = [(n + shift if n else n, r, d) for n, r, d in parsed.problems]
+    return parsed
+
+
+def decompress(data: bytes) -> tuple[bytes, str | None]:
+    """gunzip every member; on damage return the output before it and what went wrong.
+
+    The returned text is cut back to its last newline when damaged, so only lines that were
+    decoded completely survive. A checksum failure at the end cannot say where the damage is, so
+    then nothing is kept.
+    """
+    try:
+        whole: bytes = igzip.decompress(data)  # type: ignore[no-untyped-call]
+        return whole, None
+    except _GZIP_ERRORS:
+        pass
+    out: list[bytes] = []
+    view = memoryview(data)
+    pos, members = 0, 0
+    while pos < len(data):
+        if bytes(view[pos : pos + 2]) != _GZIP_MAGIC:
+            if members and not bytes(view[pos:]).strip(b"\x00"):
+                break  # zero padding after the last member is harmless
+            return _cut(out), f"not gzip data at byte {pos}"
+        d = isal_zlib.decompressobj(31)
+        off = pos
+        try:
+            while off < len(data) and not d.eof:
+                out.append(d.decompress(view[off : off + _CHUNK]))
+                off += _CHUNK
+        except _GZIP_ERRORS as exc:
+            if "checksum" in str(exc).lower():
+                return b"", f"gzip checksum mismatch in member {members + 1}"
+            return _cut(out), f"invalid gzip data in member {members + 1} ({exc})"
+        if not d.eof:
+            return _cut(out), f"gzip stream ends early in member {members + 1} (truncated file)"
+        members += 1
+        pos = min(off, len(data)) - len(d.unused_data)
+    return b"".join(out), None
+
+
+def _cut(out: list[bytes]) -> bytes:
+    text = b"".join(out)
+    return text[: text.rfind(b"\n") + 1]
+
+
+def detect_format(text: bytes) -> str:
+    """``s3_delivery`` (a JSON object per line), ``cloudwatch_export`` (timestamp, space, JSON)
+    or ``unknown``, from the first non-blank lines; one line that fits decides."""
+    seen = 0
+    for line in text.split(b"\n", 200)[:200]:
+        stripped = line.lstrip()
+        if not stripped:
+            continue
+        if stripped.startswith(b"{"):
+            return "s3_delivery"
+        if _PREFIX_ONE.match(stripped):
+            return "cloudwatch_export"
+        seen += 1
+        if seen >= _DETECT_LINES:
+            break
+    return "unknown"
+
+
+def _empty(
+    source_uri: str, problems: list[tuple[int | None, Reason, str]], fmt: str = "unknown"
+) -> ParsedFile:
+    return ParsedFile(source_uri, RECORD_SCHEMA.empty_table(), problems, fmt)
+
+
+def _parse_lines(text: bytes, source_uri: str, fmt: str) -> ParsedFile:
+    problems: list[tuple[int | None, Reason, str]] = []
+    records: list[_Record] | None = None
+    n_lines = text.count(b"\n") + (0 if text.endswith(b"\n") or not text else 1)
+    try:
+        decoded = _DECODER.decode_lines(text)
+        if len(decoded) == n_lines:  # no blank lines: record i is line i + 1
+            records = decoded
+            numbers: Sequence[int] = range(1, n_lines + 1)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        pass
+    if records is None:
+        records, numbers = _careful(text, problems)
+    seen = len(records) + len(problems)
+    rows = _Columns()
+    for number, rec in zip(numbers, records, strict=True):
+        bad = _check(rec)
+        if bad is None:
+            rows.add(number, rec)
+        else:
+            problems.append((number, bad[0], bad[1]))
+    problems.sort(key=lambda p: p[0] or 0)
+    return ParsedFile(source_uri, rows.table(), problems, fmt, seen)
+
+
+def _careful(
+    text: bytes, problems: list[tuple[int | None, Reason, str]]
+) -> tuple[list[_Record], list[int]]:
+    """Line by line: the good records with their line numbers; bad lines go to ``problems``."""
+    records: list[_Record] = []
+    numbers: list[int] = []
+    for i, line in enumerate(text.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(_DECODER.decode(line))
+            numbers.append(i)
+        except msgspec.ValidationError as exc:  # a subclass of DecodeError: test it first
+            problems.append((i, *_classify(line, exc)))
+        except msgspec.DecodeError as exc:
+            reason = Reason.TRUNCATED_LINE if "truncated" in str(exc) else Reason.NOT_JSON
+            problems.append((i, reason, _short(str(exc))))
+    return records, numbers
+
+
+def _classify(line: bytes, exc: msgspec.ValidationError) -> tuple[Reason, str]:
+    """Why a JSON line is not a record: checked on the untyped value, in a fixed order."""
+    try:
+        obj: Any = _ANY.decode(line)
+    except msgspec.DecodeError as bad:  # the typed decoder may fail on types before syntax
+        reason = Reason.TRUNCATED_LINE if "truncated" in str(bad) else Reason.NOT_JSON
+        return reason, _short(str(bad))
+    if not isinstance(obj, dict):
+        return Reason.UNKNOWN_SHAPE, f"a JSON {type(obj).__name__}, not an object"
+    if not any(k in obj for k in ("schemaType", "requestId", "modelId")):
+        return Reason.UNKNOWN_SHAPE, "an object without schemaType, requestId or modelId"
+    schema_type = obj.get("schemaType")
+    if "schemaType" in obj and schema_type != SCHEMA_TYPE:
+        return Reason.UNEXPECTED_SCHEMA_TYPE, f"schemaType is {_show(schema_type)}"
+    for key in _REQUIRED:
+        if obj.get(key) is None:
+            return Reason.MISSING_FIELD, f"{key} is missing"
+    for parent, key in _TOKEN_FIELDS:
+        value = obj.get(parent, {}).get(key) if isinstance(obj.get(parent), dict) else None
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            return Reason.NON_INTEGER_TOKEN_COUNT, f"{parent}.{key} is {_show(value)}"
+        if value < 0:
+            return Reason.NEGATIVE_TOKEN_COUNT, f"{parent}.{key} is {value}"
+    return Reason.BAD_FIELD, _short(str(exc))
+
+
+def _check(rec: _Record) -> tuple[Reason, str] | None:
+    """Rules the typed decode cannot express."""
+    if rec.schemaType != SCHEMA_TYPE:
+        return Reason.UNEXPECTED_SCHEMA_TYPE, f"schemaType is {_show(rec.schemaType)}"
+    version = rec.schemaVersion
+    if version is not None and version != "1" and not version.startswith("1."):
+        return Reason.UNEXPECTED_SCHEMA_TYPE, f"schemaVersion is {_show(version)}"
+    for key in ("accountId", "region", "requestId", "modelId"):
+        if not getattr(rec, key).strip():
+            return Reason.MISSING_FIELD, f"{key} is empty"
+    if (rec.input is None or rec.input.inputTokenCount is None) and rec.errorCode is None:
+        return Reason.MISSING_FIELD, "input.inputTokenCount is missing (and no errorCode)"
+    return None
+
+
+def _show(value: object) -> str:
+    """A short, single-line rendering of a metadata value for a problem detail."""
+    text = repr(value)
+    return _short(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _short(text: str) -> str:
+    return text.replace("\n", " ").replace("\r", " ")[:200]
+
+
+class _Columns:
+    """Column lists for the Arrow table (no per-row dicts)."""
+
+    def __init__(self) -> None:
+        self.cols: dict[str, list[Any]] = {name: [] for name in RECORD_SCHEMA.names}
+
+    def add(self, number: int, r: _Record) -> None:
+        c = self.cols
+        inp, out = r.input, r.output
+        c["line_number"].append(number)
+        c["request_id"].append(r.requestId)
+        c["account_id"].append(r.accountId)
+        c["region"].append(r.region)
+        c["event_time"].append(r.timestamp)
+        c["identity_arn"].append(r.identity.arn if r.identity is not None else None)
+        c["operation"].append(r.operation)
+        c["model_id"].append(r.modelId)
+        c["inference_region"].append(r.inferenceRegion)
+        c["input_tokens"].append((inp.inputTokenCount or 0) if inp is not None else 0)
+        c["cache_read_input_tokens"].append(
+            (inp.cacheReadInputTokenCount or 0) if inp is not None else 0
+        )
+        c["cache_write_input_tokens"].append(
+            (inp.cacheWriteInputTokenCount or 0) if inp is not None else 0
+        )
+        c["output_tokens"].append((out.outputTokenCount or 0) if out is not None else 0)
+        one_hour, tier = _from_body(out.outputBodyJson) if out is not None else (None, None)
+        c["cache_write_1h_input_tokens"].append(one_hour)
+        c["service_tier"].append(tier)
+        c["latency_mode"].append(
+            r.performanceConfig.latency if r.performanceConfig is not None else None
+        )
+        c["error_code"].append(None if r.errorCode is None else str(r.errorCode))
+        c["request_metadata"].append(r.requestMetadata)
+
+    def table(self) -> pa.Table:
+        arrays = []
+        for f in RECORD_SCHEMA:
+            values = self.cols[f.name]
+            if f.name == "event_time":
+                utc = pa.array(values, type=pa.timestamp("us", tz="UTC"))
+                arrays.append(utc.cast(pa.timestamp("s", tz="UTC"), safe=False).cast(f.type))
+            else:
+                arrays.append(pa.array(values, type=f.type))
+        return pa.Table.from_arrays(arrays, schema=RECORD_SCHEMA)
+
+
+def _from_body(raw: msgspec.Raw) -> tuple[int | None, str | None]:
+    """(1h cache-write tokens, service tier) from a logged response body, when it tells."""
+    if not len(raw):
+        return None, None
+    first = bytes(memoryview(raw)[:1])
+    try:
+        if first == b"{":
+            body: _Body | None = _BODY.decode(raw)
+        elif first == b"[":  # streamed: the metadata event comes last
+            chunks = _CHUNKS.decode(raw)
+            body = None
+            for chunk in reversed(chunks[-3:]):
+                if bytes(memoryview(chunk)[:1]) == b"{":
+                    body = _EVENT.decode(chunk).metadata
+                    if body is not None:
+                        break
+        else:
+            return None, None
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None, None
+    if body is None:
+        return None, None
+    one_hour = None
+    if body.usage is not None and body.usage.cacheDetails is not None:
+        one_hour = sum(d.inputTokens or 0 for d in body.usage.cacheDetails if d.ttl == "1h")
+    tier = None
+    if body.serviceTier is not None and body.serviceTier.type is not None:
+        tier = _TIERS.get(body.serviceTier.type.lower())
+    return one_hour, tier

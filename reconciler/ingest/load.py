@@ -1,0 +1,332 @@
+"""Load parsed invocation logs into DuckDB: dedupe, conflicts, quarantine and the ledger, per batch.
+
+Input tables: ``invocation_records`` and ``source_objects`` (what is loaded already).
+Output tables: ``invocation_records``, ``duplicate_conflicts``, ``quarantine_records``,
+``source_objects``.
+
+Invariants and why:
+
+* **One transaction per batch of files** (``batch_files`` files or ``batch_records`` records,
+  whichever comes first): new records, conflicts, quarantine rows and the ledger rows of those
+  files commit together or not at all. A process killed mid-ingest therefore leaves only whole
+  committed batches; the rerun skips their files (ledger) and does the rest, and the result is
+  identical to an uninterrupted run, because objects are read in a fixed order and the first
+  copy of a request in that order is the one kept.
+* **Dedupe** on (account_id, region, request_id): against rows already loaded (restricted to the
+  batch's event_time range plus a day each side, so the join stays cheap on a large table) and
+  within the batch. A duplicate whose four token counts differ from the kept copy is a
+  ``duplicate_conflicts`` row and a finding (exit 1); the kept copy is not changed.
+* **Incremental**: an object whose (source_uri, fingerprint) is in ``source_objects`` is skipped
+  and counted. Objects that could not be read at all (vanished, permission denied) are
+  quarantined but not put in the ledger, so the next run tries them again.
+* **Bounded memory**: files stream through :class:`~reconciler.ingest.reader.Reader`; only one
+  batch of Arrow tables is held at a time.
+
+Test hook: ``RECONCILER_TEST_DIE_AFTER_BATCHES=N`` makes the process SIGKILL itself inside the
+transaction of batch N+1 (after its records were inserted, before COMMIT). Only the crash-safety
+test sets it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from reconciler.db import sql
+from reconciler.db.connect import transaction
+from reconciler.errors import ExitCode, ReconcilerError
+from reconciler.ingest.invocation_logs import RECORD_SCHEMA, ParsedFile
+from reconciler.ingest.reader import Reader
+from reconciler.ingest.sources import SourceObject, expand_sources, make_s3_client
+from reconciler.quarantine import Problems, Reason, StrictModeError
+from reconciler.runs import StageResult
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+__all__ = ["BatchCounts", "LedgerEntry", "StrictIngestError", "commit_batch", "ingest_logs"]
+
+logger = logging.getLogger(__name__)
+
+DIE_HOOK = "RECONCILER_TEST_DIE_AFTER_BATCHES"
+
+
+class StrictIngestError(ReconcilerError):
+    """``--strict``: the first quarantined record stops the ingest (its batch is rolled back)."""
+
+    exit_code = ExitCode.FINDINGS
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """A parsed source to commit: its ledger identity and what parsing it gave."""
+
+    uri: str
+    fingerprint: str
+    size: int | None
+    kind: str
+    parsed: ParsedFile
+    ledger: bool = True  # False: quarantine only, try again next run
+    whole_batch: bool = False  # its ledger row counts the whole batch (a CloudWatch window)
+
+
+@dataclass
+class BatchCounts:
+    records: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    quarantined: int = 0
+
+
+def ingest_logs(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    sources: Sequence[str],
+    *,
+    problems: Problems,
+    workers: int = 2,
+    s3_client: S3Client | None = None,
+    batch_files: int = 64,
+    batch_records: int = 200_000,
+) -> StageResult:
+    """Ingest invocation-log files/prefixes: the ``ingest logs`` stage (library entry point)."""
+    started = time.perf_counter()
+    expansion = expand_sources(sources, s3_client=s3_client)
+    loaded = _already_loaded(con, expansion.objects)
+    todo = [o for o in expansion.objects if (o.uri, o.fingerprint) not in loaded]
+    if s3_client is None and any(o.bucket is not None for o in todo):
+        s3_client = make_s3_client()
+    totals = BatchCounts()
+    reasons: Counter[str] = Counter()
+    rows_in = 0
+    batch: list[LedgerEntry] = []
+    batch_rows = 0
+    batches = 0
+    if len(todo) < 4 * workers:  # starting worker processes costs more than a few files
+        workers = 1
+    with Reader(workers, s3_client) as reader:
+        for obj, parsed in reader.read(todo):
+            entry = _entry(obj, parsed)
+            rows_in += entry.parsed.lines
+            batch.append(entry)
+            batch_rows += entry.parsed.table.num_rows
+            if len(batch) >= batch_files or batch_rows >= batch_records:
+                _add(totals, commit_batch(con, run_id, batch, problems, reasons, batches))
+                batches += 1
+                batch, batch_rows = [], 0
+        if batch:
+            _add(totals, commit_batch(con, run_id, batch, problems, reasons, batches))
+    skipped = expansion.skipped
+    return StageResult(
+        stage="ingest logs",
+        rows_in=rows_in,
+        rows_out=totals.records,
+        problems_by_reason=dict(sorted(reasons.items())),
+        counts={
+            "files": len(todo),
+            "skipped_already_loaded": len(expansion.objects) - len(todo),
+            "skipped_offloads": skipped["offload"],
+            "skipped_markers": skipped["marker"],
+            "skipped_not_log": skipped["not_log"],
+            "records": totals.records,
+            "duplicates": totals.duplicates,
+            "conflicts": totals.conflicts,
+            "quarantined": totals.quarantined,
+        },
+        findings=totals.conflicts,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def _entry(obj: SourceObject, parsed: ParsedFile | None) -> LedgerEntry:
+    if parsed is None:
+        gone = ParsedFile(
+            obj.uri,
+            RECORD_SCHEMA.empty_table(),
+            [(None, Reason.UNREADABLE_FILE, "object vanished between listing and reading")],
+        )
+        return LedgerEntry(obj.uri, obj.fingerprint, obj.size, "unknown", gone, ledger=False)
+    unreadable = any(p[1] is Reason.UNREADABLE_FILE for p in parsed.problems)
+    return LedgerEntry(
+        obj.uri, obj.fingerprint, obj.size, parsed.format, parsed, ledger=not unreadable
+    )
+
+
+def _add(totals: BatchCounts, counts: BatchCounts) -> None:
+    totals.records += counts.records
+    totals.duplicates += counts.duplicates
+    totals.conflicts += counts.conflicts
+    totals.quarantined += counts.quarantined
+
+
+def _already_loaded(
+    con: duckdb.DuckDBPyConnection, objects: Iterable[SourceObject]
+) -> set[tuple[str, str]]:
+    candidates = pa.table(
+        {
+            "source_uri": pa.array([o.uri for o in objects], pa.string()),
+            "fingerprint": pa.array([o.fingerprint for o in objects], pa.string()),
+        }
+    )
+    if not candidates.num_rows:
+        return set()
+    _register(con, "_ingest_candidates", candidates)
+    try:
+        rows = con.execute(
+            "SELECT s.source_uri, s.fingerprint FROM source_objects AS s "
+            "SEMI JOIN _ingest_candidates AS c USING (source_uri, fingerprint)"
+        ).fetchall()
+    finally:
+        con.unregister("_ingest_candidates")
+    return {(str(u), str(f)) for u, f in rows}
+
+
+def commit_batch(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    batch: Sequence[LedgerEntry],
+    problems: Problems,
+    reasons: Counter[str],
+    batch_index: int = 0,
+) -> BatchCounts:
+    """Commit one batch in ONE transaction: new records, conflicts, quarantine, ledger rows.
+
+    Problems are added to ``problems`` first, so a strict collector stops the ingest before
+    anything of this batch is written.
+    """
+    quarantine = _quarantine_rows(run_id, batch, problems, reasons)
+    records = _records(batch)
+    counts = BatchCounts(quarantined=quarantine.num_rows)
+    per_file: dict[int, tuple[int, int]] = {}
+    with transaction(con):
+        if records.num_rows:
+            span = pc.min_max(records["event_time"])
+            lo, hi = span["min"].as_py(), span["max"].as_py()
+            _register(con, "_ingest_arrow", records)
+            try:
+                sql.execute(con, "stages/ingest_stage_batch", {"lo": lo, "hi": hi})
+            finally:
+                con.unregister("_ingest_arrow")
+            sql.execute(con, "stages/ingest_insert_new", {"run_id": run_id})
+            row = sql.execute(con, "stages/ingest_conflicts", {"run_id": run_id}).fetchone()
+            counts.conflicts = int(row[0]) if row else 0
+            for ord_, new, dup in sql.execute(con, "stages/ingest_file_counts").fetchall():
+                per_file[int(ord_)] = (int(new), int(dup))
+            con.execute("DROP TABLE _ingest_batch")
+        _maybe_die(batch_index)
+        if quarantine.num_rows:
+            _register(con, "_ingest_quarantine", quarantine)
+            con.execute("INSERT INTO quarantine_records SELECT * FROM _ingest_quarantine")
+            con.unregister("_ingest_quarantine")
+        ledger = _ledger_rows(run_id, batch, per_file)
+        if ledger.num_rows:
+            _register(con, "_ingest_ledger", ledger)
+            con.execute(
+                "INSERT INTO source_objects (source_uri, fingerprint, size_bytes, kind, run_id, "
+                "loaded_at, records, duplicates, quarantined) SELECT * FROM _ingest_ledger"
+            )
+            con.unregister("_ingest_ledger")
+    counts.records = sum(n for n, _ in per_file.values())
+    counts.duplicates = sum(d for _, d in per_file.values())
+    logger.info("batch %d committed: %d files, %s", batch_index + 1, len(batch), counts)
+    return counts
+
+
+def _records(batch: Sequence[LedgerEntry]) -> pa.Table:
+    tables = []
+    for ord_, entry in enumerate(batch):
+        t = entry.parsed.table
+        n = t.num_rows
+        if not n:
+            continue
+        t = t.append_column("source_uri", pa.array([entry.uri] * n, pa.string()))
+        tables.append(t.append_column("file_ord", pa.array([ord_] * n, pa.int64())))
+    if not tables:
+        return pa.table({})
+    return pa.concat_tables(tables)
+
+
+def _quarantine_rows(
+    run_id: str, batch: Sequence[LedgerEntry], problems: Problems, reasons: Counter[str]
+) -> pa.Table:
+    uris, lines, codes, details = [], [], [], []
+    for entry in batch:
+        for line, reason, detail in entry.parsed.problems:
+            try:
+                problems.add(entry.uri, line, reason, detail)
+            except StrictModeError as exc:
+                raise StrictIngestError(f"--strict: {exc}") from exc
+            reasons[reason.value] += 1
+            uris.append(entry.uri)
+            lines.append(line)
+            codes.append(reason.value)
+            details.append(detail[:300])
+    now = _now()
+    return pa.table(
+        {
+            "run_id": pa.array([run_id] * len(uris), pa.string()),
+            "source_uri": pa.array(uris, pa.string()),
+            "line_number": pa.array(lines, pa.int64()),
+            "reason": pa.array(codes, pa.string()),
+            "detail": pa.array(details, pa.string()),
+            "recorded_at": pa.array([now] * len(uris), pa.timestamp("us")),
+        }
+    )
+
+
+def _ledger_rows(
+    run_id: str, batch: Sequence[LedgerEntry], per_file: dict[int, tuple[int, int]]
+) -> pa.Table:
+    rows = [(i, e) for i, e in enumerate(batch) if e.ledger]
+    whole = (
+        sum(n for n, _ in per_file.values()),
+        sum(d for _, d in per_file.values()),
+        sum(len(e.parsed.problems) for e in batch),
+    )
+    counts = {
+        i: whole if e.whole_batch else (*per_file.get(i, (0, 0)), len(e.parsed.problems))
+        for i, e in rows
+    }
+    now = _now()
+    return pa.table(
+        {
+            "source_uri": pa.array([e.uri for _, e in rows], pa.string()),
+            "fingerprint": pa.array([e.fingerprint for _, e in rows], pa.string()),
+            "size_bytes": pa.array([e.size for _, e in rows], pa.int64()),
+            "kind": pa.array([e.kind for _, e in rows], pa.string()),
+            "run_id": pa.array([run_id] * len(rows), pa.string()),
+            "loaded_at": pa.array([now] * len(rows), pa.timestamp("us")),
+            "records": pa.array([counts[i][0] for i, _ in rows], pa.int64()),
+            "duplicates": pa.array([counts[i][1] for i, _ in rows], pa.int64()),
+            "quarantined": pa.array([counts[i][2] for i, _ in rows], pa.int64()),
+        }
+    )
+
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    """Register an Arrow table; DuckDB 2.0 refuses while a caller's result is unfetched, so
+    finish any such result first (a statement of our own, fully fetched)."""
+    con.execute("SELECT 1").fetchall()
+    con.register(name, table)
+
+
+def _maybe_die(batch_index: int) -> None:
+    """The crash-safety test hook (see the module docstring); a no-op unless the env var is set."""
+    value = os.environ.get(DIE_HOOK)
+    if value is not None and value.isdigit() and batch_index == int(value):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)

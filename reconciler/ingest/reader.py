@@ -1,0 +1,111 @@
+"""Fetch and parse source objects in parallel, yielding results in source order, memory bounded.
+
+Decompression is the ingest's floor (docs/ingest.md): it is CPU work, so files are parsed in a
+*process* pool (``workers``, default 2) that returns Arrow tables. S3 objects are fetched by a
+small *thread* pool in this process (network-bound; the boto3 client is thread-safe and an
+in-process ``mock_aws`` is visible to it) and their bytes handed to the process pool; local files
+are read by the worker itself. At most ``window`` objects are in flight, so memory does not grow
+with the input. Results come back in the order the objects were given, which keeps dedupe
+deterministic ("first copy in source order is kept").
+
+``workers <= 1`` parses in this process (threads only): useful for tests and tiny inputs.
+Workers start with ``spawn``: forking a process that holds DuckDB and boto3 threads is unsafe.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import os
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from reconciler.ingest.invocation_logs import ParsedFile, parse_bytes, parse_path
+from reconciler.ingest.sources import SourceObject, fetch_s3
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+__all__ = ["Reader"]
+
+
+class Reader:
+    """``with Reader(workers, s3_client) as r: for obj, parsed in r.read(objects): ...``
+
+    ``parsed`` is None when an S3 object vanished between listing and reading.
+    """
+
+    def __init__(self, workers: int = 2, s3_client: S3Client | None = None) -> None:
+        self.workers = max(1, workers)
+        self.s3_client = s3_client
+        self.window = max(8, 4 * self.workers)
+        self._threads: ThreadPoolExecutor | None = None
+        self._procs: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Reader:
+        self._threads = ThreadPoolExecutor(self.window, thread_name_prefix="ingest-fetch")
+        if self.workers > 1:
+            self._procs = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent,
+            )
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        for pool in (self._threads, self._procs):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        self._threads = self._procs = None
+
+    def read(
+        self, objects: Iterable[SourceObject]
+    ) -> Iterator[tuple[SourceObject, ParsedFile | None]]:
+        pending: deque[tuple[SourceObject, Future[ParsedFile | None]]] = deque()
+        for obj in objects:
+            pending.append((obj, self._submit(obj)))
+            if len(pending) >= self.window:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
+
+    def _submit(self, obj: SourceObject) -> Future[ParsedFile | None]:
+        assert self._threads is not None, "Reader used outside its with-block"
+        if obj.path is not None:
+            pool: Executor = self._procs or self._threads
+            return pool.submit(parse_path, obj.path, obj.uri)
+        return self._threads.submit(self._fetch_and_parse, obj)
+
+    def _fetch_and_parse(self, obj: SourceObject) -> ParsedFile | None:
+        assert self.s3_client is not None, "an S3 object needs an S3 client"
+        data = fetch_s3(self.s3_client, obj)
+        if data is None:
+            return None
+        if self._procs is not None:
+            return self._procs.submit(parse_bytes, data, obj.uri).result()
+        return parse_bytes(data, obj.uri)
+
+
+def _exit_with_parent() -> None:
+    """Worker initializer: exit when the parent dies (e.g. SIGKILL), instead of lingering as an
+    orphan blocked on its task queue and holding the parent's stdout/stderr open."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
