@@ -42,6 +42,11 @@ class SourcesConfig(_Model):
     """CloudWatch Logs groups to pull for `run`."""
     invoices: list[str] = Field(default_factory=list)
     """CUR 2.0 / FOCUS sources for `run`: paths, globs or s3:// prefixes."""
+    cost_explorer: bool = False
+    """Pull the run's window from Cost Explorer (GetCostAndUsage) as an invoice source; CUR
+    lines win over Cost Explorer lines for the same billing period and account."""
+    workers: int = Field(default=2, ge=1, le=64)
+    """Worker processes for log ingest (decompress + parse)."""
 
 
 class TolerancesConfig(_Model):

@@ -15,7 +15,7 @@ the data flow, not a preference.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 import duckdb
 
@@ -24,8 +24,12 @@ from reconciler.allocate import allocate
 from reconciler.attribute import attribute
 from reconciler.config import Settings
 from reconciler.errors import ConfigError
+from reconciler.ingest.cloudwatch import ingest_cloudwatch
+from reconciler.ingest.cost_explorer import ingest_cost_explorer
 from reconciler.ingest.invoices import check_invoice_units, ingest_invoices
+from reconciler.ingest.load import ingest_logs
 from reconciler.pricebook import load_bundled_prices, sync_config_discounts
+from reconciler.quarantine import Problems
 from reconciler.rate import rate
 from reconciler.reconcile import reconcile
 from reconciler.resolve import resolve_model_ids
@@ -89,17 +93,43 @@ STAGES: tuple[Stage, ...] = (
 """The window stages, in data-flow order."""
 
 
-def ingest_sources(run: Run, settings: Settings) -> None:
-    """Load the sources named in ``[sources]`` (already-loaded objects are skipped)."""
+def ingest_sources(run: Run, settings: Settings, start: date, end: date) -> None:
+    """Load the sources named in ``[sources]``: already-loaded objects and pulled CloudWatch
+    windows are skipped, so a nightly run with nothing new does almost no work."""
     sources = settings.sources
-    if sources.logs or sources.cloudwatch:
-        raise ConfigError(
-            f"{settings.config_path or 'settings'}: key 'sources.logs': log ingest is not in "
-            "this build; load logs beforehand"
+    if sources.logs:
+        run.add(
+            ingest_logs(
+                run.con,
+                run.run_id,
+                list(sources.logs),
+                problems=Problems(),
+                workers=sources.workers,
+            )
+        )
+    first = datetime.combine(start, time(), tzinfo=UTC)
+    last = datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC)
+    for group in sources.cloudwatch:
+        run.add(
+            ingest_cloudwatch(
+                run.con,
+                run.run_id,
+                group.log_group,
+                first,
+                last,
+                problems=Problems(),
+                region=group.region,
+            )
         )
     if sources.invoices:
         run.add(
             ingest_invoices(run.con, list(sources.invoices), settings=settings, run_id=run.run_id)
+        )
+    if sources.cost_explorer:
+        run.add(
+            ingest_cost_explorer(
+                run.con, settings=settings, run_id=run.run_id, start=start, end=end
+            )
         )
 
 
@@ -107,7 +137,7 @@ def run_window(run: Run, settings: Settings, start: date, end: date) -> RunSumma
     """Run every stage for usage dates ``start``..``end`` (UTC, inclusive) inside ``run``."""
     if start > end:
         raise ConfigError(f"--start {start} is after --end {end}: give start <= end")
-    ingest_sources(run, settings)
+    ingest_sources(run, settings, start, end)
     for stage in STAGES:
         run.add(stage(run.con, settings, start, end, run.run_id))
     return run.summary

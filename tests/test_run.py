@@ -110,15 +110,41 @@ def test_bad_windows_are_usage_errors(tmp_path, capsys, flags, message):
     assert message in err
 
 
-def test_configured_sources_without_an_ingest_stage_are_a_config_error(tmp_path, capsys):
-    cfg = tmp_path / "reconciler.toml"
-    cfg.write_text('[sources]\nlogs = ["s3://bucket/AWSLogs/"]\n')
-    code, _, err = run_cli(
-        ["--db", str(tmp_path / "r.duckdb"), "--config", str(cfg), "run", "--date", "2025-11-03"],
-        capsys,
+def test_configured_log_sources_are_ingested_by_run(tmp_path, capsys):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "a.json").write_text(
+        json.dumps(
+            {
+                "schemaType": "ModelInvocationLog",
+                "schemaVersion": "1.0",
+                "timestamp": "2025-11-03T14:00:00Z",
+                "accountId": ACCT,
+                "identity": {"arn": "arn:aws:iam::123456789012:user/u"},
+                "region": "us-east-1",
+                "requestId": "r-1",
+                "operation": "Converse",
+                "modelId": "amazon.nova-micro-v1:0",
+                "input": {"inputTokenCount": 1_000_000},
+                "output": {"outputTokenCount": 0},
+                "requestMetadata": {"team": "a"},
+            }
+        )
+        + "\n"
     )
-    assert code == 2
-    assert err.startswith(f"reconciler: error: {cfg}: key 'sources.logs': log ingest is not")
+    cfg = tmp_path / "reconciler.toml"
+    cfg.write_text(f'[sources]\nlogs = ["{logs}"]\nworkers = 1\n')
+    db = str(tmp_path / "r.duckdb")
+    for _ in range(2):  # the second run skips the loaded file: nothing doubles
+        code, _out, _ = run_cli(
+            ["--db", db, "--config", str(cfg), "run", "--date", "2025-11-03", "--json"], capsys
+        )
+        assert code == 1  # logged but not billed: unbilled_usage
+    con = connect(db, read_only=True)
+    # 1,000,000 Nova Micro input tokens x $0.035 per 1M (bundled us-east-1 price)
+    assert con.execute("SELECT sum(cost_usd) FROM spend").fetchone()[0] == D("0.035")
+    assert con.execute("SELECT count(*) FROM invocations").fetchone()[0] == 1
+    con.close()
 
 
 SLOW_RUN = """
