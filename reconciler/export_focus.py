@@ -44,6 +44,7 @@ import pyarrow.parquet as pq
 
 from reconciler.db.sql import execute
 from reconciler.errors import ConfigError
+from reconciler.textsafe import csv_safe
 
 __all__ = [
     "FOCUS_COLUMNS",
@@ -118,7 +119,6 @@ _PUBLISHERS = {
     "twelvelabs": "TwelveLabs",
     "luma": "Luma AI",
 }
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
 @dataclass(frozen=True)
@@ -296,8 +296,7 @@ def _csv_text(value: Any, column: str) -> str:
         return _decimal_str(value, cents=column in _COST_COLUMNS)
     if column in _TS_COLUMNS:
         return str(value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    text = str(value)
-    return "'" + text if text.lstrip().startswith(_FORMULA_START) else text
+    return csv_safe(str(value))
 
 
 def _decimal_str(value: Decimal, *, cents: bool = False) -> str:

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 
-__all__ = ["Problem", "Problems", "Reason", "StrictModeError"]
+import duckdb
+
+__all__ = ["Problem", "Problems", "Reason", "StrictModeError", "write_problems"]
 
 
 class Reason(StrEnum):
@@ -78,3 +81,22 @@ class Problems:
 
     def by_reason(self) -> dict[str, int]:
         return dict(sorted(Counter(p.reason.value for p in self.items).items()))
+
+
+def write_problems(
+    con: duckdb.DuckDBPyConnection, problems: Problems, start: int, run_id: str
+) -> int:
+    """Write ``problems.items[start:]`` to ``quarantine_records`` (in the caller's transaction,
+    so the rows commit together with the good rows of the same source); returns how many."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    rows = [
+        (run_id, p.source_uri, p.line_number, p.reason.value, p.detail, now)
+        for p in problems.items[start:]
+    ]
+    if rows:
+        con.executemany(
+            "INSERT INTO quarantine_records (run_id, source_uri, line_number, reason, detail, "
+            "recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    return len(rows)

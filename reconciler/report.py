@@ -31,6 +31,7 @@ from typing import Any
 import duckdb
 
 from reconciler.errors import ConfigError
+from reconciler.textsafe import csv_safe, strip_controls
 
 __all__ = [
     "DIMENSIONS",
@@ -216,11 +217,6 @@ def _footer(report: Report) -> list[str]:
     return lines
 
 
-def _strip_controls(text: str) -> str:
-    """Drop control (Cc) and format (Cf: bidi overrides, zero-width) characters."""
-    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
-
-
 def _width(text: str) -> int:
     return sum(
         0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
@@ -242,7 +238,7 @@ def _clip(text: str, limit: int = 60) -> str:
 def render_table(report: Report) -> str:
     """Aligned text for a terminal; keys stripped of control characters and clipped."""
     header = [*report.by, *MEASURES]
-    body = [[_clip(_strip_controls(k)) for k in r.keys] + _display_cells(r) for r in report.rows]
+    body = [[_clip(strip_controls(k)) for k in r.keys] + _display_cells(r) for r in report.rows]
     total = ["TOTAL"] + [""] * (len(report.by) - 1) + _display_cells(report.total)
     widths = [max(_width(row[i]) for row in [header, *body, total]) for i in range(len(header))]
     n_keys = len(report.by)
@@ -264,7 +260,7 @@ _MD_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 
 
 def _md(text: str) -> str:
-    text = _strip_controls(text.replace("\n", " ").replace("\r", " ").replace("\t", " "))
+    text = strip_controls(text.replace("\n", " ").replace("\r", " ").replace("\t", " "))
     return "".join(
         _MD_ENTITIES.get(ch, "\\" + ch if ch in _MD_BACKSLASH else ch) for ch in text
     ).strip()
@@ -281,16 +277,6 @@ def render_md(report: Report) -> str:
     return "\n".join([*out, "", *(f"_{_md(line)}_" for line in _footer(report))]) + "\n"
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
-
-
-def _csv_safe(text: str) -> str:
-    """A spreadsheet must not run a team name as a formula (=HYPERLINK(...) and friends), and a
-    terminal showing the file must not run escape sequences: controls go, formulas get a '."""
-    text = _strip_controls(text)
-    return "'" + text if text.lstrip().startswith(_FORMULA_START) else text
-
-
 def render_csv(report: Report) -> str:
     """Exact amounts (machine-readable), formula-neutralised keys; TOTAL is the last row."""
     buf = io.StringIO()
@@ -300,7 +286,7 @@ def render_csv(report: Report) -> str:
          "unpriced_tokens", "unpriced_rows"]
     )  # fmt: skip
     for row in [*report.rows, report.total]:
-        keys = [_csv_safe(k) for k in row.keys] or ["TOTAL"] + [""] * (len(report.by) - 1)
+        keys = [csv_safe(k) for k in row.keys] or ["TOTAL"] + [""] * (len(report.by) - 1)
         writer.writerow(
             [*keys, _exact(row.cost_usd) or "", _exact(row.list_cost_usd) or "",
              _exact(row.discount_usd) or "", _exact(row.share) or "", row.tokens, row.requests,

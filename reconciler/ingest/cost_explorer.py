@@ -58,7 +58,7 @@ from reconciler.config import Settings
 from reconciler.db import transaction
 from reconciler.errors import ConfigError, ReconcilerError, SourceUnavailable
 from reconciler.ingest.invoices import check_invoice_units, resolve_unit
-from reconciler.quarantine import Problems, Reason
+from reconciler.quarantine import Problems, Reason, write_problems
 from reconciler.runs import StageResult
 from reconciler.usage_types import BillingNames, UsageTypeInfo, load_billing_names, parse_usage_type
 
@@ -314,7 +314,7 @@ def ingest_cost_explorer(
             finally:
                 con.unregister("ce_lines")
         _record(con, api_start, api_end, run_id, len(rows), len(problems) - first_problem)
-        _write_problems(con, problems, first_problem, run_id)
+        write_problems(con, problems, first_problem, run_id)
     check_invoice_units(con)
     result = StageResult("ingest cost explorer", rows_in=len(pulled), rows_out=len(rows))
     result.counts = counts
@@ -458,18 +458,6 @@ def _record(
             "q": bad,
         },
     )
-
-
-def _write_problems(
-    con: duckdb.DuckDBPyConnection, problems: Problems, first: int, run_id: str
-) -> None:
-    now = datetime.now(UTC).replace(tzinfo=None)
-    rows = [
-        (run_id, p.source_uri, p.line_number, p.reason.value, p.detail, now)
-        for p in problems.items[first:]
-    ]
-    if rows:
-        con.executemany("INSERT INTO quarantine_records VALUES (?, ?, ?, ?, ?, ?)", rows)
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any]) -> int:

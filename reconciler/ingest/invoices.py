@@ -33,7 +33,7 @@ import duckdb
 from reconciler.config import Settings
 from reconciler.db import sql, transaction
 from reconciler.ingest.invoice_sources import InvoiceFile, InvoiceGroup, discover, materialise
-from reconciler.quarantine import Problems, Reason
+from reconciler.quarantine import Problems, Reason, write_problems
 from reconciler.runs import StageResult
 from reconciler.usage_types import BillingNames, UsageTypeInfo, load_billing_names, parse_usage_type
 
@@ -172,7 +172,7 @@ def ingest_invoices(
             result.rows_out += done["inserted"]
             counts["non_bedrock_rows"] += done["non_bedrock"]
             counts["unmapped_rows"] += done["unmapped"]
-    _write_problems(con, problems, first_problem, run_id)
+    write_problems(con, problems, first_problem, run_id)
     check_invoice_units(con)
     result.counts = counts
     result.problems_by_reason = Problems(items=problems.items[first_problem:]).by_reason()
@@ -416,18 +416,6 @@ def _record(con: duckdb.DuckDBPyConnection, f: InvoiceFile, fmt: str, run_id: st
             "q": q[0] if q else 0,
         },
     )
-
-
-def _write_problems(
-    con: duckdb.DuckDBPyConnection, problems: Problems, start: int, run_id: str
-) -> None:
-    now = datetime.now(UTC).replace(tzinfo=None)
-    rows = [
-        (run_id, p.source_uri, p.line_number, p.reason.value, p.detail, now)
-        for p in problems.items[start:]
-    ]
-    if rows:
-        con.executemany("INSERT INTO quarantine_records VALUES (?, ?, ?, ?, ?, ?)", rows)
 
 
 def _short(exc: Exception) -> str:
