@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 
 import duckdb
@@ -25,12 +31,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 # --- AWS test doubles (shared): dummy credentials, moto in-process, moto_server over HTTP -------
-import os  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-import urllib.request  # noqa: E402
 
 _DUMMY_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",
