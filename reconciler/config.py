@@ -49,6 +49,16 @@ class SourcesConfig(_Model):
     """Worker processes for log ingest (decompress + parse)."""
 
 
+class ReportsConfig(_Model):
+    """What `reconciler run` writes after the stages (docs/report.md)."""
+
+    dir: str | None = "reports"
+    """Directory for the run's report files (relative to the working directory); empty string
+    or `--no-reports` writes none."""
+    by: list[str] = Field(default_factory=lambda: ["team", "application"])
+    """Grouping of the spend report files."""
+
+
 class TolerancesConfig(_Model):
     absolute_usd: Decimal = Decimal("0.01")
     """A bucket whose |invoiced - rated| is at most this many dollars is matched."""
@@ -120,6 +130,7 @@ class Settings(_Model):
 
     sources: SourcesConfig = Field(default_factory=SourcesConfig)
     tolerances: TolerancesConfig = Field(default_factory=TolerancesConfig)
+    reports: ReportsConfig = Field(default_factory=ReportsConfig)
     pricing: PricingConfig = Field(default_factory=PricingConfig)
     invoices: InvoicesConfig = Field(default_factory=InvoicesConfig)
     allocation: AllocationConfig = Field(default_factory=AllocationConfig)

@@ -19,6 +19,12 @@ from reconciler.db import connect, migrate
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch):
+    """`run` writes report files to ./reports by default: keep them out of the repository."""
+    monkeypatch.chdir(tmp_path)
+
+
 def run_cli(args, capsys):
     with pytest.raises(SystemExit) as exc:
         main(args)
@@ -199,3 +205,27 @@ def test_two_concurrent_runs_one_completes_the_other_exits_3(tmp_path):
     ]
     assert con.execute("SELECT cause, delta_usd FROM reconciliation").fetchall() == [(None, D(0))]
     con.close()
+
+
+def test_run_writes_the_window_reports(tmp_path, capsys):
+    db = seeded_db(tmp_path)
+    code, _, err = run_cli(["--db", db, "run", "--date", "2025-11-03"], capsys)
+    assert code == 1
+    out = tmp_path / "reports"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "gaps-2025-11-03_2025-11-03.csv",
+        "report-2025-11-03_2025-11-03.html",
+        "spend-2025-11-03_2025-11-03.csv",
+        "spend-2025-11-03_2025-11-03.md",
+    ]
+    gaps = (out / "gaps-2025-11-03_2025-11-03.csv").read_text().splitlines()
+    assert gaps[0].startswith("usage_date,account_id,region,base_model,")
+    # the one gap: 500 unlogged output K-tokens billed at $0.07, nothing rated
+    assert len(gaps) == 2
+    assert ",0.070000000000,unlogged_usage," in gaps[1]
+    spend = (out / "spend-2025-11-03_2025-11-03.csv").read_text()
+    assert "0.035000000000" in spend  # 1M Nova Micro input tokens x $0.035 per 1M
+    assert "reports: 0 in, 4 out" in err
+    code, _, _ = run_cli(["--db", db, "run", "--date", "2025-11-03", "--no-reports"], capsys)
+    assert code == 1
+    assert len(list(out.iterdir())) == 4  # overwritten in place, never accumulated

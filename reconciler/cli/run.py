@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import click
 
 from reconciler.cli._common import Ctx, show_summary
+from reconciler.outputs import write_reports
 from reconciler.pipeline import run_window
 from reconciler.runs import Run
 
@@ -30,6 +32,12 @@ _DAY = click.DateTime(formats=["%Y-%m-%d"])
     metavar="YYYY-MM-DD",
     help="Last UTC day of the window, inclusive (with --start).",
 )
+@click.option(
+    "--reports-dir",
+    type=click.Path(file_okay=False),
+    help="Write the window's report files here (default: [reports] dir, 'reports').",
+)
+@click.option("--no-reports", is_flag=True, help="Write no report files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
 @click.pass_obj
 def run(
@@ -37,16 +45,26 @@ def run(
     day: datetime | None,
     start: datetime | None,
     end: datetime | None,
+    reports_dir: str | None,
+    no_reports: bool,
     as_json: bool,
 ) -> int:
-    """The nightly job: run the pipeline stages over a window of UTC days (inclusive).
+    """The nightly job: ingest [sources], then price, resolve, attribute, aggregate, rate,
+    reconcile and allocate a window of UTC days (inclusive), and write the report files.
 
-    One writer at a time. Exit 0 when nothing is beyond tolerance, 1 with findings, 3 when
-    another run holds the database.
+    \b
+    Report files (in --reports-dir, default ./reports): spend-<window>.csv/.md,
+    report-<window>.html, gaps-<window>.csv; a re-run overwrites them.
+    One writer at a time. Exit 0 when nothing is beyond tolerance, 1 with findings (gaps,
+    unpriced usage, quarantined records), 2 on a config error, 3 when another run holds the
+    database or a source is unreachable.
     """
     first, last = _window(day, start, end)
     with Run(ctx.db, "run") as current:
         run_window(current, ctx.settings, first, last)
+        out = None if no_reports else (reports_dir or ctx.settings.reports.dir or None)
+        if out:
+            current.add(write_reports(current.con, Path(out), first, last, ctx.settings.reports.by))
     return show_summary(ctx, current.summary, as_json=as_json)
 
 
