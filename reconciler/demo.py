@@ -3,16 +3,17 @@
 ``run_demo`` is what ``reconciler demo`` (and ``make demo``) call. It loads ``fixtures/demo.toml``
 (sources, tolerances, attribution rules, allocation policy, and a model map that resolves the
 fixtures' application-inference-profile and provisioned ARNs without AWS), loads the demo price
-overlay, runs :func:`~reconciler.pipeline.run_window` for 2025-11-03..2025-11-04, then renders
-what a user looks at: the per-team spend report, the reconciliation gaps (one line each), the bill
-bridge per billing period, and writes the HTML report and the FOCUS 1.2 export.
+overlay and the recorded CloudWatch metrics (``fixtures/metrics/``, replayed offline), runs
+:func:`~reconciler.pipeline.run_window` for 2025-11-03..2025-11-04, then renders what a user
+looks at: the per-team spend report, the reconciliation gaps (one line each), the bill bridge per
+billing period, and writes the HTML report and the FOCUS 1.2 export.
 
-Nothing here calls AWS: every source is a local path, ``cost_explorer`` is off and every model id
-the resolver would look up is in the model map. Re-running on the same database changes nothing:
-already-loaded objects are skipped, overlays replace themselves and every stage replaces its
-window. The fixtures hold deliberate findings (quarantined records, unpriced usage, a gap of every
-cause), so the run's status is ``findings``; the demo still counts that as success (see
-:func:`demo_exit_code`), unlike ``reconciler run``.
+Nothing here calls AWS: every source is a local path, ``cost_explorer`` is off, metrics come from
+a recording and every model id the resolver would look up is in the model map. Re-running on the
+same database changes nothing: already-loaded objects are skipped, overlays and metric windows
+replace themselves and every stage replaces its window. The fixtures hold deliberate findings
+(quarantined records, unpriced usage, a gap of every cause), so the run's status is ``findings``;
+the demo still counts that as success (see :func:`demo_exit_code`), unlike ``reconciler run``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import duckdb
 
@@ -33,11 +34,16 @@ from reconciler.db import connect, sql
 from reconciler.errors import ExitCode
 from reconciler.export_focus import export_focus
 from reconciler.html_report import render_html
+from reconciler.ingest.metrics import ingest_metrics
+from reconciler.ingest.metrics_replay import RecordedCloudWatch, load_recording
 from reconciler.pipeline import run_window
 from reconciler.pricebook import load_price_files
 from reconciler.report import build_report, render_table
 from reconciler.report_data import build_report_data
-from reconciler.runs import Run, RunSummary
+from reconciler.runs import Run, RunSummary, StageResult
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
 
 __all__ = [
     "DEMO_END",
@@ -104,6 +110,8 @@ def run_demo(db_path: str, out_dir: Path, *, fixtures: Path | None = None) -> De
     settings = demo_settings(root)
     with Run(db_path, "demo") as run:
         run.add(load_price_files(run.con, [root / "demo-prices.csv"], run.run_id))
+        for recording in sorted((root / "metrics").glob("*.json")):
+            run.add(_replay_metrics(run, recording))
         run_window(run, settings, DEMO_START, DEMO_END)
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path, focus_path = out_dir / HTML_NAME, out_dir / FOCUS_NAME
@@ -122,6 +130,23 @@ def run_demo(db_path: str, out_dir: Path, *, fixtures: Path | None = None) -> De
         )
     html_path.write_text(html, encoding="utf-8")
     return DemoOutput(run.summary, text, html_path, focus_path)
+
+
+def _replay_metrics(run: Run, path: Path) -> StageResult:
+    """``ingest metrics`` fed by a recorded GetMetricData answer (fixtures/metrics/), so the
+    logging-coverage section has data without calling CloudWatch."""
+    rec = load_recording(path)
+    client = cast("CloudWatchClient", RecordedCloudWatch(rec))
+    return ingest_metrics(
+        run.con,
+        run.run_id,
+        start=rec.start,
+        end=rec.end,
+        regions=[rec.region],
+        model_ids=rec.model_ids,
+        account_id=rec.account_id,
+        cloudwatch=lambda region: client,
+    )
 
 
 def demo_exit_code(summary: RunSummary) -> int:

@@ -11,7 +11,9 @@ import click
 from reconciler.cli._common import Ctx
 from reconciler.db import connect
 from reconciler.errors import ExitCode
+from reconciler.html_report import render_html
 from reconciler.report import DIMENSIONS, RENDERERS, build_report, render, resolve_period
+from reconciler.report_data import build_report_data
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -32,10 +34,11 @@ _DAY = click.DateTime(formats=["%Y-%m-%d"])
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(list(RENDERERS)),
+    type=click.Choice([*RENDERERS, "html"]),
     default="table",
     show_default=True,
-    help="table and md show cents; csv and json carry exact decimal amounts.",
+    help="table and md show cents; csv and json carry exact decimal amounts; html is the "
+    "self-contained report with charts (docs/html-report.md; --by does not apply).",
 )
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file, not stdout.")
 @click.pass_obj
@@ -60,7 +63,8 @@ def report(
             today=datetime.now(UTC).date(),
         )
         rep = build_report(con, first, last, by.split(","))
-    text = render(rep, fmt)
+        text = render_html(build_report_data(con, first, last)) if fmt == "html" else None
+    text = text if text is not None else render(rep, fmt)
     if out:
         Path(out).write_text(text, encoding="utf-8", newline="")
     else:
