@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -68,7 +69,9 @@ def report(
     if out:
         Path(out).write_text(text, encoding="utf-8", newline="")
     else:
-        click.echo(text, nl=False)
+        # not click.echo: it strips ANSI escapes when stdout is not a terminal, which would alter
+        # the data (an HTML or CSV cell holding ESC must come out as the renderer wrote it)
+        sys.stdout.write(text)
     if rep.unpriced_rows and not ctx.quiet:
         click.echo(
             f"reconciler: warning: {rep.unpriced_rows} spend rows in {first}..{last} have no "
