@@ -434,3 +434,23 @@ def test_html_report_of_the_demo_renders_in_chromium(demo):
         assert d.find_elements(By.TAG_NAME, "script") == []
     finally:
         d.quit()
+
+
+@pytest.mark.parametrize("export", ["cur2_csv", "focus12", "focus10"])
+def test_every_invoice_format_gives_the_same_reconciliation(demo, tmp_path, export):
+    from reconciler.demo import DEMO_END, DEMO_START, demo_settings, fixtures_dir
+    from reconciler.pipeline import run_window
+    from reconciler.pricebook import load_price_files
+    from reconciler.runs import Run
+
+    settings = demo_settings()
+    invoices = [str(fixtures_dir() / "invoices" / export)]
+    settings = settings.model_copy(
+        update={"sources": settings.sources.model_copy(update={"invoices": invoices})}
+    )
+    db = tmp_path / f"{export}.duckdb"
+    with Run(str(db), "run") as run:
+        load_price_files(run.con, [fixtures_dir() / "demo-prices.csv"], run.run_id)
+        run_window(run, settings, DEMO_START, DEMO_END)
+    for view in ("reconciliation", "bill_bridge", "allocated_spend"):
+        assert _snapshot(db)[view] == demo["snaps"][0][view], view
