@@ -62,3 +62,26 @@ def test_bad_date_is_a_usage_error(db, capsys):
     code, _, err = run_cli(["--db", db, "report", "--start", "yesterday"], capsys)
     assert code == 2
     assert "Invalid value for '--start'" in err
+
+
+def test_format_html_writes_the_self_contained_html_report(db, tmp_path, capsys):
+    from datetime import date
+
+    from reconciler.html_report import render_html
+    from reconciler.report_data import build_report_data
+
+    out_file = tmp_path / "r.html"
+    args = ["--db", db, "report", "--start", "2025-11-03", "--end", "2025-11-03"]
+    code, out, err = run_cli([*args, "--format", "html", "--out", str(out_file)], capsys)
+    assert (code, out) == (1, "")  # the period has unpriced usage, as in every other format
+    assert "2 spend rows in 2025-11-03..2025-11-03 have no price" in err
+    html = out_file.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<title>Amazon Bedrock spend report, 2025-11-03 to 2025-11-03</title>" in html
+    con = connect(db, read_only=True)
+    try:  # the CLI is wiring only: the page is exactly what the library renders
+        assert html == render_html(build_report_data(con, date(2025, 11, 3), date(2025, 11, 3)))
+    finally:
+        con.close()
+    code, out, _ = run_cli([*args, "--format", "html"], capsys)
+    assert (code, out) == (1, html)  # byte for byte: no escape stripped on the way

@@ -160,15 +160,18 @@ SELECT
     CASE WHEN cause IN ('unpriced_usage', 'unmapped_usage_type') OR abs(delta) > tol
          THEN 'gap' ELSE 'matched' END AS status,
     cause,
-    -- one line, numbers and ids only: never text from a log record or an invoice description
+    -- one line, numbers and ids only: never text from a log record or an invoice description;
+    -- dollar amounts in cents, or to 6 places below a cent (a $0.00 explanation says nothing)
     CASE cause
         WHEN 'tax_or_fee' THEN printf('%s line(s) not tied to a model: $%s',
             CAST(other_lines AS VARCHAR),
-            CAST(CAST(invoiced AS DECIMAL(38, 2)) AS VARCHAR))
+            CASE WHEN abs(invoiced) >= 0.01 THEN CAST(CAST(invoiced AS DECIMAL(38, 2)) AS VARCHAR)
+                 ELSE CAST(CAST(invoiced AS DECIMAL(38, 6)) AS VARCHAR) END)
         WHEN 'unmapped_usage_type' THEN printf(
             'usage type %s has no model mapping: $%s billed, add it to the usage-type map',
             left(regexp_replace(usage_type, '[^A-Za-z0-9.:_/-]', '', 'g'), 100),
-            CAST(CAST(invoiced AS DECIMAL(38, 2)) AS VARCHAR))
+            CASE WHEN abs(invoiced) >= 0.01 THEN CAST(CAST(invoiced AS DECIMAL(38, 2)) AS VARCHAR)
+                 ELSE CAST(CAST(invoiced AS DECIMAL(38, 6)) AS VARCHAR) END)
         WHEN 'unpriced_usage' THEN printf(
             '%s of %s logged row(s) have no price: rated cost is incomplete, add a price',
             CAST(unpriced_rows AS VARCHAR), CAST(logged_rows AS VARCHAR))
@@ -181,20 +184,25 @@ SELECT
             CAST(logged_q AS VARCHAR), CAST(CAST(invoiced_q AS DECIMAL(38, 0)) AS VARCHAR))
         WHEN 'non_token_charge' THEN printf(
             '%s charge of $%s with nothing logged to rate it against', coalesce(charge, 'other'),
-            CAST(CAST(invoiced AS DECIMAL(38, 2)) AS VARCHAR))
+            CASE WHEN abs(invoiced) >= 0.01 THEN CAST(CAST(invoiced AS DECIMAL(38, 2)) AS VARCHAR)
+                 ELSE CAST(CAST(invoiced AS DECIMAL(38, 6)) AS VARCHAR) END)
         WHEN 'unit_mismatch' THEN printf(
             'invoiced quantity %s is ~1000x off logged %s: invoice unit misread',
             CAST(CAST(invoiced_q AS DECIMAL(38, 3)) AS VARCHAR), CAST(logged_q AS VARCHAR))
         WHEN 'discount_or_credit' THEN CASE
             WHEN usage_lines = 0 THEN printf(
                 '%s credit or discount line(s) of $%s with no usage line in this bucket',
-                CAST(credit_lines AS VARCHAR), CAST(CAST(invoiced AS DECIMAL(38, 2)) AS VARCHAR))
+                CAST(credit_lines AS VARCHAR), CASE WHEN abs(invoiced) >= 0.01 THEN CAST(CAST(invoiced AS DECIMAL(38, 2)) AS VARCHAR)
+                 ELSE CAST(CAST(invoiced AS DECIMAL(38, 6)) AS VARCHAR) END)
             ELSE printf('list cost agrees; discounts and credits change the bill by $%s',
-                CAST(CAST(delta AS DECIMAL(38, 2)) AS VARCHAR)) END
+                CASE WHEN abs(delta) >= 0.01 THEN CAST(CAST(delta AS DECIMAL(38, 2)) AS VARCHAR)
+                 ELSE CAST(CAST(delta AS DECIMAL(38, 6)) AS VARCHAR) END) END
         WHEN 'price_mismatch' THEN printf(
             'quantities agree (%s logged) but invoiced $%s vs rated $%s: check the price book',
-            CAST(logged_q AS VARCHAR), CAST(CAST(invoiced AS DECIMAL(38, 2)) AS VARCHAR),
-            CAST(CAST(rated AS DECIMAL(38, 2)) AS VARCHAR))
+            CAST(logged_q AS VARCHAR), CASE WHEN abs(invoiced) >= 0.01 THEN CAST(CAST(invoiced AS DECIMAL(38, 2)) AS VARCHAR)
+                 ELSE CAST(CAST(invoiced AS DECIMAL(38, 6)) AS VARCHAR) END,
+            CASE WHEN abs(rated) >= 0.01 THEN CAST(CAST(rated AS DECIMAL(38, 2)) AS VARCHAR)
+                 ELSE CAST(CAST(rated AS DECIMAL(38, 6)) AS VARCHAR) END)
         WHEN 'rounding' THEN printf('delta $%s is within the tolerance of $%s',
             CAST(CAST(delta AS DECIMAL(38, 6)) AS VARCHAR),
             CAST(CAST(tol AS DECIMAL(38, 6)) AS VARCHAR))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import click
 from reconciler.cli._common import Ctx
 from reconciler.db import connect
 from reconciler.errors import ExitCode
+from reconciler.html_report import render_html
 from reconciler.report import DIMENSIONS, RENDERERS, build_report, render, resolve_period
+from reconciler.report_data import build_report_data
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -32,10 +35,11 @@ _DAY = click.DateTime(formats=["%Y-%m-%d"])
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(list(RENDERERS)),
+    type=click.Choice([*RENDERERS, "html"]),
     default="table",
     show_default=True,
-    help="table and md show cents; csv and json carry exact decimal amounts.",
+    help="table and md show cents; csv and json carry exact decimal amounts; html is the "
+    "self-contained report with charts (docs/html-report.md; --by does not apply).",
 )
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file, not stdout.")
 @click.pass_obj
@@ -60,11 +64,14 @@ def report(
             today=datetime.now(UTC).date(),
         )
         rep = build_report(con, first, last, by.split(","))
-    text = render(rep, fmt)
+        text = render_html(build_report_data(con, first, last)) if fmt == "html" else None
+    text = text if text is not None else render(rep, fmt)
     if out:
         Path(out).write_text(text, encoding="utf-8", newline="")
     else:
-        click.echo(text, nl=False)
+        # not click.echo: it strips ANSI escapes when stdout is not a terminal, which would alter
+        # the data (an HTML or CSV cell holding ESC must come out as the renderer wrote it)
+        sys.stdout.write(text)
     if rep.unpriced_rows and not ctx.quiet:
         click.echo(
             f"reconciler: warning: {rep.unpriced_rows} spend rows in {first}..{last} have no "

@@ -19,16 +19,20 @@ from reconciler.quarantine import Problems
 FIX = Path(__file__).resolve().parents[2] / "fixtures" / "invoices"
 SONNET = "anthropic.claude-sonnet-4-5-20250929-v1:0"
 HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
-# The 20 Bedrock rows' unblended costs, as written in fixtures/invoices/make_invoices.py ROWS.
+# The 29 Bedrock rows' unblended costs, as written in fixtures/invoices/make_invoices.py ROWS.
 FIXTURE_COSTS = [
-    "0.064197595", "0.01687", "0.2", "0.128", "0.02", "0.01", "0.0576", "0.0144", "1.3607385",
-    "0.825", "0.6", "0.033", "0.33", "0.22", "0.0135", "0.03", "508.32", "0.045",
-    "-0.0064197595", "-1.25",
+    "0.00014622", "-0.000014622", "0.0034716", "0.00799", "0.0060192", "0.00396", "0.0072",
+    "0.00033", "0.000495", "0.045", "0.00072", "0.00096", "0.00001225", "0.000021", "0.03",
+    "508.32", "-1.25", "0.0024", "0.003", "0.0033", "0.0044", "0.0000046", "0.0000092", "42.36",
+    "0.0576", "0.0144", "0.0135", "0.00001925", "0.0000077",
 ]  # fmt: skip
-# Usage-line tokens: 1K-token rows x 1000, Marketplace rows x 1,000,000.
+# 508.32 + 42.36 - 1.25 = 549.43; the other 26 rows add up to 0.204951398 (README arithmetic)
+FIXTURE_TOTAL = Decimal("549.634951398")
+# Usage-line tokens: 1K-token rows x 1000 (Titan, Nova Pro, Nova Micro x3 incl. the 550 "units"
+# that are really tokens, Llama, DeepSeek, Mantle), Marketplace rows x 1,000,000 (Claude).
 FIXTURE_TOKENS = (
-    1834217 + 120500 + 250000 + 40000 + 100000 + 500000 + 80000 + 20000 + 10000 + 300000
-) + (412345 + 50000 + 200000 + 100000 + 300000 + 40000)
+    7311 + 900 + 300 + 350 + 150 + 100 + 50 + 80000 + 20000 + 10000 + 300000 + 550000 + 55
+) + (1052 + 484 + 18240 + 1200 + 480 + 300 + 90 + 800 + 200 + 3000 + 800)
 COMPARED = (
     "billing_period, usage_start, usage_end, account_id, region, product_code, product, "
     "usage_type, operation, charge_category, billing_model_name, base_model, routing, tier, "
@@ -56,12 +60,12 @@ def _lines(con, fmt):
 def test_fixture_formats_give_identical_invoice_lines(con):
     for d in ("cur2_parquet", "cur2_csv", "focus12", "focus10"):
         result = _ingest(con, FIX / d)
-        assert (result.rows_in, result.rows_out) == (21, 20)
+        assert (result.rows_in, result.rows_out) == (30, 29)
         assert result.counts["non_bedrock_rows"] == 1  # the EC2 row
         assert result.counts["files_skipped"] == 1  # the manifest
         assert result.problems_by_reason == {}
     parquet = _lines(con, "cur2")
-    assert len(parquet) == 40  # two CUR 2.0 exports (Parquet, CSV.gz) of the same 20 rows
+    assert len(parquet) == 58  # two CUR 2.0 exports (Parquet, CSV.gz) of the same 29 rows
     assert parquet[0::2] == parquet[1::2]
     assert _lines(con, "focus_1_2") == parquet[0::2]
     assert _lines(con, "focus_1_0") == parquet[0::2]
@@ -80,8 +84,8 @@ def test_fixture_formats_give_identical_invoice_lines(con):
             "WHERE source_format = $f",
             {"f": fmt},
         ).fetchone()
-        assert total == sum(Decimal(c) for c in FIXTURE_COSTS) == Decimal("511.0318863355")
-        assert tokens == FIXTURE_TOKENS == 4357062
+        assert total == sum(Decimal(c) for c in FIXTURE_COSTS) == FIXTURE_TOTAL
+        assert tokens == FIXTURE_TOKENS == 995862
 
 
 def test_exact_decimals_and_units_from_parquet(con):
@@ -89,15 +93,15 @@ def test_exact_decimals_and_units_from_parquet(con):
     row = con.execute(
         "SELECT quantity, unit, tokens_per_unit, quantity_tokens, unblended_rate, "
         "unblended_cost_usd, net_cost_usd, base_model, routing, line_number, iam_principal "
-        "FROM invoice_lines WHERE usage_type = 'USE1-NovaMicro-input-tokens' "
+        "FROM invoice_lines WHERE usage_type = 'USE1-TitanEmbeddingV2-Text-input-tokens' "
         "AND line_item_type = 'Usage'"
     ).fetchone()
     assert row == (
-        Decimal("1834.217"), "1K tokens", 1000, Decimal("1834217"), Decimal("0.000035"),
-        Decimal("0.064197595"), Decimal("0.064197595"), "amazon.nova-micro-v1:0", "regional", 1,
-        "arn:aws:sts::111122223333:assumed-role/search-api-prod/i-0a1b2c3d",
+        Decimal("7.311"), "1K tokens", 1000, Decimal("7311"), Decimal("0.00002"),
+        Decimal("0.00014622"), Decimal("0.00014622"), "amazon.titan-embed-text-v2:0", "regional",
+        1, "arn:aws:sts::111122223333:assumed-role/etl-bot/i-0a1b2c3d",
     )  # fmt: skip
-    assert str(row[5].normalize()) == "0.064197595"
+    assert str(row[5].normalize()) == "0.00014622"
 
 
 def test_marketplace_rows_found_by_product_name_and_mp_usage_type(con):
@@ -106,14 +110,19 @@ def test_marketplace_rows_found_by_product_name_and_mp_usage_type(con):
         "SELECT base_model, product_code, routing, charge, quantity_tokens, unit "
         "FROM invoice_lines WHERE usage_type LIKE '%-MP:%' ORDER BY line_number"
     ).fetchall()
+    s, h, m = "7zgyu5r4sonnet45exmpl", "b2rj8kq1haiku45exmpl", "1M tokens"
     assert rows == [
-        (SONNET, "7zgyu5r4sonnet45exmpl", "regional", "input_tokens", Decimal(412345), "1M tokens"),
-        (SONNET, "7zgyu5r4sonnet45exmpl", "regional", "output_tokens", Decimal(50000), "1M tokens"),
-        (SONNET, "7zgyu5r4sonnet45exmpl", "global", "input_tokens", Decimal(200000), "1M tokens"),
-        (SONNET, "7zgyu5r4sonnet45exmpl", "regional", "cache_read_input_tokens", Decimal(100000),
-         "1M tokens"),
-        (HAIKU, "b2rj8kq1haiku45exmpl", "regional", "input_tokens", Decimal(300000), "1M tokens"),
-        (HAIKU, "b2rj8kq1haiku45exmpl", "regional", "output_tokens", Decimal(40000), "1M tokens"),
+        (SONNET, s, "regional", "input_tokens", Decimal(1052), m),
+        (SONNET, s, "regional", "output_tokens", Decimal(484), m),
+        (SONNET, s, "regional", "cache_read_input_tokens", Decimal(18240), m),
+        (SONNET, s, "global", "input_tokens", Decimal(1200), m),
+        (SONNET, s, "global", "output_tokens", Decimal(480), m),
+        (HAIKU, h, "regional", "input_tokens", Decimal(300), m),
+        (HAIKU, h, "regional", "output_tokens", Decimal(90), m),
+        (SONNET, s, "global", "input_tokens", Decimal(800), m),
+        (SONNET, s, "global", "output_tokens", Decimal(200), m),
+        (HAIKU, h, "regional", "input_tokens", Decimal(3000), m),
+        (HAIKU, h, "regional", "output_tokens", Decimal(800), m),
     ]  # fmt: skip
 
 
@@ -128,9 +137,11 @@ def test_reconciliation_causes_are_present_in_the_fixture(con):
     )
     assert got == {
         "USE1-DeepSeekR1-input-tokens": ["token", "input_tokens", "false", "runtime"],
-        "USE1-Guardrail-ContentPolicyUnitsConsumed": [
+        "USW2-Guardrail-ContentPolicyUnitsConsumed": [
             "guardrail", "guardrail_text_units", "true", "runtime"],
         "USE1-NovaPro-ProvisionedThroughput-NoCommit-ModelUnits": [
+            "provisioned", "model_unit_hours", "true", "runtime"],
+        "EUW1-NovaPro-ProvisionedThroughput-NoCommit-ModelUnits": [
             "provisioned", "model_unit_hours", "true", "runtime"],
         "USE1-openai.gpt-oss-120b-mantle-input-tokens-standard": [
             "token", "input_tokens", "true", "mantle"],
@@ -141,7 +152,7 @@ def test_reconciliation_causes_are_present_in_the_fixture(con):
     ).fetchall()
     assert credits == [
         ("Credit", Decimal("-1.25"), None),
-        ("EdpDiscount", Decimal("-0.0064197595"), None),
+        ("EdpDiscount", Decimal("-0.000014622"), None),
     ]
 
 
@@ -149,7 +160,7 @@ def test_reingesting_the_same_files_is_a_no_op(con):
     _ingest(con, FIX / "cur2_csv")
     again = _ingest(con, FIX / "cur2_csv")
     assert (again.rows_in, again.rows_out, again.counts["files_unchanged"]) == (0, 0, 1)
-    assert con.execute("SELECT count(*) FROM invoice_line_items").fetchone()[0] == 20
+    assert con.execute("SELECT count(*) FROM invoice_line_items").fetchone()[0] == 29
 
 
 def _copy_export(tmp_path):
@@ -182,12 +193,12 @@ def test_redelivered_period_replaces_the_previous_one(con, tmp_path):
         ),
     )
     result = _ingest(con, root)
-    assert (result.rows_out, result.counts["files"]) == (19, 1)
+    assert (result.rows_out, result.counts["files"]) == (28, 1)
     total, n = con.execute(
         "SELECT sum(unblended_cost_usd), count(*) FROM invoice_line_items"
     ).fetchone()
-    assert n == 19
-    assert total == Decimal("511.0318863355") - Decimal("254.16") + Decimal("1.25")
+    assert n == 28
+    assert total == FIXTURE_TOTAL - Decimal("254.16") + Decimal("1.25")
     assert con.execute("SELECT count(*) FROM source_objects").fetchone()[0] == 2
 
 
@@ -197,7 +208,7 @@ def test_one_file_of_a_partition_brings_its_siblings(con, tmp_path):
     text = gzip.decompress(file.read_bytes()).decode().splitlines()
     sibling.write_bytes(gzip.compress(("\n".join([text[0], text[1]]) + "\n").encode()))
     result = _ingest(con, file)  # only 00001 named
-    assert (result.counts["files"], result.rows_out) == (2, 21)
+    assert (result.counts["files"], result.rows_out) == (2, 30)
 
 
 CUR2_HEADER = (
@@ -317,7 +328,7 @@ def test_unit_defaults_are_configurable(con):
     assert con.execute(
         "SELECT quantity_tokens, unit FROM invoice_lines "
         "WHERE usage_type = 'USE1-MP:USE1_InputTokenCount-Units'"
-    ).fetchone() == (Decimal("412.345"), "1K tokens")
+    ).fetchone() == (Decimal("1.052"), "1K tokens")
 
 
 def test_legacy_cur_column_names(con, tmp_path):
@@ -366,7 +377,7 @@ def test_s3_data_exports_layout(con, aws_env):
                 s3.upload_file(str(p), "acme-cur", key)
         first = _ingest(con, "s3://acme-cur/cur/bedrock-cur/")
         again = _ingest(con, "s3://acme-cur/cur/bedrock-cur/")
-    assert (first.rows_out, first.counts["files_skipped"]) == (20, 1)
+    assert (first.rows_out, first.counts["files_skipped"]) == (29, 1)
     assert (again.counts["files_unchanged"], again.rows_out) == (1, 0)
     uri, fingerprint, kind = con.execute(
         "SELECT source_uri, fingerprint, kind FROM source_objects"
@@ -375,9 +386,10 @@ def test_s3_data_exports_layout(con, aws_env):
         "s3://acme-cur/cur/bedrock-cur/data/BILLING_PERIOD=2025-11/bedrock-cur-00001.snappy.parquet"
     )
     assert (len(fingerprint), kind) == (32, "invoice_cur2")  # the object's MD5 ETag
-    assert con.execute("SELECT sum(unblended_cost_usd) FROM invoice_lines").fetchone()[
-        0
-    ] == Decimal("511.0318863355")
+    assert (
+        con.execute("SELECT sum(unblended_cost_usd) FROM invoice_lines").fetchone()[0]
+        == FIXTURE_TOTAL
+    )
 
 
 def _cli(args, capsys):
@@ -393,7 +405,7 @@ def test_cli_ingest_invoice_exit_codes(tmp_path, capsys):
     db = str(tmp_path / "r.duckdb")
     code, _, err = _cli(["--db", db, "ingest", "invoice", str(FIX / "focus12")], capsys)
     assert code == 0
-    assert "ingest invoice: 21 in, 20 out; files 1; files_unchanged 0; files_skipped 1; " in err
+    assert "ingest invoice: 30 in, 29 out; files 1; files_unchanged 0; files_skipped 1; " in err
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n")
     code, out, _ = _cli(["--db", db, "ingest", "invoice", "--json", str(bad)], capsys)

@@ -1,0 +1,246 @@
+"""The end-to-end demo: the whole pipeline on the bundled fixtures, offline, re-runnable.
+
+``run_demo`` is what ``reconciler demo`` (and ``make demo``) call. It loads ``fixtures/demo.toml``
+(sources, tolerances, attribution rules, allocation policy, and a model map that resolves the
+fixtures' application-inference-profile and provisioned ARNs without AWS), loads the demo price
+overlay and the recorded CloudWatch metrics (``fixtures/metrics/``, replayed offline), runs
+:func:`~reconciler.pipeline.run_window` for 2025-11-03..2025-11-04, then renders what a user
+looks at: the per-team spend report, the reconciliation gaps (one line each), the bill bridge per
+billing period, and writes the HTML report and the FOCUS 1.2 export.
+
+Nothing here calls AWS: every source is a local path, ``cost_explorer`` is off, metrics come from
+a recording and every model id the resolver would look up is in the model map. Re-running on the
+same database changes nothing: already-loaded objects are skipped, overlays and metric windows
+replace themselves and every stage replaces its window. The fixtures hold deliberate findings
+(quarantined records, unpriced usage, a gap of every cause), so the run's status is ``findings``;
+the demo still counts that as success (see :func:`demo_exit_code`), unlike ``reconciler run``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import duckdb
+
+from reconciler.config import Settings, load_settings
+from reconciler.db import connect, sql
+from reconciler.errors import ExitCode
+from reconciler.export_focus import export_focus
+from reconciler.html_report import render_html
+from reconciler.ingest.metrics import ingest_metrics
+from reconciler.ingest.metrics_replay import RecordedCloudWatch, load_recording
+from reconciler.pipeline import run_window
+from reconciler.pricebook import load_price_files
+from reconciler.report import build_report, render_table
+from reconciler.report_data import build_report_data
+from reconciler.runs import Run, RunSummary, StageResult
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+
+__all__ = [
+    "DEMO_END",
+    "DEMO_START",
+    "DemoOutput",
+    "demo_exit_code",
+    "demo_settings",
+    "fixtures_dir",
+    "render_bridge",
+    "render_gaps",
+    "run_demo",
+]
+
+DEMO_START = date(2025, 11, 3)
+DEMO_END = date(2025, 11, 4)
+"""The window of usage dates the fixtures cover (UTC, inclusive)."""
+
+DEMO_PAYER = "111122223333"
+"""bill_payer_account_id of the fixture invoice: the FOCUS BillingAccountId. The invoice lines
+name two usage accounts, so export_focus cannot infer it."""
+
+HTML_NAME = "report.html"
+FOCUS_NAME = "focus-2025-11.csv"
+
+
+@cache
+def fixtures_dir() -> Path:
+    """Where the bundled ``fixtures/`` are, for a source checkout or an installed wheel."""
+    here = Path(__file__).resolve().parent  # .../reconciler
+    for candidate in (here.parent / "fixtures", here / "fixtures"):
+        if (candidate / "demo.toml").is_file():
+            return candidate
+    raise FileNotFoundError(f"fixtures/demo.toml not found next to {here}")  # packaging bug
+
+
+def demo_settings(fixtures: Path | None = None) -> Settings:
+    """``fixtures/demo.toml`` with its source paths made absolute (relative to the file), so the
+    demo works from any working directory; ``model_map`` is already resolved that way."""
+    root = fixtures or fixtures_dir()
+    settings = load_settings(str(root / "demo.toml"), required=True)
+    sources = settings.sources.model_copy(
+        update={
+            "logs": [str(root / p) for p in settings.sources.logs],
+            "invoices": [str(root / p) for p in settings.sources.invoices],
+        }
+    )
+    return settings.model_copy(update={"sources": sources})
+
+
+@dataclass(frozen=True)
+class DemoOutput:
+    """What the demo produced: the run summary, the text for stdout and the files written."""
+
+    summary: RunSummary
+    text: str
+    html_path: Path
+    focus_path: Path
+
+
+def run_demo(db_path: str, out_dir: Path, *, fixtures: Path | None = None) -> DemoOutput:
+    """Run the whole pipeline on the fixtures into ``db_path``; write HTML and FOCUS to
+    ``out_dir``. Returns the rendered text (report, gaps, bridge) for stdout."""
+    root = fixtures or fixtures_dir()
+    settings = demo_settings(root)
+    with Run(db_path, "demo") as run:
+        run.add(load_price_files(run.con, [root / "demo-prices.csv"], run.run_id))
+        for recording in sorted((root / "metrics").glob("*.json")):
+            run.add(_replay_metrics(run, recording))
+        run_window(run, settings, DEMO_START, DEMO_END)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html_path, focus_path = out_dir / HTML_NAME, out_dir / FOCUS_NAME
+    with contextlib.closing(connect(db_path, read_only=True)) as con:
+        report = render_table(build_report(con, DEMO_START, DEMO_END, ["team"]))
+        text = "\n".join(
+            [
+                report,
+                render_gaps(con, DEMO_START, DEMO_END),
+                render_bridge(con, DEMO_START, DEMO_END),
+            ]
+        )
+        html = render_html(build_report_data(con, DEMO_START, DEMO_END))
+        export_focus(
+            con, DEMO_START, DEMO_END, out=focus_path, fmt="csv", billing_account_id=DEMO_PAYER
+        )
+    html_path.write_text(html, encoding="utf-8")
+    return DemoOutput(run.summary, text, html_path, focus_path)
+
+
+def _replay_metrics(run: Run, path: Path) -> StageResult:
+    """``ingest metrics`` fed by a recorded GetMetricData answer (fixtures/metrics/), so the
+    logging-coverage section has data without calling CloudWatch."""
+    rec = load_recording(path)
+    client = cast("CloudWatchClient", RecordedCloudWatch(rec))
+    return ingest_metrics(
+        run.con,
+        run.run_id,
+        start=rec.start,
+        end=rec.end,
+        regions=[rec.region],
+        model_ids=rec.model_ids,
+        account_id=rec.account_id,
+        cloudwatch=lambda region: client,
+    )
+
+
+def demo_exit_code(summary: RunSummary) -> int:
+    """0 when every stage completed, findings or not (the fixtures are full of deliberate
+    findings); otherwise the run's own code (3 locked, 70 bug ...)."""
+    return int(ExitCode.OK) if summary.status in ("ok", "findings") else summary.exit_code
+
+
+def render_gaps(con: duckdb.DuckDBPyConnection, start: date, end: date) -> str:
+    """Every reconciliation bucket that is not an exact match, one line each: day, account,
+    region, model (or usage type / line type), routing, charge, delta, status, cause and the
+    one-line explanation.
+    Within-tolerance differences (rounding, a x1000 unit misread whose dollars agree) are listed
+    too, marked ``matched``; exact matches are only counted."""
+    rows = sql.execute(con, "report/demo_gaps", {"start": start, "end": end}).fetchall()
+    exact = con.execute(
+        "SELECT count(*) FROM reconciliation WHERE usage_date BETWEEN $start AND $end "
+        "AND cause IS NULL",
+        {"start": start, "end": end},
+    ).fetchone()
+    cells = [
+        [
+            str(d),
+            _plain(acct),
+            _plain(region),
+            _plain(what, 44),
+            _plain(routing),
+            _plain(charge),
+            _signed(delta),
+            status,
+            cause,
+            _plain(explanation, 200),
+        ]
+        for d, acct, region, what, routing, charge, delta, status, cause, explanation in rows
+    ]
+    header = [
+        "day",
+        "account",
+        "region",
+        "model",
+        "routing",
+        "charge",
+        "delta_usd",
+        "status",
+        "cause",
+    ]
+    title = (
+        f"Reconciliation, {start} to {end}: {len(rows)} bucket(s) differ from the invoice, "
+        f"{exact[0] if exact else 0} match exactly"
+    )
+    return _aligned(title, header, cells, right={6})
+
+
+def render_bridge(con: duckdb.DuckDBPyConnection, start: date, end: date) -> str:
+    """The bill bridge of each billing period the window touches: rated total, one step per
+    cause, invoiced total (exact amounts; the steps sum to the invoiced total)."""
+    rows = sql.execute(con, "report/demo_bridge", {"start": start, "end": end}).fetchall()
+    cells = [
+        [f"{period:%Y-%m}", name, _signed(amount, sign=False), _signed(running, sign=False), str(n)]
+        for period, name, amount, running, n in rows
+    ]
+    header = ["period", "step", "amount_usd", "running_usd", "buckets"]
+    return _aligned("Bill bridge: rated total to invoiced total", header, cells, right={2, 3, 4})
+
+
+def _aligned(title: str, header: list[str], rows: list[list[str]], right: set[int]) -> str:
+    """Columns padded to width; a last cell beyond the header (the explanation) trails."""
+    n = len(header)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(n)]
+
+    def line(cells: list[str]) -> str:
+        parts = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells[:n], widths, strict=True))
+        ]
+        return "  ".join(parts + cells[n:]).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([title, "", line(header), rule, *(line(r) for r in rows)]) + "\n"
+
+
+def _signed(value: Any, *, sign: bool = True) -> str:
+    """An exact decimal without trailing zeros (``+0.00036``); never rounded for display, so the
+    printed bridge steps add up to the printed total."""
+    if value is None:
+        return "-"
+    d = Decimal(value)
+    text = f"{d.normalize():f}" if d != 0 else "0"
+    if "." not in text and d != 0:
+        text += ".00"
+    return ("+" + text) if sign and d > 0 else text
+
+
+def _plain(value: Any, limit: int = 60) -> str:
+    """Untrusted text for a terminal: control, format and bidi characters dropped, clipped."""
+    text = "".join(ch for ch in str(value) if unicodedata.category(ch) not in ("Cc", "Cf"))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
