@@ -26,6 +26,7 @@ DEPLOY1 = f"arn:aws:bedrock:us-east-1:{ACCT}:custom-model-deployment/dp1dp1dp1dp
 DEPLOY2 = f"arn:aws:bedrock:us-east-1:{ACCT}:custom-model-deployment/dp2dp2dp2dp2"
 IMPORTED = f"arn:aws:bedrock:us-east-1:{ACCT}:imported-model/im1im1im1im1"
 CREATED = dt.datetime(2025, 10, 1, tzinfo=dt.UTC)
+EXPIRES_UTC = dt.datetime(2025, 11, 1, 4, 30, tzinfo=dt.UTC).replace(tzinfo=None)  # stored naive
 
 
 def _fm(region, model):
@@ -134,7 +135,7 @@ def test_provisioned_throughput_resolves_with_model_units_and_commitment(con):
     # 06:30 at UTC+2 is 04:30 UTC
     assert _row(con, PT1) == (
         NOVA, "in_region", "provisioned", "provisioned", True, "bedrock_api", 2, "OneMonth",
-        dt.datetime(2025, 11, 1, 4, 30), None,
+        EXPIRES_UTC, None,
     )  # fmt: skip
     assert _row(con, PT2) == (
         NOVA_128K, "in_region", "provisioned", "provisioned", True, "bedrock_api", 1,
@@ -142,7 +143,7 @@ def test_provisioned_throughput_resolves_with_model_units_and_commitment(con):
     )  # fmt: skip
     assert _row(con, PT3) == (
         LLAMA, "in_region", "provisioned", "provisioned", True, "bedrock_api", 4, "SixMonths",
-        dt.datetime(2025, 11, 1, 4, 30), CUSTOM_IMPORTED,
+        EXPIRES_UTC, CUSTOM_IMPORTED,
     )  # fmt: skip
     assert (result.rows_in, result.rows_out, result.findings) == (3, 3, 0)
     assert result.counts == {"bedrock_api": 3}
