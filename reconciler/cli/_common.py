@@ -69,10 +69,11 @@ def _stderr() -> TextIO:
 
 @contextmanager
 def cli_progress(ctx: Ctx, label: str, unit: str) -> Iterator[Progress | None]:
-    """A :class:`Progress` for a long verb when stderr is a TTY and ``--quiet`` is off, else
-    None (the library then reports nothing); the line is ended before the summary is shown."""
+    """A :class:`Progress` for a long verb when stderr is a TTY, else None (the library then
+    reports nothing); also None with ``--quiet`` and with ``--log-format json``, whose stderr
+    must stay one JSON object per line. The line is ended before the summary is shown."""
     progress = Progress(None, label, unit=unit, stream=_stderr())
-    if ctx.quiet or not progress.enabled:
+    if ctx.quiet or ctx.log_format == "json" or not progress.enabled:
         yield None
         return
     try:

@@ -132,18 +132,17 @@ def _cli(args):
 
 
 @pytest.mark.parametrize(
-    ("stream", "quiet", "drawn"),
+    ("stream", "flags", "drawn"),
     [
-        (FakeTTY(), False, True),
-        (FakeTTY(), True, False),  # --quiet: no progress either
-        (io.StringIO(), False, False),  # not a terminal (cron, CI, a pipe)
+        (FakeTTY(), [], True),
+        (FakeTTY(), ["--quiet"], False),  # no progress either
+        (FakeTTY(), ["--log-format", "json"], False),  # stderr stays one JSON object a line
+        (io.StringIO(), [], False),  # not a terminal (cron, CI, a pipe)
     ],
 )
-def test_cli_ingest_invoice_draws_only_on_a_tty(
-    tmp_path, monkeypatch, capsys, stream, quiet, drawn
-):
+def test_cli_invoice_draws_only_on_a_tty(tmp_path, monkeypatch, capsys, stream, flags, drawn):
     monkeypatch.setattr("reconciler.cli._common._stderr", lambda: stream)
-    args = ["--db", str(tmp_path / "r.duckdb"), *(["--quiet"] if quiet else [])]
+    args = ["--db", str(tmp_path / "r.duckdb"), *flags]
     assert _cli([*args, "ingest", "invoice", str(INVOICES / "focus12")]) == 0
     text = stream.getvalue()
     if drawn:
