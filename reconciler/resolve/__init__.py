@@ -64,6 +64,10 @@ __all__ = [
     "resolve_model_ids",
 ]
 
+_default_factory: BedrockClientFactory = default_factory
+"""The client factory used when none is passed (a module attribute, so tests that must prove no
+Bedrock call happens can replace it)."""
+
 
 def resolve_model_ids(
     con: duckdb.DuckDBPyConnection,
@@ -88,7 +92,7 @@ def resolve_model_ids(
     pending = [
         r[0] for r in execute(con, "stages/resolve_pending", {"refresh": refresh}).fetchall()
     ]
-    api = BedrockLookups(bedrock_client_factory or default_factory)
+    api = BedrockLookups(bedrock_client_factory or _default_factory)
     results: list[Resolution] = []
     for model_id in pending:
         found = resolve_model_id(model_id)
