@@ -68,3 +68,29 @@ def test_no_output_when_nothing_advanced():
     stream = FakeTTY()
     Progress(5, "x", stream=stream).close()
     assert stream.getvalue() == ""
+
+
+def test_unit_total_set_later_and_a_note_after_the_counts():
+    stream, clock = FakeTTY(), Clock()
+    p = Progress(None, "ingest cloudwatch", unit="windows", stream=stream, clock=clock)
+    p.set_total(3)
+    p.note("2025-11-03: 1 page, 100 events")  # first draw, before any window is done
+    clock.now = 100.05
+    p.note("2025-11-03: 2 pages, 200 events")  # within min_interval (0.1 s): not drawn
+    clock.now = 100.2
+    p.advance(1)
+    p.close()
+    assert stream.getvalue() == (
+        "\ringest cloudwatch: 0/3 windows, 2025-11-03: 1 page, 100 events"
+        "\ringest cloudwatch: 1/3 windows, 2025-11-03: 2 pages, 200 events"
+        "\ringest cloudwatch: 1/3 windows, 2025-11-03: 2 pages, 200 events\n"
+    )
+
+
+def test_no_progress_accepts_every_call_and_draws_nothing(capsys):
+    from reconciler.progress import NO_PROGRESS
+
+    NO_PROGRESS.set_total(2)
+    NO_PROGRESS.advance(1, bytes=5)
+    NO_PROGRESS.note("x")
+    assert capsys.readouterr() == ("", "")

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TextIO
 
 import click
 
 from reconciler.config import Settings, load_settings
 from reconciler.logfmt import json_line
+from reconciler.progress import Progress
 from reconciler.runs import RunSummary
 
 
@@ -55,3 +60,23 @@ def show_summary(ctx: Ctx, summary: RunSummary, *, as_json: bool = False) -> int
     elif not as_json:
         click.echo(summary.asstr(), err=True)
     return summary.exit_code
+
+
+def _stderr() -> TextIO:
+    """The stream progress is drawn on (a seam for tests: click's runner swaps sys.stderr)."""
+    return sys.stderr
+
+
+@contextmanager
+def cli_progress(ctx: Ctx, label: str, unit: str) -> Iterator[Progress | None]:
+    """A :class:`Progress` for a long verb when stderr is a TTY, else None (the library then
+    reports nothing); also None with ``--quiet`` and with ``--log-format json``, whose stderr
+    must stay one JSON object per line. The line is ended before the summary is shown."""
+    progress = Progress(None, label, unit=unit, stream=_stderr())
+    if ctx.quiet or ctx.log_format == "json" or not progress.enabled:
+        yield None
+        return
+    try:
+        yield progress
+    finally:
+        progress.close()

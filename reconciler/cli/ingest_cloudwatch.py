@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from reconciler.cli._common import Ctx, show_summary
+from reconciler.cli._common import Ctx, cli_progress, show_summary
 from reconciler.ingest.cloudwatch import ingest_cloudwatch, parse_time
 from reconciler.quarantine import Problems
 from reconciler.runs import Run
@@ -38,7 +38,10 @@ def cloudwatch(
     index within that stream for the window.
     """
     lo, hi = parse_time(start), parse_time(end, end=True)
-    with Run(ctx.db, "ingest cloudwatch") as run:
+    with (
+        Run(ctx.db, "ingest cloudwatch") as run,
+        cli_progress(ctx, "ingest cloudwatch", "windows") as progress,
+    ):
         run.add(
             ingest_cloudwatch(
                 run.con,
@@ -48,6 +51,7 @@ def cloudwatch(
                 hi,
                 problems=Problems(strict=strict),
                 region=region,
+                progress=progress,
             )
         )
     return show_summary(ctx, run.summary, as_json=as_json)

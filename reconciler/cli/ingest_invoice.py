@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import click
 
-from reconciler.cli._common import Ctx, show_summary
+from reconciler.cli._common import Ctx, cli_progress, show_summary
 from reconciler.errors import ConfigError
 from reconciler.ingest.cost_explorer import ingest_cost_explorer
 from reconciler.ingest.invoices import ingest_invoices
@@ -65,7 +65,16 @@ def invoice(
         )
     with Run(ctx.db, "ingest invoice") as run:
         if chosen:
-            run.add(ingest_invoices(run.con, chosen, settings=ctx.settings, run_id=run.run_id))
+            with cli_progress(ctx, "ingest invoice", "files") as progress:
+                run.add(
+                    ingest_invoices(
+                        run.con,
+                        chosen,
+                        settings=ctx.settings,
+                        run_id=run.run_id,
+                        progress=progress,
+                    )
+                )
         if window is not None:
             run.add(
                 ingest_cost_explorer(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from reconciler.aws import default_region
-from reconciler.cli._common import Ctx, show_summary
+from reconciler.cli._common import Ctx, cli_progress, show_summary
 from reconciler.ingest.metrics import ingest_metrics, parse_time
 from reconciler.runs import Run
 
@@ -45,7 +45,10 @@ def metrics(
     """
     window = parse_time(start, "--start"), parse_time(end, "--end")
     chosen = list(regions) or list(ctx.settings.regions) or [default_region()]
-    with Run(ctx.db, "ingest metrics") as run:
+    with (
+        Run(ctx.db, "ingest metrics") as run,
+        cli_progress(ctx, "ingest metrics", "regions") as progress,
+    ):
         run.add(
             ingest_metrics(
                 run.con,
@@ -54,6 +57,7 @@ def metrics(
                 end=window[1],
                 regions=chosen,
                 model_ids=list(model_ids),
+                progress=progress,
             )
         )
     return show_summary(ctx, run.summary, as_json=as_json)

@@ -32,6 +32,7 @@ from reconciler.errors import ConfigError, SourceError
 from reconciler.ingest.invocation_logs import RECORD_SCHEMA, ParsedFile, parse_messages
 from reconciler.ingest.load import LedgerEntry, commit_batch
 from reconciler.ingest.sources import aws_error
+from reconciler.progress import NO_PROGRESS, ProgressSink
 from reconciler.quarantine import Problems
 from reconciler.runs import StageResult
 
@@ -83,23 +84,31 @@ def ingest_cloudwatch(
     region: str | None = None,
     logs_client: CloudWatchLogsClient | None = None,
     page_size: int | None = None,
+    progress: ProgressSink | None = None,
 ) -> StageResult:
-    """The ``ingest cloudwatch`` stage: pull each day window of ``[start, end)`` once."""
+    """The ``ingest cloudwatch`` stage: pull each day window of ``[start, end)`` once.
+
+    ``progress`` (optional) is told the number of windows, advanced per window (pulled or
+    skipped) and, during a window, noted with the pages and events pulled so far."""
     started = time.perf_counter()
+    sink = progress or NO_PROGRESS
     client = logs_client or _client(region)
     totals: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     rows_in = 0
     uri = f"cloudwatch://{log_group}"
-    for lo, hi in day_windows(start, end):
+    windows = day_windows(start, end)
+    sink.set_total(len(windows))
+    for lo, hi in windows:
         fingerprint = f"{_iso(lo)}/{_iso(hi)}"
         if con.execute(
             "SELECT count(*) FROM source_objects WHERE source_uri = $u AND fingerprint = $f",
             {"u": uri, "f": fingerprint},
         ).fetchall()[0][0]:
             totals["skipped_already_loaded"] += 1
+            sink.advance(1)
             continue
-        entries = _pull(client, log_group, lo, hi, page_size)
+        entries = _pull(client, log_group, lo, hi, page_size, sink)
         rows_in += sum(e.parsed.lines for e in entries)
         window = LedgerEntry(
             uri,
@@ -116,6 +125,8 @@ def ingest_cloudwatch(
         totals["duplicates"] += counts.duplicates
         totals["conflicts"] += counts.conflicts
         totals["quarantined"] += counts.quarantined
+        sink.advance(1)
+    sink.note("")
     keys = (
         "windows",
         "skipped_already_loaded",
@@ -149,10 +160,12 @@ def _pull(
     lo: datetime,
     hi: datetime,
     page_size: int | None = None,
+    progress: ProgressSink = NO_PROGRESS,
 ) -> list[LedgerEntry]:
     """Every event of the window, parsed page by page; one entry per (stream, page)."""
     entries: list[LedgerEntry] = []
     seen: Counter[str] = Counter()  # events per stream so far: the line numbers
+    pages = 0
     kwargs: dict[str, Any] = {
         "logGroupName": log_group,
         "startTime": _ms(lo),
@@ -171,6 +184,12 @@ def _pull(
                 parsed = parse_messages(messages, uri, first_line=seen[stream] + 1)
                 seen[stream] += len(messages)
                 entries.append(LedgerEntry(uri, "", None, "cloudwatch_api", parsed, ledger=False))
+            pages += 1
+            events = sum(seen.values())
+            progress.note(
+                f"{lo.date().isoformat()}: {pages} page{'s' * (pages != 1)}, "
+                f"{events} event{'s' * (events != 1)}"
+            )
     except client.exceptions.ResourceNotFoundException as exc:
         raise SourceError(f"log group {log_group} not found ({exc})") from exc
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:

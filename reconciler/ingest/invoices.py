@@ -33,6 +33,7 @@ import duckdb
 from reconciler.config import Settings
 from reconciler.db import sql, transaction
 from reconciler.ingest.invoice_sources import InvoiceFile, InvoiceGroup, discover, materialise
+from reconciler.progress import NO_PROGRESS, ProgressSink
 from reconciler.quarantine import Problems, Reason, write_problems
 from reconciler.runs import StageResult
 from reconciler.usage_types import BillingNames, UsageTypeInfo, load_billing_names, parse_usage_type
@@ -148,9 +149,14 @@ def ingest_invoices(
     run_id: str,
     problems: Problems | None = None,
     s3_client: Callable[[], Any] | None = None,
+    progress: ProgressSink | None = None,
 ) -> StageResult:
-    """Load billing files into ``invoice_line_items``; one StageResult for the whole call."""
+    """Load billing files into ``invoice_line_items``; one StageResult for the whole call.
+
+    ``progress`` (optional) is told the number of files found, then advanced per file read
+    (with its size) or skipped as unchanged."""
     started = time.perf_counter()
+    sink = progress or NO_PROGRESS
     problems = problems if problems is not None else Problems()
     first_problem = len(problems)
     names = load_billing_names(settings.invoices.billing_names)
@@ -159,12 +165,16 @@ def ingest_invoices(
         ("files", "files_unchanged", "files_skipped", "non_bedrock_rows", "unmapped_rows"), 0
     )
     groups, counts["files_skipped"] = discover(sources, s3_client)
+    sink.set_total(sum(len(g.files) for g in groups))
     with tempfile.TemporaryDirectory(prefix="reconciler-invoices-") as workdir:
         for group in groups:
             if _unchanged(con, group.files):
                 counts["files_unchanged"] += len(group.files)
+                sink.advance(len(group.files))
                 continue
-            done = _ingest_group(con, group, names, settings, run_id, problems, workdir, s3_client)
+            done = _ingest_group(
+                con, group, names, settings, run_id, problems, workdir, s3_client, sink
+            )
             if done is None:
                 continue
             counts["files"] += len(group.files)
@@ -206,6 +216,7 @@ def _ingest_group(
     problems: Problems,
     workdir: str,
     s3_client: Callable[[], Any] | None,
+    progress: ProgressSink = NO_PROGRESS,
 ) -> dict[str, int] | None:
     """Stage every file of the group, then replace its periods in one transaction.
 
@@ -214,9 +225,12 @@ def _ingest_group(
     """
     con.execute(_NORM_DDL)
     formats: dict[str, str] = {}
-    for f in group.files:
+    for i, f in enumerate(group.files):
         fmt = _stage_file(con, f, group.family, problems, workdir, s3_client)
+        progress.advance(1, bytes=f.size)
         if fmt is None:
+            if i + 1 < len(group.files):
+                progress.advance(len(group.files) - i - 1)  # the rest of the group is not read
             return None
         formats[f.uri] = fmt
     sql.execute(con, "stages/invoice_stage")

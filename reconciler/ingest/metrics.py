@@ -41,7 +41,7 @@ from reconciler.aws import from_boto
 from reconciler.db import transaction
 from reconciler.db.sql import execute
 from reconciler.errors import ConfigError
-from reconciler.progress import Progress
+from reconciler.progress import NO_PROGRESS, ProgressSink
 from reconciler.runs import StageResult
 
 if TYPE_CHECKING:
@@ -257,6 +257,7 @@ def ingest_metrics(
     account_id: str | None = None,
     cloudwatch: CloudWatchFactory | None = None,
     now: datetime | None = None,
+    progress: ProgressSink | None = None,
 ) -> StageResult:
     """Pull hourly ``AWS/Bedrock`` Sums for ``regions`` over [start, end) into the database.
 
@@ -264,7 +265,8 @@ def ingest_metrics(
     plain, ``+priority`` and ``+flex``). ``account_id`` None: STS GetCallerIdentity. A series not
     returned ``Complete`` is a finding and keeps its earlier rows. AWS failures raise
     :class:`~reconciler.errors.SourceUnavailable` (retry) or
-    :class:`~reconciler.errors.SourceError`.
+    :class:`~reconciler.errors.SourceError`. ``progress`` (optional) is told the number of
+    Regions and advanced per Region done; the library itself never draws.
     """
     t0 = time.monotonic()
     if not regions:
@@ -280,35 +282,35 @@ def ingest_metrics(
             "%s pass --model-id to be sure every model is queried",
             s.isoformat(),
         )
-    progress = Progress(len(regions), "ingest metrics")
-    try:
-        for region in regions:
-            cw = make_client(region)
-            try:
-                pairs = series_for_model_ids(model_ids) if model_ids else discover_series(cw)
-                results, calls = fetch_series(cw, pairs, s, e)
-            except (ClientError, BotoCoreError) as exc:
-                raise from_boto(exc, "cloudwatch:GetMetricData", region) from exc
-            incomplete = [r for r in results if not r.complete]
-            for r in incomplete:
-                logger.warning(
-                    "metrics %s %s in %s came back %s (%s): kept earlier rows; rerun later",
-                    r.dimension_value,
-                    r.metric,
-                    region,
-                    r.status,
-                    "; ".join(r.messages) or "no message",
-                )
-            written = _write(con, run_id, account, region, s, e, results)
-            counts["regions"] += 1
-            counts["series"] += len(results)
-            counts["get_metric_data_calls"] += calls
-            counts["incomplete_series"] += len(incomplete)
-            stage.rows_in += sum(len(r.points) for r in results)
-            stage.rows_out += written
-            progress.advance(1)
-    finally:
-        progress.close()
+    sink = progress or NO_PROGRESS
+    sink.set_total(len(regions))
+    for region in regions:
+        sink.note(f"querying {region}")
+        cw = make_client(region)
+        try:
+            pairs = series_for_model_ids(model_ids) if model_ids else discover_series(cw)
+            results, calls = fetch_series(cw, pairs, s, e)
+        except (ClientError, BotoCoreError) as exc:
+            raise from_boto(exc, "cloudwatch:GetMetricData", region) from exc
+        incomplete = [r for r in results if not r.complete]
+        for r in incomplete:
+            logger.warning(
+                "metrics %s %s in %s came back %s (%s): kept earlier rows; rerun later",
+                r.dimension_value,
+                r.metric,
+                region,
+                r.status,
+                "; ".join(r.messages) or "no message",
+            )
+        written = _write(con, run_id, account, region, s, e, results)
+        counts["regions"] += 1
+        counts["series"] += len(results)
+        counts["get_metric_data_calls"] += calls
+        counts["incomplete_series"] += len(incomplete)
+        stage.rows_in += sum(len(r.points) for r in results)
+        stage.rows_out += written
+        sink.advance(1)
+    sink.note("")
     stage.counts = counts
     stage.findings = counts["incomplete_series"]
     stage.seconds = time.monotonic() - t0
