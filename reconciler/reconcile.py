@@ -20,7 +20,6 @@ Findings are buckets whose status is ``gap`` (beyond tolerance, or unpriced, or 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -48,11 +47,6 @@ CAUSES = (
 """The cause vocabulary, in bill-bridge order (docs/reconciliation.md explains each)."""
 
 _DELETE = "DELETE FROM reconciliation_rows WHERE usage_date BETWEEN $start AND $end"
-_INPUTS = (
-    "SELECT (SELECT count(*) FROM rated_usage WHERE usage_date BETWEEN $start AND $end)"
-    " + (SELECT count(*) FROM invoice_line_items"
-    "    WHERE CAST(usage_start AS DATE) BETWEEN $start AND $end)"
-)
 _SUMMARY = """
 SELECT coalesce(cause, 'exact') AS cause, count(*) AS n,
        count(*) FILTER (WHERE status = 'gap') AS gaps,
@@ -81,7 +75,9 @@ def reconcile(
     }
     with transaction(con):
         con.execute(_DELETE, window)
-        rows_in = _scalar(con, _INPUTS, window)
+        # only rows that take part: Cost Explorer lines ignored by the CUR-wins rule are not in
+        row = sql.execute(con, "stages/reconcile_inputs", window).fetchone()
+        rows_in = int(row[0]) if row else 0
         sql.execute(con, "stages/reconcile", params)
         summary = con.execute(_SUMMARY, window).fetchall()
     result = StageResult("reconcile", rows_in=rows_in)
@@ -99,7 +95,3 @@ def reconcile(
     result.seconds = time.perf_counter() - began
     return result
 
-
-def _scalar(con: duckdb.DuckDBPyConnection, query: str, params: Mapping[str, object]) -> int:
-    row = con.execute(query, params).fetchone()
-    return int(row[0]) if row else 0

@@ -42,15 +42,20 @@ classified AS (
         CASE
             WHEN line_item_type IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
                 THEN 'usage'
+            -- every discount-like type the invoice ingest files as a credit (charge_category
+            -- 'Credit': SppDiscount, DistributorDiscount ... and FOCUS ChargeCategory Credit)
             WHEN line_item_type IN ('Credit', 'Refund', 'EdpDiscount', 'PrivateRateDiscount',
-                                    'BundledDiscount', 'SavingsPlanNegation', 'Discount')
+                                    'BundledDiscount', 'SppDiscount', 'DistributorDiscount',
+                                    'SavingsPlanNegation', 'Discount')
+                OR charge_category = 'Credit'
                 THEN 'credit'
             ELSE 'other'
         END AS kind
     FROM invoice_line_items AS l
     WHERE CAST(usage_start AS DATE) BETWEEN $start AND $end
         -- Cost Explorer lines stand in only where no CUR/FOCUS line exists for the same billing
-        -- period and account: when both sources hold a month, CUR wins (never both, no double count)
+        -- period and account: when both sources hold a month, CUR wins (never both, no double
+        -- count). stages/reconcile_inputs counts with the same rule.
         AND (source_format <> 'cost_explorer' OR NOT EXISTS (
             SELECT 1 FROM invoice_line_items AS c
             WHERE c.source_format <> 'cost_explorer'
