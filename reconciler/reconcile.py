@@ -11,6 +11,9 @@ this module binds the window and the tolerances and counts what happened. Invari
 * ``delta_usd = invoiced_cost_usd - coalesce(rated_cost_usd, 0)`` exactly, on DECIMAL columns.
   Every logged row and every invoice line of the window lands in exactly one bucket, so the rated
   and invoiced totals of the window are the sums of the rows and the bill bridge has no residual.
+* Tokens sent through provisioned throughput are covered by the model-unit hours: their bucket
+  has cause ``provisioned_tokens`` and is matched (no token line, no token price needed); the
+  hours are a ``non_token_charge`` row that the allocation splits by those tokens.
 * Unpriced usage is never rated at $0: its bucket keeps ``rated_cost_usd`` NULL (or the priced
   part) and carries cause ``unpriced_usage``, always a gap.
 
@@ -40,6 +43,7 @@ CAUSES = (
     "unit_mismatch",
     "price_mismatch",
     "non_token_charge",
+    "provisioned_tokens",
     "discount_or_credit",
     "tax_or_fee",
     "rounding",

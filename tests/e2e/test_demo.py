@@ -53,7 +53,8 @@ DATA_PLATFORM = (
     + 3000 * D("1.1") * M + 800 * D("5.5") * M  # etl-summaries: the AIP, mapped to Haiku (geo)
     + 800 * D("3") * M + 200 * D("15") * M  # pipelines: Sonnet global, eu-west-1
     + 550 * D("0.035") * M + 55 * D("0.14") * M  # sandbox: Nova Micro us-west-2
-    # provisioned-model tokens: $0 overlay (the hours carry the cost); Llama eu-west-1: no price
+    # provisioned-model tokens: $0 per token in the bundled book (the model-unit hours bill
+    # them); Llama eu-west-1: no price
 )  # fmt: skip
 RATED_TOTAL = D("0.06802702")
 INVOICED_TOTAL = D("549.634951398")  # fixtures/invoices/README.md
@@ -91,10 +92,11 @@ DIFFERENCES = {
     },
     ("2025-11-04", A2, "eu-west-1", NOVA_PRO, "-", "model_unit_hours"):
         (2 * D("21.18"), "gap", "non_token_charge"),  # busy provisioned throughput
+    # 5,000 + 1,000 tokens through the provisioned ARN: the busy hours above bill them
     ("2025-11-04", A2, "eu-west-1", NOVA_PRO, "regional", "input_tokens"):
-        (D(0), "matched", "unbilled_usage"),  # provisioned tokens at $0: no token line to match
+        (D(0), "matched", "provisioned_tokens"),
     ("2025-11-04", A2, "eu-west-1", NOVA_PRO, "regional", "output_tokens"):
-        (D(0), "matched", "unbilled_usage"),
+        (D(0), "matched", "provisioned_tokens"),
     ("2025-11-04", A2, "eu-west-1", LLAMA, "regional", "input_tokens"):
         (D(0), "gap", "unpriced_usage"),
     ("2025-11-04", A2, "eu-west-1", LLAMA, "regional", "output_tokens"):
@@ -292,6 +294,7 @@ def test_bill_bridge_walks_from_rated_to_invoiced(q):
         "unit_mismatch": D(0),
         "price_mismatch": D("0.00036"),
         "non_token_charge": D("508.32") + D("42.36") + D("0.03"),
+        "provisioned_tokens": D(0),
         "discount_or_credit": D("-1.25") - D("0.000014622"),
         "rounding": D("0.000004"),
         "invoiced_total": INVOICED_TOTAL,
@@ -440,7 +443,6 @@ def test_html_report_of_the_demo_renders_in_chromium(demo):
 def test_every_invoice_format_gives_the_same_reconciliation(demo, tmp_path, export):
     from reconciler.demo import DEMO_END, DEMO_START, demo_settings, fixtures_dir
     from reconciler.pipeline import run_window
-    from reconciler.pricebook import load_price_files
     from reconciler.runs import Run
 
     settings = demo_settings()
@@ -450,7 +452,6 @@ def test_every_invoice_format_gives_the_same_reconciliation(demo, tmp_path, expo
     )
     db = tmp_path / f"{export}.duckdb"
     with Run(str(db), "run") as run:
-        load_price_files(run.con, [fixtures_dir() / "demo-prices.csv"], run.run_id)
         run_window(run, settings, DEMO_START, DEMO_END)
     for view in ("reconciliation", "bill_bridge", "allocated_spend"):
         assert _snapshot(db)[view] == demo["snaps"][0][view], view
