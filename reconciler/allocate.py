@@ -15,7 +15,9 @@ How a bucket is split (docs/reconciliation.md has the user-facing version):
   active that day, or a named owner team. Provisioned hours are first split into busy and idle:
   idle hours become their own line (team ``idle``, or the owner), busy hours go by the tokens the
   teams sent through provisioned capacity.
-* Credits, taxes and fees that name no model go by the teams' rated cost of the whole day.
+* Credits, taxes and fees that name no model go by the rated cost of the teams of the SAME
+  account that day (else that billing period); with no rated usage in the account, to
+  ``unattributed``. A credit on account A never lands on account B's teams.
 
 Rounding happens once per billing period, by largest remainder: every exact share is floored to
 the cent, and the cents still missing to reach the period's invoiced total (rounded half-even)
@@ -68,6 +70,7 @@ class Share:
     """One exact (unrounded) share of a bucket's invoiced cost."""
 
     usage_date: date
+    account_id: str | None
     team: str
     application: str
     base_model: str | None
@@ -77,6 +80,8 @@ class Share:
     exact_usd: Decimal
 
     def sort_key(self) -> tuple[Any, ...]:
+        """Row key and tie-break order; the account last, so ties within one account go by
+        (date, team, application, model, charge, line, basis) as documented."""
         return (
             self.usage_date,
             self.team,
@@ -85,6 +90,7 @@ class Share:
             self.charge,
             self.line,
             self.basis,
+            self.account_id or "",
         )
 
 
@@ -175,14 +181,14 @@ def _bucket_shares(
 ) -> list[Share]:
     key: Key = b[:8]
     line_item_type, cause, amount = b[8], b[9], b[-1]
-    day, model, charge = key[0], key[3], key[7] or "other"
+    day, account, model, charge = key[0], key[1], key[3], key[7] or "other"
     out: list[Share] = []
 
     def emit(ws: Weights, line: str, basis: str, value: Decimal, chg: str = charge) -> None:
-        out.extend(_shares(day, model, chg, line, basis, value, ws))
+        out.extend(_shares(day, account, model, chg, line, basis, value, ws))
 
     if line_item_type is not None:
-        ws, basis = index.day_share(day)
+        ws, basis = index.account_share(day, account)
         emit(ws, "tax_or_fee" if cause == "tax_or_fee" else "credit", basis, amount, "other")
     elif cause == "unmapped_usage_type":
         emit({}, "unmapped", UNATTRIBUTED, amount)
@@ -211,6 +217,7 @@ def _bucket_shares(
 
 def _shares(
     day: date,
+    account: str | None,
     model: str | None,
     charge: str,
     line: str,
@@ -225,7 +232,7 @@ def _shares(
     owners = sorted(weights)
     parts = split(amount, [weights[o] for o in owners])
     return [
-        Share(day, team, app, model, charge, line, basis, part)
+        Share(day, account, team, app, model, charge, line, basis, part)
         for (team, app), part in zip(owners, parts, strict=True)
     ]
 
@@ -242,8 +249,18 @@ class _WeightIndex:
     def bucket_share(self, key: Key) -> tuple[Weights, str]:
         return _weigh(self.bucket[key])
 
-    def day_share(self, day: date) -> tuple[Weights, str]:
-        return _weigh(self._select(lambda r: r[0] == day))
+    def account_share(self, day: date, account: str | None) -> tuple[Weights, str]:
+        """The account's teams that day, else over the billing period; never another account's
+        (no usage in the account: no weights, so the caller's amount goes to unattributed)."""
+        period = day.replace(day=1)
+        for keep in (
+            lambda r: r[0] == day and r[1] == account,
+            lambda r: r[0].replace(day=1) == period and r[1] == account,
+        ):
+            ws, basis = _weigh(self._select(keep))
+            if ws:
+                return ws, basis
+        return {}, UNATTRIBUTED
 
     def provisioned_share(self, key: Key) -> tuple[Weights, str]:
         ws, _ = _weigh(
@@ -302,10 +319,13 @@ def _rounded_rows(shares: Sequence[Share]) -> list[tuple[Any, ...]]:
         items = by_period[period]
         cents = largest_remainder([v for _, v in items])
         for (k, exact), rounded in zip(items, cents, strict=True):
-            day, team, app, model, charge, line, basis = k
+            day, team, app, model, charge, line, basis, account = k
             rows.append(
-                (period, day, team, app, model or None, charge, line, basis, exact, rounded)
-            )
+                (
+                    period, day, team, app, model or None, charge, line, basis, exact, rounded,
+                    account or None,
+                )
+            )  # fmt: skip
     return rows
 
 
@@ -320,6 +340,7 @@ _COLUMNS = (
     ("basis", pa.string()),
     ("exact_usd", pa.decimal128(38, 12)),
     ("allocated_usd", pa.decimal128(38, 12)),
+    ("account_id", pa.string()),
 )
 
 
@@ -331,7 +352,8 @@ def _insert(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[Any, ...]], run
     con.register("_allocated_batch", table)
     try:
         con.execute(
-            "INSERT INTO allocated_spend_rows SELECT *, $run_id AS run_id FROM _allocated_batch",
+            "INSERT INTO allocated_spend_rows BY NAME "
+            "SELECT *, $run_id AS run_id FROM _allocated_batch",
             {"run_id": run_id},
         )
     finally:

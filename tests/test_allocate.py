@@ -186,6 +186,49 @@ def test_untied_credit_follows_the_days_rated_cost(con):
     assert [(r[0], r[4], r[6]) for r in got] == [("a", "credit", D(-2)), ("b", "credit", D(-1))]
 
 
+def test_untied_credit_stays_in_its_account(con):
+    a, b, c = "111111111111", "222222222222", "333333333333"
+    nxt = date(2025, 11, 4)
+    rated(con, quantity=1000, cost="2", team="a", account=a)
+    rated(con, quantity=1000, cost="1", team="b", account=a)
+    rated(con, quantity=1000, cost="5", team="c", account=b)
+
+    def credit(cost, account, day=DAY):
+        line(
+            con,
+            cost=cost,
+            line_item_type="Credit",
+            base_model=None,
+            charge=None,
+            routing=None,
+            usage_type=None,
+            quantity=None,
+            account=account,
+            day=day,
+        )
+
+    credit("-3", a)  # account a's teams only, 2:1 (not 2:1:5 over the whole day)
+    credit("-0.30", a, nxt)  # no usage of a on 11-04: a's teams over the billing period, 2:1
+    credit("-4", c)  # account c has no rated usage at all: unattributed
+    line(con, quantity="1", cost="5", account=b)  # b's usage, billed
+    run(con, start=DAY, end=nxt)
+    got = con.execute(
+        "SELECT usage_date, account_id, team, basis, allocated_usd FROM allocated_spend "
+        "WHERE charge = 'other' ORDER BY ALL"
+    ).fetchall()
+    assert got == [
+        (DAY, a, "a", "rated_cost", D(-2)),
+        (DAY, a, "b", "rated_cost", D(-1)),
+        (DAY, c, "unattributed", "unattributed", D(-4)),
+        (nxt, a, "a", "rated_cost", D("-0.20")),
+        (nxt, a, "b", "rated_cost", D("-0.10")),
+    ]
+    # usage rows carry their account too; nothing of a's credits reached team c
+    assert con.execute(
+        "SELECT account_id, charge, allocated_usd FROM allocated_spend WHERE team = 'c'"
+    ).fetchall() == [(b, "input_tokens", D(5))]
+
+
 def test_cents_are_rounded_once_per_billing_period(con):
     days = [date(2025, 11, d) for d in (3, 4, 5)]
     for d in days:
