@@ -20,8 +20,8 @@ How a bucket is split (docs/reconciliation.md has the user-facing version):
   ``unattributed``. A credit on account A never lands on account B's teams.
 
 Rounding happens once per billing period, by largest remainder: every exact share is floored to
-the cent, and the cents still missing to reach the period's invoiced total (rounded half-even)
-go to the shares with the largest remainders, ties broken by the row key. So a period's rows sum
+the cent, and the cents still missing to reach the period's invoiced total (rounded half-up, as
+AWS rounds its invoices) go to the shares with the largest remainders, ties broken by the row key. So a period's rows sum
 to its invoice to the cent, and no cent is created or lost. Because the invoice is monthly, a
 window is widened to whole billing periods, which are replaced as a whole (idempotent); rows of
 earlier days may move by one cent when later days arrive.
@@ -34,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 import duckdb
@@ -114,13 +114,16 @@ def split(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
 
 
 def largest_remainder(values: Sequence[Decimal], unit: Decimal = CENT) -> list[Decimal]:
-    """Round ``values`` to ``unit`` so they sum to their total rounded half-even to ``unit``.
+    """Round ``values`` to ``unit`` so they sum to their total rounded half-up to ``unit``.
 
+    The total is rounded the way AWS rounds the invoice it came from: half-up (ties away from
+    zero), so the allocated cents equal the amount the payer sees, e.g. $0.025 -> $0.03 where
+    banker's rounding would give $0.02 and the allocation would be a cent short of the bill.
     Each value is floored; the units still missing go one each to the largest remainders, ties
     to the earlier position (callers sort by row key first, so ties are deterministic).
     """
     floors = [v.quantize(unit, rounding=ROUND_FLOOR) for v in values]
-    target = sum(values, Decimal(0)).quantize(unit, rounding=ROUND_HALF_EVEN)
+    target = sum(values, Decimal(0)).quantize(unit, rounding=ROUND_HALF_UP)
     missing = int((target - sum(floors, Decimal(0))) / unit)
     order = sorted(range(len(values)), key=lambda i: (-(values[i] - floors[i]), i))
     result = list(floors)

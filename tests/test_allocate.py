@@ -235,7 +235,7 @@ def test_cents_are_rounded_once_per_billing_period(con):
         rated(con, quantity=1000, cost="0.005", team="a", day=d)
         line(con, quantity="1", cost="0.005", day=d)
     run(con, start=days[0], end=days[-1])
-    # 3 x $0.005 = $0.015 -> $0.02 (half-even); floors are 0, the two cents go to the first days
+    # 3 x $0.005 = $0.015 -> $0.02 (half-up); floors are 0, the two cents go to the first days
     got = con.execute("SELECT usage_date, allocated_usd FROM allocated_spend ORDER BY 1").fetchall()
     assert got == [(days[0], D("0.01")), (days[1], D("0.01")), (days[2], D(0))]
 
@@ -270,6 +270,10 @@ def test_largest_remainder_examples():
     # floors -0.01 and 0.01; one cent missing; tied remainders: the first gets it
     assert largest_remainder([D("-0.005"), D("0.015")]) == [D(0), D("0.01")]
     assert sum(largest_remainder([D("-0.005"), D("0.015")])) == D("0.01")
+    # the total is rounded half-up like the AWS invoice: $0.025 -> $0.03 (half-even: $0.02)
+    assert largest_remainder([D("0.0125"), D("0.0125")]) == [D("0.02"), D("0.01")]
+    # ties away from zero for a net credit: -$0.025 -> -$0.03; floors -0.02, -0.02, one cent back
+    assert largest_remainder([D("-0.0125"), D("-0.0125")]) == [D("-0.01"), D("-0.02")]
 
 
 def test_split_is_exact():
