@@ -21,10 +21,10 @@ How a bucket is split (docs/reconciliation.md has the user-facing version):
 
 Rounding happens once per billing period, by largest remainder: every exact share is floored to
 the cent, and the cents still missing to reach the period's invoiced total (rounded half-up, as
-AWS rounds its invoices) go to the shares with the largest remainders, ties broken by the row key. So a period's rows sum
-to its invoice to the cent, and no cent is created or lost. Because the invoice is monthly, a
-window is widened to whole billing periods, which are replaced as a whole (idempotent); rows of
-earlier days may move by one cent when later days arrive.
+AWS rounds its invoices) go to the shares with the largest remainders, ties broken by the row
+key. So a period's rows sum to its invoice to the cent, and no cent is created or lost. Because
+the invoice is monthly, a window is widened to whole billing periods, which are replaced as a
+whole (idempotent); rows of earlier days may move by one cent when later days arrive.
 """
 
 from __future__ import annotations

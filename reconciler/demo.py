@@ -61,8 +61,8 @@ DEMO_END = date(2025, 11, 4)
 """The window of usage dates the fixtures cover (UTC, inclusive)."""
 
 DEMO_PAYER = "111122223333"
-"""bill_payer_account_id of the fixture invoice: the FOCUS BillingAccountId. The invoice lines
-name two usage accounts, so export_focus cannot infer it."""
+"""bill_payer_account_id of the fixture invoice: the FOCUS BillingAccountId, which export_focus
+reads from the invoice lines (they name two usage accounts, one payer)."""
 
 HTML_NAME = "report.html"
 FOCUS_NAME = "focus-2025-11.csv"
@@ -123,9 +123,7 @@ def run_demo(db_path: str, out_dir: Path, *, fixtures: Path | None = None) -> De
             ]
         )
         html = render_html(build_report_data(con, DEMO_START, DEMO_END))
-        export_focus(
-            con, DEMO_START, DEMO_END, out=focus_path, fmt="csv", billing_account_id=DEMO_PAYER
-        )
+        export_focus(con, DEMO_START, DEMO_END, out=focus_path, fmt="csv")
     html_path.write_text(html, encoding="utf-8")
     return DemoOutput(run.summary, text, html_path, focus_path)
 

@@ -98,4 +98,3 @@ def reconcile(
     }
     result.seconds = time.perf_counter() - began
     return result
-
