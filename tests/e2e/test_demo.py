@@ -317,6 +317,18 @@ def test_allocated_spend_sums_to_the_invoice_to_the_cent(q):
         "SELECT team, allocated_usd FROM allocated_spend "
         "WHERE charge = 'guardrail_text_units' ORDER BY team"
     ) == [("<script>alert(1)</script>", D("0.01")), ("search", D("0.01")), ("support", D("0.01"))]
+    # the untied -$1.25 credit of account 1 on 11-04 goes to account 1's teams only (none of
+    # data-platform's, account 2), by their rated cost that day: qa-bot 0.017325 (Sonnet us.
+    # 0.0033 + 0.00825 + 0.00165 + 0.004125), helpdesk 0.0066 (Sonnet global 0.0021 + 0.0045)
+    qa_bot = (D("-1.25") * D("0.017325") / D("0.023925")).quantize(D("1e-12"))
+    assert qa_bot == D("-0.905172413793")
+    assert q(
+        "SELECT account_id, team, application, exact_usd, allocated_usd FROM allocated_spend "
+        "WHERE charge = 'other' ORDER BY team"
+    ) == [
+        (A1, "search", "qa-bot", qa_bot, D("-0.91")),
+        (A1, "support", "helpdesk", D("-1.25") - qa_bot, D("-0.34")),
+    ]
 
 
 def test_quarantine_counts(q):
@@ -356,7 +368,10 @@ def test_focus_export_totals(demo):
     text = (demo["out"] / "focus-2025-11.csv").read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert sum(D(r["BilledCost"]) for r in rows) == D("549.63")
+    # the payer from the invoice lines (bill_payer_account_id), no --billing-account-id needed;
+    # SubAccountId is the usage account of each allocated row
     assert {r["BillingAccountId"] for r in rows} == {A1}
+    assert {r["SubAccountId"] for r in rows} == {A1, A2}
 
 
 @pytest.mark.slow
@@ -368,7 +383,8 @@ def test_focus_export_of_the_demo_passes_focus_validator(demo, tmp_path):
     from reconciler.export_focus import export_focus
 
     with duckdb.connect(str(demo["db"]), read_only=True) as c:
-        table, _ = export_focus(c, DEMO_START, DEMO_END, billing_account_id=DEMO_PAYER)
+        table, _ = export_focus(c, DEMO_START, DEMO_END)
+    assert set(table.column("BillingAccountId").to_pylist()) == {DEMO_PAYER}
     rules, py = fv._rules()
     if rules == "1.2":
         assert py is not None
