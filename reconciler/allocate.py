@@ -15,14 +15,16 @@ How a bucket is split (docs/reconciliation.md has the user-facing version):
   active that day, or a named owner team. Provisioned hours are first split into busy and idle:
   idle hours become their own line (team ``idle``, or the owner), busy hours go by the tokens the
   teams sent through provisioned capacity.
-* Credits, taxes and fees that name no model go by the teams' rated cost of the whole day.
+* Credits, taxes and fees that name no model go by the rated cost of the teams of the SAME
+  account that day (else that billing period); with no rated usage in the account, to
+  ``unattributed``. A credit on account A never lands on account B's teams.
 
 Rounding happens once per billing period, by largest remainder: every exact share is floored to
-the cent, and the cents still missing to reach the period's invoiced total (rounded half-even)
-go to the shares with the largest remainders, ties broken by the row key. So a period's rows sum
-to its invoice to the cent, and no cent is created or lost. Because the invoice is monthly, a
-window is widened to whole billing periods, which are replaced as a whole (idempotent); rows of
-earlier days may move by one cent when later days arrive.
+the cent, and the cents still missing to reach the period's invoiced total (rounded half-up, as
+AWS rounds its invoices) go to the shares with the largest remainders, ties broken by the row
+key. So a period's rows sum to its invoice to the cent, and no cent is created or lost. Because
+the invoice is monthly, a window is widened to whole billing periods, which are replaced as a
+whole (idempotent); rows of earlier days may move by one cent when later days arrive.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 import duckdb
@@ -68,6 +70,7 @@ class Share:
     """One exact (unrounded) share of a bucket's invoiced cost."""
 
     usage_date: date
+    account_id: str | None
     team: str
     application: str
     base_model: str | None
@@ -77,6 +80,8 @@ class Share:
     exact_usd: Decimal
 
     def sort_key(self) -> tuple[Any, ...]:
+        """Row key and tie-break order; the account last, so ties within one account go by
+        (date, team, application, model, charge, line, basis) as documented."""
         return (
             self.usage_date,
             self.team,
@@ -85,6 +90,7 @@ class Share:
             self.charge,
             self.line,
             self.basis,
+            self.account_id or "",
         )
 
 
@@ -108,13 +114,16 @@ def split(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
 
 
 def largest_remainder(values: Sequence[Decimal], unit: Decimal = CENT) -> list[Decimal]:
-    """Round ``values`` to ``unit`` so they sum to their total rounded half-even to ``unit``.
+    """Round ``values`` to ``unit`` so they sum to their total rounded half-up to ``unit``.
 
+    The total is rounded the way AWS rounds the invoice it came from: half-up (ties away from
+    zero), so the allocated cents equal the amount the payer sees, e.g. $0.025 -> $0.03 where
+    banker's rounding would give $0.02 and the allocation would be a cent short of the bill.
     Each value is floored; the units still missing go one each to the largest remainders, ties
     to the earlier position (callers sort by row key first, so ties are deterministic).
     """
     floors = [v.quantize(unit, rounding=ROUND_FLOOR) for v in values]
-    target = sum(values, Decimal(0)).quantize(unit, rounding=ROUND_HALF_EVEN)
+    target = sum(values, Decimal(0)).quantize(unit, rounding=ROUND_HALF_UP)
     missing = int((target - sum(floors, Decimal(0))) / unit)
     order = sorted(range(len(values)), key=lambda i: (-(values[i] - floors[i]), i))
     result = list(floors)
@@ -175,14 +184,14 @@ def _bucket_shares(
 ) -> list[Share]:
     key: Key = b[:8]
     line_item_type, cause, amount = b[8], b[9], b[-1]
-    day, model, charge = key[0], key[3], key[7] or "other"
+    day, account, model, charge = key[0], key[1], key[3], key[7] or "other"
     out: list[Share] = []
 
     def emit(ws: Weights, line: str, basis: str, value: Decimal, chg: str = charge) -> None:
-        out.extend(_shares(day, model, chg, line, basis, value, ws))
+        out.extend(_shares(day, account, model, chg, line, basis, value, ws))
 
     if line_item_type is not None:
-        ws, basis = index.day_share(day)
+        ws, basis = index.account_share(day, account)
         emit(ws, "tax_or_fee" if cause == "tax_or_fee" else "credit", basis, amount, "other")
     elif cause == "unmapped_usage_type":
         emit({}, "unmapped", UNATTRIBUTED, amount)
@@ -211,6 +220,7 @@ def _bucket_shares(
 
 def _shares(
     day: date,
+    account: str | None,
     model: str | None,
     charge: str,
     line: str,
@@ -225,7 +235,7 @@ def _shares(
     owners = sorted(weights)
     parts = split(amount, [weights[o] for o in owners])
     return [
-        Share(day, team, app, model, charge, line, basis, part)
+        Share(day, account, team, app, model, charge, line, basis, part)
         for (team, app), part in zip(owners, parts, strict=True)
     ]
 
@@ -242,8 +252,18 @@ class _WeightIndex:
     def bucket_share(self, key: Key) -> tuple[Weights, str]:
         return _weigh(self.bucket[key])
 
-    def day_share(self, day: date) -> tuple[Weights, str]:
-        return _weigh(self._select(lambda r: r[0] == day))
+    def account_share(self, day: date, account: str | None) -> tuple[Weights, str]:
+        """The account's teams that day, else over the billing period; never another account's
+        (no usage in the account: no weights, so the caller's amount goes to unattributed)."""
+        period = day.replace(day=1)
+        for keep in (
+            lambda r: r[0] == day and r[1] == account,
+            lambda r: r[0].replace(day=1) == period and r[1] == account,
+        ):
+            ws, basis = _weigh(self._select(keep))
+            if ws:
+                return ws, basis
+        return {}, UNATTRIBUTED
 
     def provisioned_share(self, key: Key) -> tuple[Weights, str]:
         ws, _ = _weigh(
@@ -302,10 +322,13 @@ def _rounded_rows(shares: Sequence[Share]) -> list[tuple[Any, ...]]:
         items = by_period[period]
         cents = largest_remainder([v for _, v in items])
         for (k, exact), rounded in zip(items, cents, strict=True):
-            day, team, app, model, charge, line, basis = k
+            day, team, app, model, charge, line, basis, account = k
             rows.append(
-                (period, day, team, app, model or None, charge, line, basis, exact, rounded)
-            )
+                (
+                    period, day, team, app, model or None, charge, line, basis, exact, rounded,
+                    account or None,
+                )
+            )  # fmt: skip
     return rows
 
 
@@ -320,6 +343,7 @@ _COLUMNS = (
     ("basis", pa.string()),
     ("exact_usd", pa.decimal128(38, 12)),
     ("allocated_usd", pa.decimal128(38, 12)),
+    ("account_id", pa.string()),
 )
 
 
@@ -331,7 +355,8 @@ def _insert(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[Any, ...]], run
     con.register("_allocated_batch", table)
     try:
         con.execute(
-            "INSERT INTO allocated_spend_rows SELECT *, $run_id AS run_id FROM _allocated_batch",
+            "INSERT INTO allocated_spend_rows BY NAME "
+            "SELECT *, $run_id AS run_id FROM _allocated_batch",
             {"run_id": run_id},
         )
     finally:

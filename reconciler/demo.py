@@ -2,16 +2,16 @@
 
 ``run_demo`` is what ``reconciler demo`` (and ``make demo``) call. It loads ``fixtures/demo.toml``
 (sources, tolerances, attribution rules, allocation policy, and a model map that resolves the
-fixtures' application-inference-profile and provisioned ARNs without AWS), loads the demo price
-overlay and the recorded CloudWatch metrics (``fixtures/metrics/``, replayed offline), runs
+fixtures' application-inference-profile and provisioned ARNs without AWS), loads the recorded
+CloudWatch metrics (``fixtures/metrics/``, replayed offline), runs
 :func:`~reconciler.pipeline.run_window` for 2025-11-03..2025-11-04, then renders what a user
 looks at: the per-team spend report, the reconciliation gaps (one line each), the bill bridge per
 billing period, and writes the HTML report and the FOCUS 1.2 export.
 
 Nothing here calls AWS: every source is a local path, ``cost_explorer`` is off, metrics come from
 a recording and every model id the resolver would look up is in the model map. Re-running on the
-same database changes nothing: already-loaded objects are skipped, overlays and metric windows
-replace themselves and every stage replaces its window. The fixtures hold deliberate findings
+same database changes nothing: already-loaded objects are skipped, metric windows replace
+themselves and every stage replaces its window. The fixtures hold deliberate findings
 (quarantined records, unpriced usage, a gap of every cause), so the run's status is ``findings``;
 the demo still counts that as success (see :func:`demo_exit_code`), unlike ``reconciler run``.
 """
@@ -37,7 +37,6 @@ from reconciler.html_report import render_html
 from reconciler.ingest.metrics import ingest_metrics
 from reconciler.ingest.metrics_replay import RecordedCloudWatch, load_recording
 from reconciler.pipeline import run_window
-from reconciler.pricebook import load_price_files
 from reconciler.report import build_report, render_table
 from reconciler.report_data import build_report_data
 from reconciler.runs import Run, RunSummary, StageResult
@@ -62,8 +61,8 @@ DEMO_END = date(2025, 11, 4)
 """The window of usage dates the fixtures cover (UTC, inclusive)."""
 
 DEMO_PAYER = "111122223333"
-"""bill_payer_account_id of the fixture invoice: the FOCUS BillingAccountId. The invoice lines
-name two usage accounts, so export_focus cannot infer it."""
+"""bill_payer_account_id of the fixture invoice: the FOCUS BillingAccountId, which export_focus
+reads from the invoice lines (they name two usage accounts, one payer)."""
 
 HTML_NAME = "report.html"
 FOCUS_NAME = "focus-2025-11.csv"
@@ -109,7 +108,6 @@ def run_demo(db_path: str, out_dir: Path, *, fixtures: Path | None = None) -> De
     root = fixtures or fixtures_dir()
     settings = demo_settings(root)
     with Run(db_path, "demo") as run:
-        run.add(load_price_files(run.con, [root / "demo-prices.csv"], run.run_id))
         for recording in sorted((root / "metrics").glob("*.json")):
             run.add(_replay_metrics(run, recording))
         run_window(run, settings, DEMO_START, DEMO_END)
@@ -125,9 +123,7 @@ def run_demo(db_path: str, out_dir: Path, *, fixtures: Path | None = None) -> De
             ]
         )
         html = render_html(build_report_data(con, DEMO_START, DEMO_END))
-        export_focus(
-            con, DEMO_START, DEMO_END, out=focus_path, fmt="csv", billing_account_id=DEMO_PAYER
-        )
+        export_focus(con, DEMO_START, DEMO_END, out=focus_path, fmt="csv")
     html_path.write_text(html, encoding="utf-8")
     return DemoOutput(run.summary, text, html_path, focus_path)
 

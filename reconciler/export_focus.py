@@ -18,6 +18,10 @@ Choices that a reader of the file should know (also in docs/focus-export.md):
   images) the team's logged requests used on that day for that model and charge, from ``spend``.
   Rows with no logged usage behind them (unlogged usage, idle capacity, credits, taxes) have no
   quantity; their ChargeCategory says why.
+* **Accounts.** ``SubAccountId`` is the usage account of the allocated row; ``BillingAccountId``
+  is that account's payer as the invoice lines name it (CUR ``bill_payer_account_id``, FOCUS
+  ``BillingAccountId``, Cost Explorer: the organization's management account). A window with one
+  payer uses it for rows whose account names none; ``--billing-account-id`` overrides all.
 * **ChargeCategory** comes from what the allocated amount is made of (the view's ``lines``):
   only credits -> ``Credit``, only taxes/fees -> ``Tax``, anything else -> ``Usage``.
 * **Untrusted strings** (team, application, model ids come from request metadata and logs) are
@@ -31,7 +35,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -90,6 +94,7 @@ FOCUS_COLUMNS: dict[str, pa.DataType] = {
     "ServiceCategory": pa.string(),
     "ServiceName": pa.string(),
     "ServiceSubcategory": pa.string(),
+    "SubAccountId": pa.string(),
     "Tags": pa.string(),
     "x_Team": pa.string(),
     "x_Application": pa.string(),
@@ -135,6 +140,7 @@ class AllocatedRow:
     basis: str
     quantity: int | None = None
     unit: str | None = None
+    account_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -157,8 +163,11 @@ def _catalog(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
 
 
 _NEEDED = frozenset(
-    {"usage_date", "team", "application", "base_model", "charge", "allocated_usd", "lines", "basis"}
-)
+    {
+        "usage_date", "account_id", "team", "application", "base_model", "charge",
+        "allocated_usd", "lines", "basis",
+    }
+)  # fmt: skip
 
 
 def focus_rows(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[AllocatedRow]:
@@ -174,34 +183,60 @@ def focus_rows(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[A
         raise ConfigError(f"export focus: allocated_spend lacks column(s) {', '.join(missing)}")
     params = {"start": start, "end": end}
     quantities: dict[tuple[Any, ...], tuple[int, str | None]] = {}
-    if {"usage_date", "team", "application", "base_model", "charge", "quantity", "unit"} <= (
-        catalog.get("spend", set())
-    ):
-        for d, t, a, m, c, q, u in execute(con, "export/focus_quantities", params).fetchall():
-            quantities[(d, t, a, m, c)] = (int(q), u)
+    spend_cols = {"usage_date", "account_id", "team", "application", "base_model", "charge"}
+    if spend_cols | {"quantity", "unit"} <= catalog.get("spend", set()):
+        for d, acct, t, a, m, c, q, u in execute(con, "export/focus_quantities", params).fetchall():
+            quantities[(d, acct, t, a, m, c)] = (int(q), u)
     out = []
-    for d, t, a, m, c, usd, lines, basis in execute(
+    for d, acct, t, a, m, c, usd, lines, basis in execute(
         con, "export/focus_allocated", params
     ).fetchall():
-        q, u = quantities.get((d, t, a, m, c), (None, None))
-        out.append(AllocatedRow(d, t, a, m, c, Decimal(usd), lines or "", basis or "", q, u))
+        q, u = quantities.get((d, acct, t, a, m, c), (None, None))
+        out.append(AllocatedRow(d, t, a, m, c, Decimal(usd), lines or "", basis or "", q, u, acct))
     return out
 
 
-def _billing_account(con: duckdb.DuckDBPyConnection, start: date, end: date) -> str:
-    accounts = [
-        str(r[0])
-        for r in execute(
-            con, "export/focus_billing_accounts", {"start": start, "end": end}
-        ).fetchall()
-    ]
-    if len(accounts) == 1:
-        return accounts[0]
-    found = f"{len(accounts)} accounts on the invoice" if accounts else "no invoice lines"
-    raise ConfigError(
-        f"export focus: cannot tell the billing account ({found} for {start}..{end}); "
-        "pass --billing-account-id"
-    )
+@dataclass(frozen=True)
+class _Payers:
+    """Who pays for which usage account, from the window's invoice lines."""
+
+    by_account: dict[str, str]
+    default: str | None
+    found: str
+
+    def of(self, account: str | None, start: date, end: date) -> str:
+        payer = self.by_account.get(account or "") or self.default
+        if payer is None:
+            raise ConfigError(
+                f"export focus: cannot tell the billing account ({self.found} for "
+                f"{start}..{end}); pass --billing-account-id"
+            )
+        return payer
+
+
+def _payers(con: duckdb.DuckDBPyConnection, start: date, end: date) -> _Payers:
+    """Each usage account's payer (when its lines name exactly one), and a default for rows
+    whose account names none: the one payer of the window, else (invoice lines without payer
+    columns, written before payers were stored) the one usage account on the invoice."""
+    pairs = execute(con, "export/focus_billing_accounts", {"start": start, "end": end}).fetchall()
+    named: dict[str, set[str]] = {}
+    for account, payer in pairs:
+        named.setdefault(str(account), set())
+        if payer is not None:
+            named[str(account)].add(str(payer))
+    by_account = {a: next(iter(p)) for a, p in named.items() if len(p) == 1}
+    payers = set().union(*named.values()) if named else set()
+    if len(payers) == 1:
+        return _Payers(by_account, next(iter(payers)), "one payer")
+    if not payers and len(named) == 1:
+        return _Payers(by_account, next(iter(named)), "one account")
+    if payers:
+        found = f"{len(payers)} payer accounts on the invoice"
+    elif named:
+        found = f"{len(named)} accounts on the invoice and no payer account"
+    else:
+        found = "no invoice lines"
+    return _Payers(by_account, None, found)
 
 
 def _midnight(d: date) -> datetime:
@@ -270,6 +305,7 @@ def _record(r: AllocatedRow, billing_account_id: str) -> dict[str, Any]:
         "ServiceCategory": "AI and Machine Learning",
         "ServiceName": "Amazon Bedrock",
         "ServiceSubcategory": "Generative AI",
+        "SubAccountId": r.account_id,
         "Tags": json.dumps(
             {"team": r.team, "application": r.application}, ensure_ascii=False, sort_keys=True
         ),
@@ -282,9 +318,15 @@ def _record(r: AllocatedRow, billing_account_id: str) -> dict[str, Any]:
     }
 
 
-def build_focus_table(rows: Iterable[AllocatedRow], billing_account_id: str) -> pa.Table:
-    """FOCUS 1.2 rows as an Arrow table with exact decimal costs and UTC timestamps."""
-    records = [_record(r, billing_account_id) for r in rows]
+def build_focus_table(
+    rows: Iterable[AllocatedRow], billing_account_id: str | Callable[[AllocatedRow], str]
+) -> pa.Table:
+    """FOCUS 1.2 rows as an Arrow table with exact decimal costs and UTC timestamps.
+
+    ``billing_account_id`` is one id for every row, or a function of the row (its account's
+    payer)."""
+    payer = billing_account_id if callable(billing_account_id) else None
+    records = [_record(r, payer(r) if payer is not None else str(billing_account_id)) for r in rows]
     schema = pa.schema([pa.field(k, v) for k, v in FOCUS_COLUMNS.items()])
     return pa.Table.from_pylist(records, schema=schema)
 
@@ -341,14 +383,20 @@ def export_focus(
 ) -> tuple[pa.Table, FocusExport]:
     """Export the allocated spend of ``start``..``end`` as FOCUS 1.2; write it when ``out``.
 
-    ``billing_account_id`` defaults to the one account on the window's invoice lines; with
-    none or several, the caller must name it (ConfigError, exit 2).
+    ``billing_account_id`` overrides the BillingAccountId of every row. By default each row gets
+    its usage account's payer from the window's invoice lines (``payer_account_id``), rows of
+    an account that names none the window's one payer; when that cannot be told (several payers
+    and no payer for the account, or no invoice lines), the caller must name it (ConfigError,
+    exit 2).
     """
     if end < start:
         raise ConfigError(f"export focus: --end {end} is before --start {start}")
     rows = focus_rows(con, start, end)
-    account = billing_account_id or (_billing_account(con, start, end) if rows else "")
-    table = build_focus_table(rows, account)
+    if billing_account_id:
+        table = build_focus_table(rows, billing_account_id)
+    else:
+        payers = _payers(con, start, end) if rows else _Payers({}, "", "no rows")
+        table = build_focus_table(rows, lambda r: payers.of(r.account_id, start, end))
     if out is not None:
         write_focus(table, out, fmt)
     total = sum((r.allocated_usd for r in rows), Decimal(0))

@@ -11,6 +11,9 @@ this module binds the window and the tolerances and counts what happened. Invari
 * ``delta_usd = invoiced_cost_usd - coalesce(rated_cost_usd, 0)`` exactly, on DECIMAL columns.
   Every logged row and every invoice line of the window lands in exactly one bucket, so the rated
   and invoiced totals of the window are the sums of the rows and the bill bridge has no residual.
+* Tokens sent through provisioned throughput are covered by the model-unit hours: their bucket
+  has cause ``provisioned_tokens`` and is matched (no token line, no token price needed); the
+  hours are a ``non_token_charge`` row that the allocation splits by those tokens.
 * Unpriced usage is never rated at $0: its bucket keeps ``rated_cost_usd`` NULL (or the priced
   part) and carries cause ``unpriced_usage``, always a gap.
 
@@ -20,7 +23,6 @@ Findings are buckets whose status is ``gap`` (beyond tolerance, or unpriced, or 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -41,6 +43,7 @@ CAUSES = (
     "unit_mismatch",
     "price_mismatch",
     "non_token_charge",
+    "provisioned_tokens",
     "discount_or_credit",
     "tax_or_fee",
     "rounding",
@@ -48,11 +51,6 @@ CAUSES = (
 """The cause vocabulary, in bill-bridge order (docs/reconciliation.md explains each)."""
 
 _DELETE = "DELETE FROM reconciliation_rows WHERE usage_date BETWEEN $start AND $end"
-_INPUTS = (
-    "SELECT (SELECT count(*) FROM rated_usage WHERE usage_date BETWEEN $start AND $end)"
-    " + (SELECT count(*) FROM invoice_line_items"
-    "    WHERE CAST(usage_start AS DATE) BETWEEN $start AND $end)"
-)
 _SUMMARY = """
 SELECT coalesce(cause, 'exact') AS cause, count(*) AS n,
        count(*) FILTER (WHERE status = 'gap') AS gaps,
@@ -81,7 +79,9 @@ def reconcile(
     }
     with transaction(con):
         con.execute(_DELETE, window)
-        rows_in = _scalar(con, _INPUTS, window)
+        # only rows that take part: Cost Explorer lines ignored by the CUR-wins rule are not in
+        row = sql.execute(con, "stages/reconcile_inputs", window).fetchone()
+        rows_in = int(row[0]) if row else 0
         sql.execute(con, "stages/reconcile", params)
         summary = con.execute(_SUMMARY, window).fetchall()
     result = StageResult("reconcile", rows_in=rows_in)
@@ -98,8 +98,3 @@ def reconcile(
     }
     result.seconds = time.perf_counter() - began
     return result
-
-
-def _scalar(con: duckdb.DuckDBPyConnection, query: str, params: Mapping[str, object]) -> int:
-    row = con.execute(query, params).fetchone()
-    return int(row[0]) if row else 0

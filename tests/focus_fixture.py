@@ -61,10 +61,11 @@ def load(con: duckdb.DuckDBPyConnection) -> None:
     for day, team, app, model, charge, usd, line, basis in ALLOCATED:
         con.execute(
             "INSERT INTO allocated_spend_rows (billing_period, usage_date, team, application, "
-            "base_model, charge, line, basis, exact_usd, allocated_usd, run_id) VALUES "
-            "(date_trunc('month', CAST($d AS DATE)), CAST($d AS DATE), $t, $a, $m, $c, $l, $b, "
-            "CAST($u AS DECIMAL(38, 12)), CAST($u AS DECIMAL(38, 12)), 'test')",
+            "base_model, charge, line, basis, exact_usd, allocated_usd, run_id, account_id) "
+            "VALUES (date_trunc('month', CAST($d AS DATE)), CAST($d AS DATE), $t, $a, $m, $c, "
+            "$l, $b, CAST($u AS DECIMAL(38, 12)), CAST($u AS DECIMAL(38, 12)), 'test', $acct)",
             {
+                "acct": ACCOUNT,
                 "d": day,
                 "t": team,
                 "a": app,

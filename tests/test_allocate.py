@@ -186,13 +186,56 @@ def test_untied_credit_follows_the_days_rated_cost(con):
     assert [(r[0], r[4], r[6]) for r in got] == [("a", "credit", D(-2)), ("b", "credit", D(-1))]
 
 
+def test_untied_credit_stays_in_its_account(con):
+    a, b, c = "111111111111", "222222222222", "333333333333"
+    nxt = date(2025, 11, 4)
+    rated(con, quantity=1000, cost="2", team="a", account=a)
+    rated(con, quantity=1000, cost="1", team="b", account=a)
+    rated(con, quantity=1000, cost="5", team="c", account=b)
+
+    def credit(cost, account, day=DAY):
+        line(
+            con,
+            cost=cost,
+            line_item_type="Credit",
+            base_model=None,
+            charge=None,
+            routing=None,
+            usage_type=None,
+            quantity=None,
+            account=account,
+            day=day,
+        )
+
+    credit("-3", a)  # account a's teams only, 2:1 (not 2:1:5 over the whole day)
+    credit("-0.30", a, nxt)  # no usage of a on 11-04: a's teams over the billing period, 2:1
+    credit("-4", c)  # account c has no rated usage at all: unattributed
+    line(con, quantity="1", cost="5", account=b)  # b's usage, billed
+    run(con, start=DAY, end=nxt)
+    got = con.execute(
+        "SELECT usage_date, account_id, team, basis, allocated_usd FROM allocated_spend "
+        "WHERE charge = 'other' ORDER BY ALL"
+    ).fetchall()
+    assert got == [
+        (DAY, a, "a", "rated_cost", D(-2)),
+        (DAY, a, "b", "rated_cost", D(-1)),
+        (DAY, c, "unattributed", "unattributed", D(-4)),
+        (nxt, a, "a", "rated_cost", D("-0.20")),
+        (nxt, a, "b", "rated_cost", D("-0.10")),
+    ]
+    # usage rows carry their account too; nothing of a's credits reached team c
+    assert con.execute(
+        "SELECT account_id, charge, allocated_usd FROM allocated_spend WHERE team = 'c'"
+    ).fetchall() == [(b, "input_tokens", D(5))]
+
+
 def test_cents_are_rounded_once_per_billing_period(con):
     days = [date(2025, 11, d) for d in (3, 4, 5)]
     for d in days:
         rated(con, quantity=1000, cost="0.005", team="a", day=d)
         line(con, quantity="1", cost="0.005", day=d)
     run(con, start=days[0], end=days[-1])
-    # 3 x $0.005 = $0.015 -> $0.02 (half-even); floors are 0, the two cents go to the first days
+    # 3 x $0.005 = $0.015 -> $0.02 (half-up); floors are 0, the two cents go to the first days
     got = con.execute("SELECT usage_date, allocated_usd FROM allocated_spend ORDER BY 1").fetchall()
     assert got == [(days[0], D("0.01")), (days[1], D("0.01")), (days[2], D(0))]
 
@@ -227,6 +270,10 @@ def test_largest_remainder_examples():
     # floors -0.01 and 0.01; one cent missing; tied remainders: the first gets it
     assert largest_remainder([D("-0.005"), D("0.015")]) == [D(0), D("0.01")]
     assert sum(largest_remainder([D("-0.005"), D("0.015")])) == D("0.01")
+    # the total is rounded half-up like the AWS invoice: $0.025 -> $0.03 (half-even: $0.02)
+    assert largest_remainder([D("0.0125"), D("0.0125")]) == [D("0.02"), D("0.01")]
+    # ties away from zero for a net credit: -$0.025 -> -$0.03; floors -0.02, -0.02, one cent back
+    assert largest_remainder([D("-0.0125"), D("-0.0125")]) == [D("-0.01"), D("-0.02")]
 
 
 def test_split_is_exact():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,7 +23,7 @@ amounts = st.decimals(
 @given(st.lists(amounts, min_size=1, max_size=30))
 def test_largest_remainder_never_loses_or_creates_a_cent(values):
     cents = largest_remainder(values)
-    assert sum(cents) == sum(values).quantize(CENT, rounding=ROUND_HALF_EVEN)
+    assert sum(cents) == sum(values).quantize(CENT, rounding=ROUND_HALF_UP)
     for v, c in zip(values, cents, strict=True):
         assert c == c.quantize(CENT)
         assert abs(c - v) < CENT
@@ -92,7 +92,7 @@ def test_allocation_and_bridge_sum_to_the_invoice(rated_in, invoice_in, policy):
     invoiced = sum((Decimal(str(c)) for *_, c, _ in invoice_in), Decimal(0))
     rated_total = sum((c for *_, c in rated_in if c is not None), Decimal(0))
     allocated = con.execute("SELECT coalesce(sum(allocated_usd), 0) FROM allocated_spend")
-    assert allocated.fetchone()[0] == invoiced.quantize(CENT, rounding=ROUND_HALF_EVEN)
+    assert allocated.fetchone()[0] == invoiced.quantize(CENT, rounding=ROUND_HALF_UP)
     bridge = con.execute("SELECT name, amount_usd FROM bill_bridge ORDER BY step").fetchall()
     if not rated_in and not invoice_in:
         assert bridge == []

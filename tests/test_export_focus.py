@@ -26,7 +26,8 @@ EXPECTED_COLUMNS = [
     "ChargeDescription", "ChargeFrequency", "ChargePeriodEnd", "ChargePeriodStart",
     "ConsumedQuantity", "ConsumedUnit", "ContractedCost", "EffectiveCost", "InvoiceIssuerName",
     "ListCost", "PricingCategory", "PricingQuantity", "PricingUnit", "ProviderName",
-    "PublisherName", "ServiceCategory", "ServiceName", "ServiceSubcategory", "Tags",
+    "PublisherName", "ServiceCategory", "ServiceName", "ServiceSubcategory", "SubAccountId",
+    "Tags",
     "x_Team", "x_Application", "x_BaseModel", "x_Charge", "x_AllocationMethod",
     "x_AllocatedLines",
 ]  # fmt: skip
@@ -154,6 +155,57 @@ def test_billing_account_defaults_to_the_one_invoice_account(fcon):
     )
     table, _ = export_focus(fcon, *NOV)
     assert set(table.column("BillingAccountId").to_pylist()) == {"210987654321"}
+
+
+def _invoice_line(con, account, payer, day="2025-11-03"):
+    con.execute(
+        "INSERT INTO invoice_line_items (billing_period, usage_start, usage_end, account_id, "
+        "payer_account_id, line_item_type, unblended_cost_usd, net_cost_usd, mapped, "
+        "source_format, source_uri, run_id) VALUES ('2025-11-01', CAST($d AS TIMESTAMP), "
+        "CAST($d AS TIMESTAMP) + INTERVAL 1 DAY, $a, $p, 'Usage', 1, 1, true, 'cur2', 'x', 'r')",
+        {"a": account, "p": payer, "d": day},
+    )
+
+
+def test_billing_account_is_each_accounts_payer_and_sub_account_the_usage_account(fcon):
+    a, b, orphan = "111111111111", "222222222222", fx.ACCOUNT
+    _invoice_line(fcon, a, "900000000001")
+    _invoice_line(fcon, b, "900000000002")
+    for team, account in (("search", a), (fx.HOSTILE_TEAM, b)):
+        for table in ("allocated_spend_rows", "rated_usage"):
+            fcon.execute(
+                f"UPDATE {table} SET account_id = $acct WHERE team = $t",
+                {"acct": account, "t": team},
+            )
+    # the unattributed rows stay on fx.ACCOUNT, which has no invoice line: which payer?
+    with pytest.raises(ConfigError, match=r"2 payer accounts on the invoice .*--billing-acc"):
+        export_focus(fcon, *NOV)
+    _invoice_line(fcon, orphan, None)  # a line from an export without the payer column
+    with pytest.raises(ConfigError, match=r"2 payer accounts"):
+        export_focus(fcon, *NOV)
+    fcon.execute(
+        "UPDATE invoice_line_items SET payer_account_id = '900000000001' WHERE account_id = $o",
+        {"o": orphan},
+    )
+    table, _ = export_focus(fcon, *NOV)
+    got = sorted(
+        {(r["SubAccountId"], r["BillingAccountId"], r["x_Team"]) for r in table.to_pylist()}
+    )
+    assert got == [
+        (a, "900000000001", "search"),
+        (orphan, "900000000001", "unattributed"),
+        (b, "900000000002", fx.HOSTILE_TEAM),
+    ]
+    # quantities still match per account: search's Haiku input on 11-03 is 1,230,000 tokens
+    (q,) = [
+        r["ConsumedQuantity"]
+        for r in table.to_pylist()
+        if (r["x_Team"], r["x_Charge"], r["ChargePeriodStart"].day) == ("search", "input_tokens", 3)
+    ]
+    assert q == Decimal(1_230_000)
+    # the flag overrides every row
+    table, _ = export_focus(fcon, *NOV, billing_account_id="555555555555")
+    assert set(table.column("BillingAccountId").to_pylist()) == {"555555555555"}
 
 
 def test_missing_view_is_a_clear_error(con):

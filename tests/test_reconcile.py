@@ -304,3 +304,66 @@ def test_explanations_carry_no_untrusted_text(con):
     run(con)
     assert "cmd" not in one(con, "TRUE")["explanation"]
     assert one(con, "TRUE")["base_model"] == NOVA
+
+
+def _untied(con, cost, line_item_type, **kw):
+    line(
+        con,
+        cost=cost,
+        line_item_type=line_item_type,
+        base_model=None,
+        charge=None,
+        routing=None,
+        usage_type=None,
+        quantity=None,
+        **kw,
+    )
+
+
+def test_spp_distributor_and_other_credit_category_lines_are_discounts(con):
+    # 100M tokens at list $3.50, an SPP discount of -$0.35 tied to the bucket
+    rated(con, quantity=100_000_000, cost="3.50")
+    line(con, quantity="100000", cost="3.50")
+    line(con, quantity=None, cost="-0.35", line_item_type="SppDiscount")
+    _untied(con, "-2", "DistributorDiscount")
+    # a type this version does not list, filed by the invoice ingest as charge_category Credit
+    _untied(con, "-0.25", "SomeNewProgramDiscount")
+    con.execute(
+        "UPDATE invoice_line_items SET charge_category = 'Credit' "
+        "WHERE line_item_type = 'SomeNewProgramDiscount'"
+    )
+    _untied(con, "0.80", "Tax")
+    run(con)
+    tied = one(con, "line_item_type IS NULL")
+    assert (tied["invoiced_cost_usd"], tied["delta_usd"], tied["cause"]) == (
+        D("3.15"),
+        D("-0.35"),
+        "discount_or_credit",
+    )
+    got = con.execute(
+        "SELECT line_item_type, delta_usd, cause FROM reconciliation "
+        "WHERE line_item_type IS NOT NULL ORDER BY 1"
+    ).fetchall()
+    assert got == [
+        ("DistributorDiscount", D(-2), "discount_or_credit"),
+        ("SomeNewProgramDiscount", D("-0.25"), "discount_or_credit"),
+        ("Tax", D("0.80"), "tax_or_fee"),
+    ]
+
+
+def test_rows_in_counts_only_lines_that_take_part(con):
+    other = "210987654321"
+    rated(con, quantity=1_000_000, cost="0.035")
+    line(con, quantity="1000", cost="0.035")  # CUR, account ACCT
+    line(con, quantity="1000", cost="0.99", hour=15)  # Cost Explorer, same month and account
+    line(con, quantity="2000", cost="0.07", account=other, hour=16)  # Cost Explorer, no CUR
+    con.execute(
+        "UPDATE invoice_line_items SET source_format = 'cost_explorer' WHERE hour(usage_start) > 14"
+    )
+    result = run(con)
+    # 1 rated row + the CUR line + the other account's Cost Explorer line; not the ignored one
+    assert result.rows_in == 3
+    got = con.execute(
+        "SELECT account_id, invoiced_cost_usd FROM reconciliation ORDER BY 1"
+    ).fetchall()
+    assert got == [(ACCT, D("0.035")), (other, D("0.07"))]

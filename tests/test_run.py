@@ -66,8 +66,8 @@ def test_run_with_a_gap_exits_1_and_prints_json(tmp_path, capsys):
     assert (summary["status"], summary["exit_code"], summary["findings"]) == ("findings", 1, 1)
     stages = {s["stage"]: s for s in summary["stages"]}
     assert stages["reconcile"]["counts"] == {"exact": 1, "unlogged_usage": 1}
-    # 0.035 + 0.07 = 0.105, rounded half-even to the cent
-    assert stages["allocate"]["amounts"]["allocated_usd"] == "0.10"
+    # 0.035 + 0.07 = 0.105, rounded half-up to the cent like the AWS invoice (half-even: 0.10)
+    assert stages["allocate"]["amounts"]["allocated_usd"] == "0.11"
     con = connect(db, read_only=True)
     assert con.execute("SELECT status, exit_code FROM runs").fetchall() == [("findings", 1)]
     con.close()

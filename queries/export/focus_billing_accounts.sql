@@ -1,8 +1,10 @@
 -- name: export/focus_billing_accounts
--- purpose: The accounts on the invoice lines of the export window: when there is exactly one,
---   it is the FOCUS BillingAccountId unless the user names another.
--- grain: account_id
-SELECT DISTINCT account_id
+-- purpose: The usage accounts on the invoice lines of the export window and the payer account
+--   each line names (CUR bill_payer_account_id, FOCUS BillingAccountId; NULL when the source
+--   does not say): the FOCUS BillingAccountId of an allocated row is its usage account's payer.
+--   Parameters: $start, $end (inclusive DATEs).
+-- grain: account_id x payer_account_id
+SELECT DISTINCT account_id, payer_account_id
 FROM invoice_line_items
 WHERE CAST(usage_start AS DATE) BETWEEN $start AND $end
-ORDER BY account_id;
+ORDER BY account_id, payer_account_id NULLS LAST;

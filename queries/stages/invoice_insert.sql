@@ -9,7 +9,7 @@ INSERT INTO invoice_line_items (
     charge, quantity, unit, tokens_per_unit, quantity_tokens, unblended_rate, unblended_cost_usd,
     net_cost_usd, resource_id, iam_principal, tags, mapped, source_format, source_uri,
     line_number, run_id, charge_category, usage_kind, endpoint, unit_source, unit_check,
-    source_family
+    source_family, payer_account_id
 )
 SELECT
     t.billing_period, t.usage_start, t.usage_end, t.account_id,
@@ -22,7 +22,8 @@ SELECT
     END,
     t.unblended_rate, t.unblended_cost, t.net_cost, t.resource_id, t.iam_principal, t.tags,
     COALESCE(u.mapped, false), t.source_format, t.source_uri, t.line_number, $run_id,
-    cat.category, u.kind, u.endpoint, u.unit_source, 'unknown', t.source_family
+    cat.category, u.kind, u.endpoint, u.unit_source, 'unknown', t.source_family,
+    t.payer_account_id
 FROM invoice_typed AS t
 LEFT JOIN invoice_usage_types AS u
     ON u.usage_type IS NOT DISTINCT FROM t.usage_type

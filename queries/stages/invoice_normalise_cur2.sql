@@ -27,5 +27,6 @@ SELECT
     discount AS discounts,
     CAST(line_item_resource_id AS VARCHAR) AS resource_id,
     CAST(line_item_iam_principal AS VARCHAR) AS iam_principal,
-    resource_tags AS tags
+    resource_tags AS tags,
+    CAST(bill_payer_account_id AS VARCHAR) AS payer_account_id
 FROM invoice_src

@@ -27,5 +27,6 @@ SELECT
     CAST(NULL AS MAP(VARCHAR, VARCHAR)) AS discounts,
     CAST("lineItem/ResourceId" AS VARCHAR) AS resource_id,
     CAST(NULL AS VARCHAR) AS iam_principal,
-    CAST(NULL AS MAP(VARCHAR, VARCHAR)) AS tags
+    CAST(NULL AS MAP(VARCHAR, VARCHAR)) AS tags,
+    CAST("bill/PayerAccountId" AS VARCHAR) AS payer_account_id
 FROM invoice_src

@@ -30,5 +30,6 @@ SELECT
     CAST(NULL AS MAP(VARCHAR, VARCHAR)) AS discounts,
     CAST(ResourceId AS VARCHAR) AS resource_id,
     CAST(NULL AS VARCHAR) AS iam_principal,
-    Tags AS tags
+    Tags AS tags,
+    CAST(BillingAccountId AS VARCHAR) AS payer_account_id
 FROM invoice_src

@@ -1,7 +1,7 @@
 -- name: invoice_stage
 -- purpose: type the raw invoice rows (temp table invoice_norm) into temp table invoice_typed:
 --   numbers as exact DECIMAL(38,12) straight from their text (never through binary floats),
---   times as UTC timestamps, account ids as 12 digits; `bad` names the first field that does not
+--   times as UTC timestamps, account ids (usage and payer) as 12 digits; `bad` names the first field that does not
 --   parse (the row is quarantined); `strong_bedrock` says the product code, family or name is
 --   Bedrock's, `marketplace_candidate` that only the usage type suggests a Marketplace model.
 -- grain: one row per raw invoice row
@@ -29,7 +29,8 @@ WITH n AS (
         discounts,
         NULLIF(trim(resource_id), '') AS resource_id,
         NULLIF(trim(iam_principal), '') AS iam_principal,
-        tags
+        tags,
+        NULLIF(trim(payer_account_id), '') AS payer
     FROM invoice_norm
 ), c AS (
     SELECT
@@ -56,6 +57,8 @@ SELECT
     q AS quantity, pricing_unit, rate AS unblended_rate, cost AS unblended_cost,
     CAST(COALESCE(net, cost + disc, cost + disc_map, cost) AS DECIMAL(38, 12)) AS net_cost,
     resource_id, iam_principal, tags,
+    CASE WHEN regexp_full_match(payer, '[0-9]{1,12}') THEN lpad(payer, 12, '0') ELSE payer END
+        AS payer_account_id,
     CASE
         WHEN bp IS NULL THEN 'billing period start is missing or not a timestamp'
         WHEN us IS NULL THEN 'usage start is missing or not a timestamp'

@@ -8,6 +8,9 @@
 --   sum of net_cost_usd over its lines, so net-vs-unblended differences are part of the delta.
 --   Cost Explorer lines (source_format cost_explorer) are used only for a billing period and
 --   account that has no CUR/FOCUS line: CUR wins where both exist.
+--   Tokens sent through provisioned throughput (mode provisioned) are billed by the model-unit
+--   hours, never per token: a provisioned token bucket with no token line on the invoice is
+--   covered by the hourly charge (cause provisioned_tokens, matched; no token price needed).
 --   Parameters: $start, $end (inclusive DATEs), $abs_tol (USD), $pct_factor (percent / 100),
 --   $run_id.
 -- grain: usage_date x account_id x region x base_model x routing x tier x mode x charge; plus
@@ -26,6 +29,9 @@ WITH logged AS (
         list_cost_usd AS rated_list,
         1 AS logged_rows,
         CASE WHEN priced THEN 0 ELSE 1 END AS unpriced_rows,
+        CASE WHEN mode = 'provisioned' AND charge IN ('input_tokens', 'output_tokens',
+                  'cache_read_input_tokens', 'cache_write_input_tokens',
+                  'cache_write_1h_input_tokens') THEN 1 ELSE 0 END AS provisioned_rows,
         CAST(0 AS DECIMAL(38, 12)) AS invoiced,
         CAST(0 AS DECIMAL(38, 12)) AS invoiced_gross,
         0 AS usage_lines,
@@ -42,15 +48,20 @@ classified AS (
         CASE
             WHEN line_item_type IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
                 THEN 'usage'
+            -- every discount-like type the invoice ingest files as a credit (charge_category
+            -- 'Credit': SppDiscount, DistributorDiscount ... and FOCUS ChargeCategory Credit)
             WHEN line_item_type IN ('Credit', 'Refund', 'EdpDiscount', 'PrivateRateDiscount',
-                                    'BundledDiscount', 'SavingsPlanNegation', 'Discount')
+                                    'BundledDiscount', 'SppDiscount', 'DistributorDiscount',
+                                    'SavingsPlanNegation', 'Discount')
+                OR charge_category = 'Credit'
                 THEN 'credit'
             ELSE 'other'
         END AS kind
     FROM invoice_line_items AS l
     WHERE CAST(usage_start AS DATE) BETWEEN $start AND $end
         -- Cost Explorer lines stand in only where no CUR/FOCUS line exists for the same billing
-        -- period and account: when both sources hold a month, CUR wins (never both, no double count)
+        -- period and account: when both sources hold a month, CUR wins (never both, no double
+        -- count). stages/reconcile_inputs counts with the same rule.
         AND (source_format <> 'cost_explorer' OR NOT EXISTS (
             SELECT 1 FROM invoice_line_items AS c
             WHERE c.source_format <> 'cost_explorer'
@@ -74,6 +85,7 @@ billed AS (
         CAST(NULL AS DECIMAL(38, 12)) AS rated_list,
         0 AS logged_rows,
         0 AS unpriced_rows,
+        0 AS provisioned_rows,
         net_cost_usd AS invoiced,
         CASE WHEN kind = 'usage' THEN unblended_cost_usd ELSE 0 END AS invoiced_gross,
         CASE WHEN kind = 'usage' THEN 1 ELSE 0 END AS usage_lines,
@@ -93,6 +105,7 @@ bucket AS (
         CAST(coalesce(sum(rated_list), 0) AS DECIMAL(38, 12)) AS rated_list,
         sum(logged_rows) AS logged_rows,
         sum(unpriced_rows) AS unpriced_rows,
+        sum(provisioned_rows) AS provisioned_rows,
         CAST(sum(invoiced) AS DECIMAL(38, 12)) AS invoiced,
         CAST(sum(invoiced_gross) AS DECIMAL(38, 12)) AS invoiced_gross,
         sum(usage_lines) AS usage_lines,
@@ -124,6 +137,10 @@ decided AS (
             WHEN line_item_type IS NOT NULL AND other_lines > 0 THEN 'tax_or_fee'
             WHEN line_item_type IS NOT NULL THEN 'discount_or_credit'
             WHEN usage_type IS NOT NULL THEN 'unmapped_usage_type'
+            -- provisioned-throughput tokens: the model-unit hours bill them (own row,
+            -- non_token_charge); nothing per token is due, so no token price is needed either
+            WHEN provisioned_rows > 0 AND usage_lines = 0 AND credit_lines = 0
+                THEN 'provisioned_tokens'
             WHEN unpriced_rows > 0 THEN 'unpriced_usage'
             WHEN logged_rows = 0 AND usage_lines = 0 THEN 'discount_or_credit'
             WHEN logged_rows = 0 AND charge IN ('input_tokens', 'output_tokens',
@@ -182,6 +199,15 @@ SELECT
         WHEN 'unbilled_usage' THEN printf(
             'logged %s, billed %s: not on the invoice yet (late CUR) or billed elsewhere',
             CAST(logged_q AS VARCHAR), CAST(CAST(invoiced_q AS DECIMAL(38, 0)) AS VARCHAR))
+        WHEN 'provisioned_tokens' THEN CASE
+            WHEN delta = 0 THEN printf(
+                '%s token(s) sent through provisioned throughput: billed by the model-unit hours, '
+                || 'not per token', CAST(logged_q AS VARCHAR))
+            ELSE printf(
+                '%s provisioned-throughput token(s) rated at $%s: the model-unit hours already '
+                || 'bill them, drop the per-token price', CAST(logged_q AS VARCHAR),
+                CASE WHEN abs(rated) >= 0.01 THEN CAST(CAST(rated AS DECIMAL(38, 2)) AS VARCHAR)
+                     ELSE CAST(CAST(rated AS DECIMAL(38, 6)) AS VARCHAR) END) END
         WHEN 'non_token_charge' THEN printf(
             '%s charge of $%s with nothing logged to rate it against', coalesce(charge, 'other'),
             CASE WHEN abs(invoiced) >= 0.01 THEN CAST(CAST(invoiced AS DECIMAL(38, 2)) AS VARCHAR)

@@ -2,10 +2,13 @@
 -- purpose: The invoiced cost split to teams and applications: each reconciliation bucket's
 --   invoiced cost in proportion to the teams' rated cost (tokens where unrated), non-token charges
 --   by the configured allocation policy, idle provisioned capacity as its own line, unlogged usage
---   to `unattributed`. Rounded to the cent by largest remainder per billing period, so a period's
---   rows sum to its invoiced total to the cent (docs/reconciliation.md).
--- grain: usage_date x team x application x base_model x charge
+--   to `unattributed`; credits, taxes and fees that name no model to the teams of the same
+--   account. Rounded to the cent by largest remainder per billing period, so a period's rows sum
+--   to its invoiced total to the cent (docs/reconciliation.md).
+-- grain: usage_date x account_id x team x application x base_model x charge
 -- column usage_date: UTC day of the usage
+-- column account_id: usage account whose invoiced cost this is (NULL for rows allocated before
+--   migration 0008 until the period is allocated again)
 -- column team: team the cost is allocated to (idle, unattributed or the owner team where the
 --   policy says so)
 -- column application: application within the team (shared for even/owner policies)
@@ -18,10 +21,10 @@
 -- column exact_usd: the unrounded proportional share the cents were rounded from
 CREATE OR REPLACE VIEW allocated_spend AS
 SELECT
-    usage_date, team, application, base_model, charge,
+    usage_date, account_id, team, application, base_model, charge,
     string_agg(DISTINCT line, ',' ORDER BY line) AS lines,
     string_agg(DISTINCT basis, ',' ORDER BY basis) AS basis,
     CAST(sum(allocated_usd) AS DECIMAL(38, 12)) AS allocated_usd,
     CAST(sum(exact_usd) AS DECIMAL(38, 12)) AS exact_usd
 FROM allocated_spend_rows
-GROUP BY usage_date, team, application, base_model, charge;
+GROUP BY usage_date, account_id, team, application, base_model, charge;

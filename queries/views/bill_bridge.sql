@@ -39,8 +39,9 @@ steps AS (
     SELECT billing_period,
            CAST(list_position(['unlogged_usage', 'unbilled_usage', 'unpriced_usage',
                                'unmapped_usage_type', 'unit_mismatch', 'price_mismatch',
-                               'non_token_charge', 'discount_or_credit', 'tax_or_fee',
-                               'rounding'], cause) AS INTEGER),
+                               'non_token_charge', 'provisioned_tokens',
+                               'discount_or_credit', 'tax_or_fee', 'rounding'], cause)
+                AS INTEGER),
            'cause', cause, amount_usd, buckets
     FROM per_cause
 )

@@ -39,11 +39,14 @@
 -- column source_uri: file or object the line came from (Cost Explorer: the ce: query)
 -- column line_number: 1-based line (CSV), row (Parquet) or group of a Cost Explorer pull
 -- column run_id: run that loaded the line
+-- column payer_account_id: 12-digit payer (management) account that receives the invoice (CUR
+--   bill_payer_account_id, FOCUS BillingAccountId); NULL when the source does not name it
 CREATE OR REPLACE VIEW invoice_lines AS
 SELECT
     billing_period, usage_start, usage_end, account_id, region, product_code, product,
     usage_type, operation, line_item_type, charge_category, billing_model_name, base_model,
     routing, tier, mode, charge, usage_kind, endpoint, mapped, quantity, unit, unit_source,
     tokens_per_unit, quantity_tokens, unit_check, unblended_rate, unblended_cost_usd,
-    net_cost_usd, resource_id, iam_principal, source_format, source_uri, line_number, run_id
+    net_cost_usd, resource_id, iam_principal, source_format, source_uri, line_number, run_id,
+    payer_account_id
 FROM invoice_line_items;

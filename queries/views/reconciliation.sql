@@ -24,7 +24,7 @@
 -- column status: matched (|delta| within tolerance) | gap
 -- column cause: unlogged_usage | unbilled_usage | price_mismatch | unit_mismatch |
 --   discount_or_credit | unmapped_usage_type | non_token_charge | rounding | unpriced_usage |
---   tax_or_fee; NULL when delta is exactly 0 on a bucket both sides know
+--   tax_or_fee | provisioned_tokens; NULL when delta is exactly 0 on a bucket both sides know
 -- column explanation: one line with the figures behind the cause (numbers and ids only)
 -- column run_id: the run that reconciled this window
 CREATE OR REPLACE VIEW reconciliation AS

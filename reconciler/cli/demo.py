@@ -23,8 +23,8 @@ def demo(ctx: Ctx, out_dir: str) -> int:
     """Run the whole pipeline on the bundled fixtures into --db, offline, and print the results.
 
     Loads fixtures/demo.toml (sources, tolerances, attribution rules, allocation policy, a model
-    map so nothing calls AWS), the demo price overlay and recorded CloudWatch metrics, runs the
-    2025-11-03..2025-11-04 window,
+    map so nothing calls AWS) and recorded CloudWatch metrics, runs the 2025-11-03..2025-11-04
+    window,
     then prints the per-team report, every reconciliation gap with its cause and the bill bridge
     (stdout) and the run summary (stderr), and writes report.html and a FOCUS 1.2 CSV to
     --out-dir. Re-running gives the same output. The fixtures hold deliberate findings

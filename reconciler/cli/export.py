@@ -39,7 +39,8 @@ def export() -> None:
 )
 @click.option(
     "--billing-account-id",
-    help="FOCUS BillingAccountId (default: the one account on the period's invoice lines).",
+    help="FOCUS BillingAccountId for every row (default: each usage account's payer from the "
+    "invoice lines, bill_payer_account_id / BillingAccountId).",
 )
 @click.pass_obj
 def focus(

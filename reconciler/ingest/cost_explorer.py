@@ -33,6 +33,12 @@ How, and why this way:
   ingest never deletes Cost Explorer rows. When both exist for a billing period and account, the
   reconciliation uses the CUR/FOCUS lines and ignores the Cost Explorer ones
   (``queries/stages/reconcile.sql``).
+* **Payer account.** Cost Explorer groups carry the usage account (``LINKED_ACCOUNT``) but no
+  payer. The payer of the data is the organization's management account
+  (Organizations ``DescribeOrganization`` -> ``MasterAccountId``, callable from any member); an
+  account outside an organization pays its own bill (STS ``GetCallerIdentity``). When neither
+  can be asked (access denied, no network), ``payer_account_id`` stays NULL and the stage counts
+  ``payer_unknown``: the FOCUS export then needs ``--billing-account-id``. Never fatal.
 * **Failures** map through :func:`reconciler.aws.from_boto`; Cost Explorer's throttling error is
   ``LimitExceededException`` (exit 3, retry later), as are ``DataUnavailableException`` and
   ``RequestChangedException`` (the data moved between pages); access denied is exit 2. Nothing is
@@ -42,7 +48,7 @@ How, and why this way:
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation, localcontext
@@ -79,6 +85,7 @@ __all__ = [
     "fetch_groups",
     "ingest_cost_explorer",
     "line_item_type",
+    "lookup_payer_account",
     "record_types",
 ]
 
@@ -138,7 +145,7 @@ _SCHEMA = pa.schema(
        ("unit_source", pa.string()), ("tokens_per_unit", pa.int64()),
        ("quantity_tokens", _DEC), ("unblended_cost_usd", _DEC), ("net_cost_usd", _DEC)]
     + [(c, pa.string()) for c in (
-        "unit_check", "source_format", "source_family", "source_uri",
+        "unit_check", "source_format", "source_family", "source_uri", "payer_account_id",
     )]
     + [("line_number", pa.int64()), ("run_id", pa.string())]
 )  # fmt: skip
@@ -247,6 +254,36 @@ def _default_client() -> CostExplorerClient:
     return boto3.client("ce", region_name=CE_REGION)
 
 
+def lookup_payer_account(org: Any, sts: Any) -> str | None:
+    """The payer account of this caller's Cost Explorer data, or None when it cannot be asked.
+
+    ``org`` is an Organizations client, ``sts`` an STS client. In an organization the payer is
+    the management account (any member may call DescribeOrganization); outside one, the caller's
+    own account. Access denied or an unreachable endpoint gives None (the lines keep a NULL
+    payer), never an error: the payer only labels the FOCUS export.
+    """
+    try:
+        org_info = org.describe_organization().get("Organization", {})
+        account = org_info.get("MasterAccountId")
+        return str(account) if account else None
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "AWSOrganizationsNotInUseException":
+            return None
+    except BotoCoreError:
+        return None
+    try:
+        return str(sts.get_caller_identity()["Account"])
+    except (ClientError, BotoCoreError, KeyError):
+        return None
+
+
+def _default_payer() -> str | None:
+    return lookup_payer_account(
+        boto3.client("organizations", region_name=CE_REGION),
+        boto3.client("sts", region_name=CE_REGION),
+    )
+
+
 def _ce_error(exc: ClientError | BotoCoreError, what: str) -> ReconcilerError:
     """from_boto, plus the Cost Explorer codes that mean "later" (its throttling code is
     LimitExceededException, which elsewhere means a quota: so only here is it transient)."""
@@ -267,9 +304,15 @@ def ingest_cost_explorer(
     end: date,
     ce_client: CostExplorerClient | None = None,
     problems: Problems | None = None,
+    payer_lookup: Callable[[], str | None] | None = None,
 ) -> StageResult:
     """Pull the Bedrock costs of usage dates ``start``..``end`` (inclusive) from Cost Explorer
-    and replace that window's ``cost_explorer`` invoice lines with them."""
+    and replace that window's ``cost_explorer`` invoice lines with them.
+
+    ``payer_lookup`` names the payer account stored on the lines; by default it asks
+    Organizations/STS (:func:`lookup_payer_account`) when the Cost Explorer client is the default
+    one too, and leaves the payer NULL when the caller injected ``ce_client`` without a lookup.
+    """
     began = time.perf_counter()
     api_start, api_end = api_window(start, end)
     problems = problems if problems is not None else Problems()
@@ -277,8 +320,12 @@ def ingest_cost_explorer(
     ce = ce_client if ce_client is not None else _default_client()
     names = load_billing_names(settings.invoices.billing_names)
     counts = dict.fromkeys(
-        ("services", "record_types", "estimated_days", "unmapped_rows", "replaced_rows"), 0
-    )
+        (
+            "services", "record_types", "estimated_days", "unmapped_rows", "replaced_rows",
+            "payer_unknown",
+        ),
+        0,
+    )  # fmt: skip
     pulled: list[tuple[str, str, str, CeGroup]] = []
     what = "ce:GetDimensionValues"
     try:
@@ -295,6 +342,12 @@ def ingest_cost_explorer(
     counts["services"], counts["record_types"] = len(services), len(types)
     counts["estimated_days"] = len({g.day for *_, g in pulled if g.estimated})
     rows = _rows(pulled, names, settings, run_id, problems)
+    if rows:
+        lookup = payer_lookup or (_default_payer if ce_client is None else None)
+        payer = lookup() if lookup is not None else None
+        for r in rows:
+            r["payer_account_id"] = payer
+        counts["payer_unknown"] = 0 if payer else len(rows)
     counts["unmapped_rows"] = sum(
         1 for r in rows if not r["mapped"] and r["charge_category"] == "Usage"
     )

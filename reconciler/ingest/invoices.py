@@ -18,6 +18,8 @@ columns. Output: the Bedrock rows in ``invoice_line_items`` (view ``invoice_line
   compares the billed cost with the price book so that a x1,000 unit error is told apart from
   missing traffic (:func:`check_invoice_units`, re-run by the reconciliation after prices load).
 * Line item types are all kept (credits, discounts, tax) with a FOCUS ``charge_category``.
+* The payer account (CUR ``bill_payer_account_id``, legacy ``bill/PayerAccountId``, FOCUS
+  ``BillingAccountId``) is kept as ``payer_account_id``: the FOCUS export's BillingAccountId.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ _CUR2 = (
     "line_item_operation", "line_item_line_item_type", "line_item_usage_amount", "pricing_unit",
     "product_pricing_unit", "line_item_unblended_rate", "line_item_unblended_cost",
     "line_item_net_unblended_cost", "discount_total_discount", "line_item_resource_id",
-    "line_item_iam_principal",
+    "line_item_iam_principal", "bill_payer_account_id",
 )  # fmt: skip
 _LEGACY = (
     "bill/BillingPeriodStartDate", "lineItem/UsageStartDate", "lineItem/UsageEndDate",
@@ -55,12 +57,13 @@ _LEGACY = (
     "product/productFamily", "lineItem/UsageType", "lineItem/Operation", "lineItem/LineItemType",
     "lineItem/UsageAmount", "pricing/unit", "lineItem/UnblendedRate", "lineItem/UnblendedCost",
     "lineItem/NetUnblendedCost", "discount/TotalDiscount", "lineItem/ResourceId",
+    "bill/PayerAccountId",
 )  # fmt: skip
 _FOCUS = (
     "BillingPeriodStart", "ChargePeriodStart", "ChargePeriodEnd", "SubAccountId", "RegionId",
     "x_ServiceCode", "ServiceName", "x_UsageType", "SkuMeter", "x_Operation", "ChargeCategory",
     "PricingQuantity", "ConsumedQuantity", "PricingUnit", "ContractedUnitPrice", "ListUnitPrice",
-    "BilledCost", "EffectiveCost", "ResourceId",
+    "BilledCost", "EffectiveCost", "ResourceId", "BillingAccountId",
 )  # fmt: skip
 # format -> (normaliser SQL, scalar columns it reads, map columns it reads)
 _FORMATS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
@@ -77,7 +80,7 @@ CREATE OR REPLACE TEMP TABLE invoice_norm (
     usage_type VARCHAR, operation VARCHAR, line_item_type VARCHAR, quantity VARCHAR,
     pricing_unit VARCHAR, unblended_rate VARCHAR, unblended_cost VARCHAR, net_cost VARCHAR,
     discount_total VARCHAR, discounts MAP(VARCHAR, VARCHAR), resource_id VARCHAR,
-    iam_principal VARCHAR, tags MAP(VARCHAR, VARCHAR))
+    iam_principal VARCHAR, tags MAP(VARCHAR, VARCHAR), payer_account_id VARCHAR)
 """
 _UT_DDL = """
 CREATE OR REPLACE TEMP TABLE invoice_usage_types (

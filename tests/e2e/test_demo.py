@@ -53,7 +53,8 @@ DATA_PLATFORM = (
     + 3000 * D("1.1") * M + 800 * D("5.5") * M  # etl-summaries: the AIP, mapped to Haiku (geo)
     + 800 * D("3") * M + 200 * D("15") * M  # pipelines: Sonnet global, eu-west-1
     + 550 * D("0.035") * M + 55 * D("0.14") * M  # sandbox: Nova Micro us-west-2
-    # provisioned-model tokens: $0 overlay (the hours carry the cost); Llama eu-west-1: no price
+    # provisioned-model tokens: $0 per token in the bundled book (the model-unit hours bill
+    # them); Llama eu-west-1: no price
 )  # fmt: skip
 RATED_TOTAL = D("0.06802702")
 INVOICED_TOTAL = D("549.634951398")  # fixtures/invoices/README.md
@@ -91,10 +92,11 @@ DIFFERENCES = {
     },
     ("2025-11-04", A2, "eu-west-1", NOVA_PRO, "-", "model_unit_hours"):
         (2 * D("21.18"), "gap", "non_token_charge"),  # busy provisioned throughput
+    # 5,000 + 1,000 tokens through the provisioned ARN: the busy hours above bill them
     ("2025-11-04", A2, "eu-west-1", NOVA_PRO, "regional", "input_tokens"):
-        (D(0), "matched", "unbilled_usage"),  # provisioned tokens at $0: no token line to match
+        (D(0), "matched", "provisioned_tokens"),
     ("2025-11-04", A2, "eu-west-1", NOVA_PRO, "regional", "output_tokens"):
-        (D(0), "matched", "unbilled_usage"),
+        (D(0), "matched", "provisioned_tokens"),
     ("2025-11-04", A2, "eu-west-1", LLAMA, "regional", "input_tokens"):
         (D(0), "gap", "unpriced_usage"),
     ("2025-11-04", A2, "eu-west-1", LLAMA, "regional", "output_tokens"):
@@ -292,6 +294,7 @@ def test_bill_bridge_walks_from_rated_to_invoiced(q):
         "unit_mismatch": D(0),
         "price_mismatch": D("0.00036"),
         "non_token_charge": D("508.32") + D("42.36") + D("0.03"),
+        "provisioned_tokens": D(0),
         "discount_or_credit": D("-1.25") - D("0.000014622"),
         "rounding": D("0.000004"),
         "invoiced_total": INVOICED_TOTAL,
@@ -314,6 +317,18 @@ def test_allocated_spend_sums_to_the_invoice_to_the_cent(q):
         "SELECT team, allocated_usd FROM allocated_spend "
         "WHERE charge = 'guardrail_text_units' ORDER BY team"
     ) == [("<script>alert(1)</script>", D("0.01")), ("search", D("0.01")), ("support", D("0.01"))]
+    # the untied -$1.25 credit of account 1 on 11-04 goes to account 1's teams only (none of
+    # data-platform's, account 2), by their rated cost that day: qa-bot 0.017325 (Sonnet us.
+    # 0.0033 + 0.00825 + 0.00165 + 0.004125), helpdesk 0.0066 (Sonnet global 0.0021 + 0.0045)
+    qa_bot = (D("-1.25") * D("0.017325") / D("0.023925")).quantize(D("1e-12"))
+    assert qa_bot == D("-0.905172413793")
+    assert q(
+        "SELECT account_id, team, application, exact_usd, allocated_usd FROM allocated_spend "
+        "WHERE charge = 'other' ORDER BY team"
+    ) == [
+        (A1, "search", "qa-bot", qa_bot, D("-0.91")),
+        (A1, "support", "helpdesk", D("-1.25") - qa_bot, D("-0.34")),
+    ]
 
 
 def test_quarantine_counts(q):
@@ -353,7 +368,10 @@ def test_focus_export_totals(demo):
     text = (demo["out"] / "focus-2025-11.csv").read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert sum(D(r["BilledCost"]) for r in rows) == D("549.63")
+    # the payer from the invoice lines (bill_payer_account_id), no --billing-account-id needed;
+    # SubAccountId is the usage account of each allocated row
     assert {r["BillingAccountId"] for r in rows} == {A1}
+    assert {r["SubAccountId"] for r in rows} == {A1, A2}
 
 
 @pytest.mark.slow
@@ -365,7 +383,8 @@ def test_focus_export_of_the_demo_passes_focus_validator(demo, tmp_path):
     from reconciler.export_focus import export_focus
 
     with duckdb.connect(str(demo["db"]), read_only=True) as c:
-        table, _ = export_focus(c, DEMO_START, DEMO_END, billing_account_id=DEMO_PAYER)
+        table, _ = export_focus(c, DEMO_START, DEMO_END)
+    assert set(table.column("BillingAccountId").to_pylist()) == {DEMO_PAYER}
     rules, py = fv._rules()
     if rules == "1.2":
         assert py is not None
@@ -440,7 +459,6 @@ def test_html_report_of_the_demo_renders_in_chromium(demo):
 def test_every_invoice_format_gives_the_same_reconciliation(demo, tmp_path, export):
     from reconciler.demo import DEMO_END, DEMO_START, demo_settings, fixtures_dir
     from reconciler.pipeline import run_window
-    from reconciler.pricebook import load_price_files
     from reconciler.runs import Run
 
     settings = demo_settings()
@@ -450,7 +468,6 @@ def test_every_invoice_format_gives_the_same_reconciliation(demo, tmp_path, expo
     )
     db = tmp_path / f"{export}.duckdb"
     with Run(str(db), "run") as run:
-        load_price_files(run.con, [fixtures_dir() / "demo-prices.csv"], run.run_id)
         run_window(run, settings, DEMO_START, DEMO_END)
     for view in ("reconciliation", "bill_bridge", "allocated_spend"):
         assert _snapshot(db)[view] == demo["snaps"][0][view], view

@@ -10,6 +10,7 @@ from decimal import Decimal
 import boto3
 import pytest
 from botocore.stub import Stubber
+from moto import mock_aws
 from recon_helpers import line, rated
 
 from reconciler.cli import main
@@ -180,12 +181,18 @@ def queue_pull(stub, *, bedrock_usage=None, sonnet_usage=None, sonnet_error=None
     )  # fmt: skip
 
 
-def pull(con, ce, run_id="run-1", **queued):
+def pull(con, ce, run_id="run-1", payer_lookup=None, **queued):
     stub = Stubber(ce)
     queue_pull(stub, **queued)
     with stub:
         result = ingest_cost_explorer(
-            con, settings=Settings(), run_id=run_id, start=START, end=END, ce_client=ce
+            con,
+            settings=Settings(),
+            run_id=run_id,
+            start=START,
+            end=END,
+            ce_client=ce,
+            payer_lookup=payer_lookup,
         )
         stub.assert_no_pending_responses()
     return result
@@ -232,7 +239,7 @@ def lines(con):
 
 
 def test_pull_gives_the_hand_written_invoice_lines(con, ce):
-    result = pull(con, ce)
+    result = pull(con, ce, payer_lookup=lambda: "999988887777")
     assert lines(con) == EXPECTED
     assert (result.rows_in, result.rows_out) == (7, 6)  # 7 groups, 1 quarantined
     assert result.counts == {
@@ -241,7 +248,11 @@ def test_pull_gives_the_hand_written_invoice_lines(con, ce):
         "estimated_days": 1,
         "unmapped_rows": 1,
         "replaced_rows": 0,
+        "payer_unknown": 0,
     }
+    assert con.execute("SELECT DISTINCT payer_account_id FROM invoice_lines").fetchall() == [
+        ("999988887777",)
+    ]
     # -0.5 + 0.064197595 + 0.00875 + 0.01 + 0.01687 + 1.3607385; net has 1.22466465 for Sonnet
     assert result.amounts == {"unblended_usd": "0.960556095000", "net_usd": "0.824482245000"}
     assert result.problems_by_reason == {"bad_field": 1}
@@ -403,6 +414,7 @@ def _cli(argv, capsys):
 
 def test_cli_pull_and_throttling_exit_3(tmp_path, capsys, monkeypatch, ce):
     monkeypatch.setattr(cost_explorer, "_default_client", lambda: ce)
+    monkeypatch.setattr(cost_explorer, "_default_payer", lambda: "999988887777")
     db = str(tmp_path / "r.duckdb")
     argv = ["--db", db, "ingest", "invoice", "--cost-explorer"]
     stub = Stubber(ce)
@@ -466,3 +478,40 @@ def test_idle_capacity_uses_cur_where_it_exists(con):
     idle = sql.execute(con, "stages/allocate_idle", {"start": START, "end": START}).fetchall()
     # A1: the CUR 20 only (its Cost Explorer 25 is superseded); A2: Cost Explorer 30 (no CUR)
     assert sorted((r[1], r[8]) for r in idle) == [(A1, D("20")), (A2, D("30"))]
+
+
+def test_injected_client_without_lookup_leaves_the_payer_unknown(con, ce):
+    result = pull(con, ce)
+    assert result.counts["payer_unknown"] == 6
+    assert con.execute("SELECT DISTINCT payer_account_id FROM invoice_lines").fetchall() == [
+        (None,)
+    ]
+
+
+class _NoCall:
+    def __getattr__(self, name):
+        raise AssertionError(f"unexpected call {name}")
+
+
+def test_payer_is_the_organization_management_account(aws_env, monkeypatch):
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "111122223333")
+    with mock_aws():
+        org = boto3.client("organizations", region_name="us-east-1")
+        org.create_organization(FeatureSet="ALL")
+        assert cost_explorer.lookup_payer_account(org, _NoCall()) == "111122223333"
+
+
+def test_payer_outside_an_organization_is_the_caller(aws_env, monkeypatch):
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "444455556666")
+    with mock_aws():
+        org = boto3.client("organizations", region_name="us-east-1")
+        sts = boto3.client("sts", region_name="us-east-1")
+        assert cost_explorer.lookup_payer_account(org, sts) == "444455556666"
+
+
+def test_payer_unknown_when_organizations_denies(aws_env):
+    org = boto3.client("organizations", region_name="us-east-1")
+    stub = Stubber(org)
+    stub.add_client_error("describe_organization", "AccessDeniedException", "no", 403)
+    with stub:
+        assert cost_explorer.lookup_payer_account(org, _NoCall()) is None

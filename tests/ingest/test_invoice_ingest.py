@@ -355,6 +355,45 @@ def test_legacy_cur_column_names(con, tmp_path):
     )  # fmt: skip
 
 
+def test_payer_account_from_every_format(con, tmp_path):
+    # the fixture exports name payer 111122223333 on every row (make_invoices.py)
+    for d in ("cur2_parquet", "cur2_csv", "focus12", "focus10"):
+        _ingest(con, FIX / d)
+    got = con.execute(
+        "SELECT source_format, list(DISTINCT payer_account_id), count(*) FROM invoice_lines "
+        "GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    assert got == [
+        ("cur2", ["111122223333"], 58),
+        ("focus_1_0", ["111122223333"], 29),
+        ("focus_1_2", ["111122223333"], 29),
+    ]
+    # legacy CUR: bill/PayerAccountId, a numeric id padded to 12 digits like usage accounts;
+    # a file without the column leaves it NULL
+    path = tmp_path / "legacy-payer.csv"
+    path.write_text(
+        "bill/BillingPeriodStartDate,bill/PayerAccountId,lineItem/UsageStartDate,"
+        "lineItem/UsageAccountId,lineItem/ProductCode,lineItem/UsageType,lineItem/LineItemType,"
+        "lineItem/UsageAmount,lineItem/UnblendedCost\n"
+        f"{P},99887766,{D},444455556666,AmazonBedrock,USW2-NovaPro-output-tokens,Usage,40,0.128\n"
+    )
+    bare = tmp_path / "legacy-bare.csv"
+    bare.write_text(
+        "bill/BillingPeriodStartDate,lineItem/UsageStartDate,lineItem/UsageAccountId,"
+        "lineItem/ProductCode,lineItem/UsageType,lineItem/LineItemType,lineItem/UsageAmount,"
+        "lineItem/UnblendedCost\n"
+        f"{P},{D},444455556666,AmazonBedrock,USW2-NovaPro-input-tokens,Usage,40,0.032\n"
+    )
+    _ingest(con, path, bare)
+    assert con.execute(
+        "SELECT usage_type, payer_account_id FROM invoice_lines "
+        "WHERE source_format = 'cur_legacy' ORDER BY 1"
+    ).fetchall() == [
+        ("USW2-NovaPro-input-tokens", None),
+        ("USW2-NovaPro-output-tokens", "000099887766"),
+    ]
+
+
 @pytest.fixture
 def aws_env(monkeypatch):
     for k, v in {

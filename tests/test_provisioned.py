@@ -1,0 +1,104 @@
+"""Tokens sent through provisioned throughput: billed by the model-unit hours, never per token.
+
+Figures: 2 model-unit hours at $21.18 = $42.36 on the invoice; 5,000 input and 1,000 output
+tokens logged through the provisioned ARN; no token line on the invoice.
+"""
+
+from __future__ import annotations
+
+from recon_helpers import DAY, NOVA, D, hourly, line, rated
+
+from reconciler.allocate import allocate
+from reconciler.config import Settings
+from reconciler.pricebook import load_bundled_prices
+from reconciler.rate import rate
+from reconciler.reconcile import reconcile
+
+PRO = "amazon.nova-pro-v1:0"
+
+
+def hours(con, cost="42.36", quantity="2"):
+    line(
+        con,
+        quantity=quantity,
+        tokens_per_unit=None,
+        unit="hour",
+        cost=cost,
+        base_model=PRO,
+        routing=None,
+        mode="provisioned",
+        charge="model_unit_hours",
+        usage_type="USE1-NovaPro-ProvisionedThroughput-NoCommit-ModelUnits",
+    )
+
+
+def recon(con):
+    return con.execute(
+        "SELECT charge, logged_quantity, rated_cost_usd, delta_usd, status, cause, explanation "
+        "FROM reconciliation ORDER BY charge"
+    ).fetchall()
+
+
+def test_bundled_book_rates_provisioned_tokens_at_zero_not_unpriced(con):
+    load_bundled_prices(con, "r0")
+    hourly(con, hour=14, quantity=5000, base_model=PRO)  # mode provisioned, input_tokens
+    hourly(con, hour=15, quantity=100, base_model=NOVA, mode="on_demand")
+    result = rate(con, DAY, DAY, run_id="r1")
+    got = con.execute(
+        "SELECT r.base_model, r.mode, r.priced, r.cost_usd, p.base_model, p.mode, p.price_usd "
+        "FROM rated_usage AS r JOIN prices AS p USING (price_id) ORDER BY 1"
+    ).fetchall()
+    assert got == [
+        (NOVA, "on_demand", True, 100 * D("0.035") / 1_000_000, NOVA, "on_demand", D("0.035")),
+        (PRO, "provisioned", True, D(0), "*", "provisioned", D(0)),
+    ]
+    assert result.findings == 0
+
+
+def test_provisioned_tokens_are_covered_by_the_hours(con):
+    hours(con)
+    hourly(con, hour=14, quantity=5000, base_model=PRO)  # busy: provisioned traffic that hour
+    rated(con, quantity=5000, cost="0", base_model=PRO, mode="provisioned", team="a")
+    rated(con, quantity=1000, cost="0", base_model=PRO, mode="provisioned", team="b",
+          charge="output_tokens")  # fmt: skip
+    # unpriced (an older price book): still no token price needed
+    rated(con, quantity=300, cost=None, base_model=PRO, mode="provisioned", team="a",
+          charge="cache_read_input_tokens")  # fmt: skip
+    result = reconcile(con, Settings(), DAY, DAY, run_id="r1")
+    covered = "token(s) sent through provisioned throughput: billed by the model-unit hours, "
+    assert recon(con) == [
+        ("cache_read_input_tokens", 300, None, D(0), "matched", "provisioned_tokens",
+         "300 " + covered + "not per token"),
+        ("input_tokens", 5000, D(0), D(0), "matched", "provisioned_tokens",
+         "5000 " + covered + "not per token"),
+        ("model_unit_hours", 0, D(0), D("42.36"), "gap", "non_token_charge",
+         "model_unit_hours charge of $42.36 with nothing logged to rate it against"),
+        ("output_tokens", 1000, D(0), D(0), "matched", "provisioned_tokens",
+         "1000 " + covered + "not per token"),
+    ]  # fmt: skip
+    assert result.findings == 1  # the hours only
+    assert result.counts == {"non_token_charge": 1, "provisioned_tokens": 3}
+    bridge = dict(con.execute("SELECT name, amount_usd FROM bill_bridge").fetchall())
+    assert bridge["provisioned_tokens"] == D(0)
+    assert bridge["rated_total"] + bridge["non_token_charge"] == bridge["invoiced_total"]
+    # the hours are split by the tokens each team sent through the capacity: 5,300 : 1,000
+    allocate(con, Settings(), DAY, DAY, run_id="r1")
+    got = con.execute(
+        "SELECT team, lines, basis, allocated_usd FROM allocated_spend ORDER BY team"
+    ).fetchall()
+    # 42.36 x 5300/6300 = 35.636190..., 42.36 x 1000/6300 = 6.723809...
+    assert got == [
+        ("a", "non_token", "tokens", D("35.64")),
+        ("b", "non_token", "tokens", D("6.72")),
+    ]
+
+
+def test_a_per_token_price_on_provisioned_tokens_is_a_gap(con):
+    rated(con, quantity=1_000_000, cost="0.80", base_model=PRO, mode="provisioned")
+    result = reconcile(con, Settings(), DAY, DAY, run_id="r1")
+    assert recon(con) == [
+        ("input_tokens", 1_000_000, D("0.80"), D("-0.80"), "gap", "provisioned_tokens",
+         "1000000 provisioned-throughput token(s) rated at $0.80: the model-unit hours already "
+         "bill them, drop the per-token price"),
+    ]  # fmt: skip
+    assert result.findings == 1
