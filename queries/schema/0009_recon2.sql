@@ -1,4 +1,4 @@
--- name: 0008_recon2
+-- name: 0009_recon2
 -- purpose: the usage account on allocated spend (an untied credit, tax or fee of account A is
 --   allocated to account A's teams only; the FOCUS export's SubAccountId), and the payer account
 --   on invoice lines (CUR bill_payer_account_id, FOCUS BillingAccountId: the FOCUS export's
