@@ -13,8 +13,11 @@ Invariants and why:
   identical to an uninterrupted run, because objects are read in a fixed order and the first
   copy of a request in that order is the one kept.
 * **Dedupe** on (account_id, region, request_id): against rows already loaded (restricted to the
-  batch's event_time range plus a day each side, so the join stays cheap on a large table) and
-  within the batch. A duplicate whose four token counts differ from the kept copy is a
+  batch's event_time range plus a day each side) and within the batch. A cheap probe on the
+  64-bit ``dedupe_key`` (migration 0009) first asks whether the batch clashes with anything at
+  all; only then is the batch staged and ranked (``ingest_stage_batch``). Most batches do not
+  clash and are inserted as they are, which is what keeps the ingest near the decompression floor.
+  A duplicate whose four token counts differ from the kept copy is a
   ``duplicate_conflicts`` row and a finding (exit 1); the kept copy is not changed.
 * **Incremental**: an object whose (source_uri, fingerprint) is in ``source_objects`` is skipped
   and counted. Objects that could not be read at all (vanished, permission denied) are
@@ -29,12 +32,13 @@ test sets it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -47,6 +51,7 @@ from reconciler.db import sql
 from reconciler.db.connect import transaction
 from reconciler.errors import ExitCode, ReconcilerError
 from reconciler.ingest.invocation_logs import RECORD_SCHEMA, ParsedFile
+from reconciler.ingest.memory import release_memory
 from reconciler.ingest.reader import Reader
 from reconciler.ingest.sources import SourceObject, expand_sources, make_s3_client
 from reconciler.quarantine import Problems, Reason, StrictModeError
@@ -60,6 +65,15 @@ __all__ = ["BatchCounts", "LedgerEntry", "StrictIngestError", "commit_batch", "i
 logger = logging.getLogger(__name__)
 
 DIE_HOOK = "RECONCILER_TEST_DIE_AFTER_BATCHES"
+
+BATCH_RECORDS = 2 * 122_880
+"""Records per transaction, at most: two DuckDB row groups. An insert of whole row groups is
+written straight to the database file; smaller commits go through the WAL and trigger a
+checkpoint every few batches, which made 64-file batches 5x slower to load (docs/performance.md)."""
+BATCH_FILES = 1024
+"""Files per transaction, at most (the ledger rows of a batch commit with its records)."""
+INGEST_MEMORY_LIMIT = "256MB"
+"""DuckDB's memory limit while the ingest runs: two row groups of records fit with room to spare."""
 
 
 class StrictIngestError(ReconcilerError):
@@ -97,8 +111,8 @@ def ingest_logs(
     problems: Problems,
     workers: int = 2,
     s3_client: S3Client | None = None,
-    batch_files: int = 64,
-    batch_records: int = 200_000,
+    batch_files: int = BATCH_FILES,
+    batch_records: int = BATCH_RECORDS,
 ) -> StageResult:
     """Ingest invocation-log files/prefixes: the ``ingest logs`` stage (library entry point)."""
     started = time.perf_counter()
@@ -115,7 +129,7 @@ def ingest_logs(
     batches = 0
     if len(todo) < 4 * workers:  # starting worker processes costs more than a few files
         workers = 1
-    with Reader(workers, s3_client) as reader:
+    with Reader(workers, s3_client) as reader, _memory_limit(con, INGEST_MEMORY_LIMIT):
         for obj, parsed in reader.read(todo):
             entry = _entry(obj, parsed)
             rows_in += entry.parsed.lines
@@ -125,8 +139,11 @@ def ingest_logs(
                 _add(totals, commit_batch(con, run_id, batch, problems, reasons, batches))
                 batches += 1
                 batch, batch_rows = [], 0
+                release_memory()
         if batch:
             _add(totals, commit_batch(con, run_id, batch, problems, reasons, batches))
+        if batches or batch:  # fold the WAL into the file now, under the memory cap
+            con.execute("CHECKPOINT")
     skipped = expansion.skipped
     return StageResult(
         stage="ingest logs",
@@ -147,6 +164,21 @@ def ingest_logs(
         findings=totals.conflicts,
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+@contextlib.contextmanager
+def _memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
+    """DuckDB's buffer pool capped at ``limit`` for the ingest, the caller's limit restored after.
+
+    Without a cap DuckDB keeps every block it wrote cached (up to 80% of RAM), so the ingest's
+    RSS grew with the input; written blocks are on disk and can be evicted at no risk."""
+    row = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    con.execute(f"SET memory_limit = '{limit}'")  # a constant of ours, not input
+    try:
+        yield
+    finally:
+        if row is not None:
+            con.execute(f"SET memory_limit = '{row[0]}'")
 
 
 def _entry(obj: SourceObject, parsed: ParsedFile | None) -> LedgerEntry:
@@ -212,18 +244,24 @@ def commit_batch(
     with transaction(con):
         if records.num_rows:
             span = pc.min_max(records["event_time"])
-            lo, hi = span["min"].as_py(), span["max"].as_py()
+            window = {"lo": span["min"].as_py(), "hi": span["max"].as_py()}
             _register(con, "_ingest_arrow", records)
             try:
-                sql.execute(con, "stages/ingest_stage_batch", {"lo": lo, "hi": hi})
+                row = sql.execute(con, "stages/ingest_probe", window).fetchone()
+                if row is not None and row[0] == 0:  # all new and unique: insert as they are
+                    sql.execute(con, "stages/ingest_insert_all", {"run_id": run_id})
+                    per_file = _file_sizes(records)
+                else:
+                    sql.execute(con, "stages/ingest_stage_batch", window)
             finally:
                 con.unregister("_ingest_arrow")
-            sql.execute(con, "stages/ingest_insert_new", {"run_id": run_id})
-            row = sql.execute(con, "stages/ingest_conflicts", {"run_id": run_id}).fetchone()
-            counts.conflicts = int(row[0]) if row else 0
-            for ord_, new, dup in sql.execute(con, "stages/ingest_file_counts").fetchall():
-                per_file[int(ord_)] = (int(new), int(dup))
-            con.execute("DROP TABLE _ingest_batch")
+            if not per_file:
+                sql.execute(con, "stages/ingest_insert_new", {"run_id": run_id})
+                row = sql.execute(con, "stages/ingest_conflicts", {"run_id": run_id}).fetchone()
+                counts.conflicts = int(row[0]) if row else 0
+                for ord_, new, dup in sql.execute(con, "stages/ingest_file_counts").fetchall():
+                    per_file[int(ord_)] = (int(new), int(dup))
+                con.execute("DROP TABLE _ingest_batch")
         _maybe_die(batch_index)
         if quarantine.num_rows:
             _register(con, "_ingest_quarantine", quarantine)
@@ -243,15 +281,26 @@ def commit_batch(
     return counts
 
 
+def _file_sizes(records: pa.Table) -> dict[int, tuple[int, int]]:
+    """(new, duplicate) records per file_ord when every record of the batch is new."""
+    counts = records.group_by("file_ord").aggregate([("file_ord", "count")])
+    ords, sizes = counts["file_ord"].to_pylist(), counts["file_ord_count"].to_pylist()
+    return {int(o): (int(n), 0) for o, n in zip(ords, sizes, strict=True)}
+
+
 def _records(batch: Sequence[LedgerEntry]) -> pa.Table:
+    """The batch's records with ``file_ord`` and ``source_uri`` (dictionary-encoded on file_ord:
+    one copy of each URI per batch, not one per record)."""
     tables = []
+    uris = pa.array([entry.uri for entry in batch], pa.string())
     for ord_, entry in enumerate(batch):
         t = entry.parsed.table
         n = t.num_rows
         if not n:
             continue
-        t = t.append_column("source_uri", pa.array([entry.uri] * n, pa.string()))
-        tables.append(t.append_column("file_ord", pa.array([ord_] * n, pa.int64())))
+        ords = pa.repeat(pa.scalar(ord_, pa.int32()), n)
+        t = t.append_column("source_uri", pa.DictionaryArray.from_arrays(ords, uris))
+        tables.append(t.append_column("file_ord", ords))
     if not tables:
         return pa.table({})
     return pa.concat_tables(tables)
