@@ -149,8 +149,10 @@ def ingest_variants(data: DataSet, work: Path, *, workers: Sequence[int] = (2,))
         out.append(
             Variant(
                 f"ours: `reconciler ingest logs` ({w} worker{'s' if w > 1 else ''})",
-                [py, "-m", "reconciler", "--db", str(db), "-q", "ingest", "logs"]
-                + ["--workers", str(w), "--json", str(data.root / "AWSLogs")],
+                [
+                    *(py, "-m", "reconciler", "--db", str(db), "-q", "ingest", "logs"),
+                    *("--workers", str(w), "--json", str(data.root / "AWSLogs")),
+                ],
                 "ours" if w == max(workers) else "ours_other",
                 prepare=_dropper(db),
             )
@@ -161,7 +163,9 @@ def ingest_variants(data: DataSet, work: Path, *, workers: Sequence[int] = (2,))
         Variant(
             "floor: isal decompress only, 2 processes", [py, readers, "floor", data.glob], "floor"
         ),
-        Variant("Polars `scan_ndjson(schema)` + collect", [py, readers, "polars", data.glob], "reader"),
+        Variant(
+            "Polars `scan_ndjson(schema)` + collect", [py, readers, "polars", data.glob], "reader"
+        ),
         Variant(
             "DuckDB `read_json(format='auto')` -> table",
             [py, readers, "duckdb", data.glob, str(duck_db)],

@@ -1,8 +1,8 @@
-"""The reference readers the ingest is timed against, each a whole process (run by bench/harness.py).
+"""The reference readers the ingest is timed against, each a whole process (bench/harness.py).
 
     python bench/readers.py floor  GLOB [--procs 2]   # decompress every file with isal, discard
     python bench/readers.py polars GLOB               # scan_ndjson(schema=only needed) -> collect
-    python bench/readers.py duckdb GLOB DB            # read_json(columns=..., format='auto') -> table
+    python bench/readers.py duckdb GLOB DB            # read_json(format='auto') -> table
 
 Each prints one JSON line: records and sum(input tokens) (the floor prints uncompressed bytes), so
 the harness can check that every reader saw the same rows. They read exactly the fields the ingest
@@ -21,11 +21,11 @@ from pathlib import Path
 def _decompress(path: str) -> int:
     from isal import isal_zlib
 
-    return len(isal_zlib.decompress(Path(path).read_bytes(), wbits=47))
+    return len(isal_zlib.decompress(Path(path).read_bytes(), wbits=31))
 
 
 def floor(pattern: str, procs: int) -> dict[str, int]:
-    """Every file decompressed completely with Python isal in ``procs`` processes, output dropped."""
+    """Every file decompressed with Python isal in ``procs`` processes; the output is dropped."""
     files = sorted(glob.glob(pattern))
     if procs <= 1:
         sizes = [_decompress(f) for f in files]

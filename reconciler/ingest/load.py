@@ -32,6 +32,7 @@ test sets it.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import logging
 import os
@@ -39,6 +40,7 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -121,29 +123,31 @@ def ingest_logs(
     todo = [o for o in expansion.objects if (o.uri, o.fingerprint) not in loaded]
     if s3_client is None and any(o.bucket is not None for o in todo):
         s3_client = make_s3_client()
-    totals = BatchCounts()
     reasons: Counter[str] = Counter()
     rows_in = 0
     batch: list[LedgerEntry] = []
     batch_rows = 0
-    batches = 0
     if len(todo) < 4 * workers:  # starting worker processes costs more than a few files
         workers = 1
+    committer = _Committer(con, run_id, problems, reasons)
     with Reader(workers, s3_client) as reader, _memory_limit(con, INGEST_MEMORY_LIMIT):
-        for obj, parsed in reader.read(todo):
-            entry = _entry(obj, parsed)
-            rows_in += entry.parsed.lines
-            batch.append(entry)
-            batch_rows += entry.parsed.table.num_rows
-            if len(batch) >= batch_files or batch_rows >= batch_records:
-                _add(totals, commit_batch(con, run_id, batch, problems, reasons, batches))
-                batches += 1
-                batch, batch_rows = [], 0
-                release_memory()
-        if batch:
-            _add(totals, commit_batch(con, run_id, batch, problems, reasons, batches))
-        if batches or batch:  # fold the WAL into the file now, under the memory cap
+        try:
+            for obj, parsed in reader.read(todo):
+                entry = _entry(obj, parsed)
+                rows_in += entry.parsed.lines
+                batch.append(entry)
+                batch_rows += entry.parsed.table.num_rows
+                if len(batch) >= batch_files or batch_rows >= batch_records:
+                    committer.submit(batch)
+                    batch, batch_rows = [], 0
+            if batch:
+                committer.submit(batch)
+            committer.wait()
+        finally:
+            committer.close()
+        if committer.batches:  # fold the WAL into the file now, under the memory cap
             con.execute("CHECKPOINT")
+    totals = committer.totals
     skipped = expansion.skipped
     return StageResult(
         stage="ingest logs",
@@ -164,6 +168,52 @@ def ingest_logs(
         findings=totals.conflicts,
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+class _Committer:
+    """Commits batches in order on one background thread, while the caller reads the next batch.
+
+    Without it the workers sat idle during every commit (about a third of the wall time on 1 M
+    records). At most one batch is being committed while the next is being read, so memory
+    holds two batches at most. A commit's exception (``--strict``, a database error) is raised
+    in the caller at its next ``submit``/``wait``; nothing after a failed batch is committed.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        run_id: str,
+        problems: Problems,
+        reasons: Counter[str],
+    ) -> None:
+        self.con, self.run_id, self.problems, self.reasons = con, run_id, problems, reasons
+        self.totals = BatchCounts()
+        self.batches = 0
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="ingest-commit")
+        self._pending: Future[BatchCounts] | None = None
+
+    def submit(self, batch: list[LedgerEntry]) -> None:
+        self.wait()
+        self._pending = self._pool.submit(self._commit, batch, self.batches)
+        self.batches += 1
+
+    def _commit(self, batch: list[LedgerEntry], index: int) -> BatchCounts:
+        counts = commit_batch(self.con, self.run_id, batch, self.problems, self.reasons, index)
+        batch.clear()
+        release_memory()
+        return counts
+
+    def wait(self) -> None:
+        """Block until the batch being committed is done; re-raise what it raised."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            _add(self.totals, pending.result())
+
+    def close(self) -> None:
+        """Let a running commit finish (it cannot be interrupted) and stop the thread."""
+        if self._pending is not None:
+            concurrent.futures.wait([self._pending])
+        self._pool.shutdown(wait=True)
 
 
 @contextlib.contextmanager
