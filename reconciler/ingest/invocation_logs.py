@@ -473,13 +473,14 @@ def _table(numbers: Sequence[int], records: Sequence[_Record]) -> pa.Table:
 
 def _from_body(raw: msgspec.Raw) -> tuple[int | None, str | None]:
     """(1h cache-write tokens, service tier) from a logged response body, when it tells."""
-    if not len(raw):
-        return None, None
-    first = bytes(memoryview(raw)[:1])
+    view = memoryview(raw)
+    if not view.nbytes:
+        return _NO_BODY
+    first = view[0]
     try:
-        if first == b"{":
+        if first == 0x7B:  # {
             body: _Body | None = _BODY.decode(raw)
-        elif first == b"[":  # streamed: the metadata event comes last
+        elif first == 0x5B:  # [ streamed: the metadata event comes last
             chunks = _CHUNKS.decode(raw)
             body = None
             for chunk in reversed(chunks[-3:]):
