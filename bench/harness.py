@@ -67,9 +67,16 @@ class Variant:
         return max(s.peak_proc for s in self.samples)
 
 
-def measure(cmd: Sequence[str], env: dict[str, str] | None = None, poll: float = 0.01) -> Sample:
-    """Run ``cmd`` to completion; wall time and peak RSS of its process tree."""
-    full_env = os.environ | {"PYTHONPATH": str(REPO)} | (env or {})
+def measure(
+    cmd: Sequence[str],
+    env: dict[str, str] | None = None,
+    poll: float = 0.01,
+    ok: tuple[int, ...] = (0,),
+) -> Sample:
+    """Run ``cmd`` to completion; wall time and peak RSS of its process tree. An empty value in
+    ``env`` removes that variable."""
+    merged = os.environ | {"PYTHONPATH": str(REPO)} | (env or {})
+    full_env = {k: v for k, v in merged.items() if v}
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         list(cmd), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env, text=True
@@ -93,7 +100,7 @@ def measure(cmd: Sequence[str], env: dict[str, str] | None = None, poll: float =
         time.sleep(poll)
     out, err = proc.communicate()
     wall = time.perf_counter() - t0
-    if proc.returncode != 0:
+    if proc.returncode not in ok:
         raise RuntimeError(f"{cmd} exited {proc.returncode}: {err[-2000:]}")
     return Sample(wall, peak_tree, peak_proc, out, proc.returncode)
 

@@ -92,6 +92,21 @@ def build(db: str, rows: int, logs: Path | None = None) -> float:
     return time.perf_counter() - t0
 
 
+def attribute_month(db: str) -> float:
+    """Run the attribution stage over November 2025 (as a nightly run would have); seconds."""
+    from datetime import date
+
+    from reconciler.attribute import attribute
+    from reconciler.config import Settings
+    from reconciler.db.connect import connect
+
+    t0 = time.perf_counter()
+    con = connect(db)
+    attribute(con, Settings(), date(2025, 11, 1), date(2025, 11, 30), run_id="bench-month")
+    con.close()
+    return time.perf_counter() - t0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)

@@ -115,8 +115,11 @@ def ingest_logs(
     s3_client: S3Client | None = None,
     batch_files: int = BATCH_FILES,
     batch_records: int = BATCH_RECORDS,
+    fetchers: int | None = None,
 ) -> StageResult:
-    """Ingest invocation-log files/prefixes: the ``ingest logs`` stage (library entry point)."""
+    """Ingest invocation-log files/prefixes: the ``ingest logs`` stage (library entry point).
+
+    ``fetchers``: S3 objects fetched at once (default 4 per worker, at least 8); 1 is serial."""
     started = time.perf_counter()
     expansion = expand_sources(sources, s3_client=s3_client)
     loaded = _already_loaded(con, expansion.objects)
@@ -130,7 +133,8 @@ def ingest_logs(
     if len(todo) < 4 * workers:  # starting worker processes costs more than a few files
         workers = 1
     committer = _Committer(con, run_id, problems, reasons)
-    with Reader(workers, s3_client) as reader, _memory_limit(con, INGEST_MEMORY_LIMIT):
+    reader_ = Reader(workers, s3_client, fetchers=fetchers)
+    with reader_ as reader, _memory_limit(con, INGEST_MEMORY_LIMIT):
         try:
             for obj, parsed in reader.read(todo):
                 entry = _entry(obj, parsed)

@@ -57,10 +57,11 @@ class Reader:
         *,
         window_bytes: int = WINDOW_BYTES,
         window_files: int = WINDOW_FILES,
+        fetchers: int | None = None,
     ) -> None:
         self.workers = max(1, workers)
         self.s3_client = s3_client
-        self.fetchers = max(8, 4 * self.workers)
+        self.fetchers = max(1, fetchers) if fetchers else max(8, 4 * self.workers)
         self.window_bytes = window_bytes
         self.window_files = max(1, window_files)
         self._threads: ThreadPoolExecutor | None = None
