@@ -12,9 +12,16 @@
 WITH attr AS (
     -- one attribution per request even if the attribution stage appended twice: the newest run
     -- wins (a hash aggregate: about twice as fast as a window function on 10M rows)
+    -- Only the window's requests: the table holds every attributed request ever.
     SELECT account_id, region, request_id,
            arg_max(struct_pack(team, application, rule), run_id) AS pick
     FROM invocation_attribution
+    SEMI JOIN (
+        SELECT account_id, region, request_id
+        FROM invocation_records
+        WHERE event_time >= CAST($start AS TIMESTAMP)
+          AND event_time < CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)
+    ) AS w USING (account_id, region, request_id)
     GROUP BY account_id, region, request_id
 ),
 thresholds AS (
