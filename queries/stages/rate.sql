@@ -1,7 +1,7 @@
 -- name: rate
 -- purpose: Rate the hourly usage facts of the UTC days $start..$end (inclusive) into rated_usage
 --   at daily grain, on exact DECIMAL. The caller deletes the window first (same transaction).
---   * Price: the row of `prices` effective ON THE USAGE DATE (effective_from <= date <
+--   * Price: the row of the `price_book` view effective ON THE USAGE DATE (effective_from <= date <
 --     effective_to) that matches model, region, routing, tier, mode, charge and context_tier,
 --     with a unit of the usage's kind (token prices for tokens, image prices for images).
 --     Wildcards: '*' in base_model/region/routing/tier matches anything; routing 'regional'
