@@ -116,9 +116,21 @@ class _Input(msgspec.Struct, gc=False):
     cacheWriteInputTokenCount: Count | None = None
 
 
+class _BodyFields(msgspec.Struct, gc=False):
+    """The two members of a logged response object that may be read (see the module docstring),
+    kept raw: the body is scanned once, in the record's own decode, and any shape is accepted."""
+
+    usage: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
+    serviceTier: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
+
+
+# Any JSON value: an object (non-streamed body), an array (streamed chunks), or a scalar.
+_OutputBody = _BodyFields | list[msgspec.Raw] | str | int | float | bool | None
+
+
 class _Output(msgspec.Struct, gc=False):
     outputTokenCount: Count | None = None
-    outputBodyJson: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
+    outputBodyJson: _OutputBody = None
 
 
 class _Performance(msgspec.Struct, gc=False):
@@ -168,8 +180,8 @@ class _StreamEvent(msgspec.Struct, gc=False):
 
 _DECODER = msgspec.json.Decoder(_Record)
 _ANY = msgspec.json.Decoder()
-_BODY = msgspec.json.Decoder(_Body)
-_CHUNKS = msgspec.json.Decoder(list[msgspec.Raw])
+_USAGE = msgspec.json.Decoder(_Usage | None)
+_TIER = msgspec.json.Decoder(_Tier | None)
 _EVENT = msgspec.json.Decoder(_StreamEvent)
 
 
@@ -471,27 +483,29 @@ def _table(numbers: Sequence[int], records: Sequence[_Record]) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=RECORD_SCHEMA)
 
 
-def _from_body(raw: msgspec.Raw) -> tuple[int | None, str | None]:
-    """(1h cache-write tokens, service tier) from a logged response body, when it tells."""
-    view = memoryview(raw)
-    if not view.nbytes:
-        return _NO_BODY
-    first = view[0]
+def _from_body(logged: _OutputBody) -> tuple[int | None, str | None]:
+    """(1h cache-write tokens, service tier) from a logged response body, when it tells.
+
+    A member that does not have the expected shape makes the whole body tell nothing."""
     try:
-        if first == 0x7B:  # {
-            body: _Body | None = _BODY.decode(raw)
-        elif first == 0x5B:  # [ streamed: the metadata event comes last
-            chunks = _CHUNKS.decode(raw)
+        if isinstance(logged, _BodyFields):
+            if not len(logged.usage) and not len(logged.serviceTier):
+                return _NO_BODY
+            body: _Body | None = _Body(
+                usage=_USAGE.decode(logged.usage) if len(logged.usage) else None,
+                serviceTier=_TIER.decode(logged.serviceTier) if len(logged.serviceTier) else None,
+            )
+        elif isinstance(logged, list):  # streamed: the metadata event comes last
             body = None
-            for chunk in reversed(chunks[-3:]):
+            for chunk in reversed(logged[-3:]):
                 if bytes(memoryview(chunk)[:1]) == b"{":
                     body = _EVENT.decode(chunk).metadata
                     if body is not None:
                         break
         else:
-            return None, None
+            return _NO_BODY
     except (msgspec.DecodeError, msgspec.ValidationError):
-        return None, None
+        return _NO_BODY
     if body is None:
         return None, None
     one_hour = None
