@@ -7,7 +7,7 @@
 --   collision; the caller then takes the exact path, so the answer is never wrong, only slower.
 -- grain: one row (clashes)
 WITH batch AS (
-    SELECT invocation_key(account_id, region, request_id) AS k FROM _ingest_arrow
+    SELECT dedupe_key AS k FROM _ingest_arrow
 )
 SELECT
     (SELECT count(*) - count(DISTINCT k) FROM batch)

@@ -26,7 +26,7 @@ LEFT JOIN (
     WHERE event_time BETWEEN CAST($lo AS TIMESTAMP) - INTERVAL 1 DAY
                          AND CAST($hi AS TIMESTAMP) + INTERVAL 1 DAY
       AND (dedupe_key IS NULL OR dedupe_key IN (
-          SELECT invocation_key(account_id, region, request_id) FROM _ingest_arrow
+          SELECT dedupe_key FROM _ingest_arrow
       ))
 ) AS e
     ON e.account_id = b.account_id AND e.region = b.region AND e.request_id = b.request_id
