@@ -29,7 +29,7 @@ from reconciler.runs import Run
     type=click.IntRange(1, 100_000),
     default=BATCH_FILES,
     show_default=True,
-    help="Files committed per transaction, at most (also at most 245,760 records).",
+    help="Files committed per transaction, at most (also at most 491,520 records).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
 @click.pass_obj

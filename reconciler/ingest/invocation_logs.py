@@ -495,6 +495,18 @@ def _table(numbers: Sequence[int], records: Sequence[_Record]) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=RECORD_SCHEMA)
 
 
+def _usage(raw: msgspec.Raw) -> _Usage | None:
+    """The ``usage`` member; most have no ``cacheDetails`` and are not decoded at all. Only a
+    plain object (no escapes, so the key cannot be spelled another way) is skipped unread."""
+    if not len(raw):
+        return None
+    text = bytes(raw)
+    if text[:1] == b"{" and b"cacheDetails" not in text and b"\\" not in text:
+        return _Usage()
+    usage: _Usage | None = _USAGE.decode(text)
+    return usage
+
+
 def _from_body(logged: _OutputBody) -> tuple[int | None, str | None]:
     """(1h cache-write tokens, service tier) from a logged response body, when it tells.
 
@@ -504,7 +516,7 @@ def _from_body(logged: _OutputBody) -> tuple[int | None, str | None]:
             if not len(logged.usage) and not len(logged.serviceTier):
                 return _NO_BODY
             body: _Body | None = _Body(
-                usage=_USAGE.decode(logged.usage) if len(logged.usage) else None,
+                usage=_usage(logged.usage),
                 serviceTier=_TIER.decode(logged.serviceTier) if len(logged.serviceTier) else None,
             )
         elif isinstance(logged, list):  # streamed: the metadata event comes last

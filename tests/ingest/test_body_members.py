@@ -42,3 +42,15 @@ def derived(body):
 )
 def test_body_members(body, expected):
     assert derived(body) == (*expected, 1)
+
+
+def test_an_escaped_member_name_is_still_read():
+    """`cacheDetails` spelled with a JSON escape is the same key: the quick skip must not miss it."""
+    r = record(
+        input={"inputTokenCount": 5, "cacheWriteInputTokenCount": 50},
+        output={"outputTokenCount": 1, "outputBodyJson": {"usage": GOOD_USAGE}},
+    )
+    line = jl(r).replace(b'"cacheDetails"', b'"cache\\u0044etails"')
+    assert b"cacheDetails" not in line
+    (row,) = rows(parse_bytes(line, "x.json"))
+    assert row["cache_write_1h_input_tokens"] == 42
