@@ -45,7 +45,7 @@ def test_body_members(body, expected):
 
 
 def test_an_escaped_member_name_is_still_read():
-    """`cacheDetails` spelled with a JSON escape is the same key: the quick skip must not miss it."""
+    """`cacheDetails` spelled with a JSON escape is the same key: the quick skip must see it."""
     r = record(
         input={"inputTokenCount": 5, "cacheWriteInputTokenCount": 50},
         output={"outputTokenCount": 1, "outputBodyJson": {"usage": GOOD_USAGE}},
