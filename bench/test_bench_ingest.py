@@ -52,11 +52,16 @@ def _describe(data: DataSet) -> str:
     )
 
 
-def _commands(variants: list[Variant]) -> str:
-    lines = ["Commands (each timed as a whole process; `python` is the project's venv):", ""]
+def _commands(variants: list[Variant], tmp: Path) -> str:
+    lines = [
+        "Commands (each timed as a whole process; `python` is the project's venv, `$TMP` a "
+        "scratch directory):",
+        "",
+    ]
     for v in variants:
         cmd = " ".join(Path(c).name if c.endswith("python") else c for c in v.cmd)
-        lines.append(f"* {v.name}: `{cmd.replace(str(REPO) + '/', '')}`")
+        cmd = cmd.replace(str(REPO) + "/", "").replace(str(tmp), "$TMP")
+        lines.append(f"* {v.name}: `{cmd}`")
     return "\n".join(lines) + "\n"
 
 
@@ -71,7 +76,7 @@ def test_ingest_against_floor_and_readers(tmp_path: Path) -> None:
         f"Data: {_describe(data)}. Rounds: 1 warm-up + {ROUNDS} counted, alternating.\n\n"
         + ingest_table(variants, data)
         + "\n"
-        + _commands(variants)
+        + _commands(variants, tmp_path)
         + "\nMachine:\n\n"
         + machine_lines(facts)
         + "\nReproduce: `make bench` (or `PYTHONPATH=. python -m pytest -q -m benchmark "
