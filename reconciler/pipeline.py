@@ -21,11 +21,13 @@ identical.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import duckdb
 
@@ -173,13 +175,22 @@ def window_fingerprint(
     con: duckdb.DuckDBPyConnection, settings: Settings, start: date, end: date
 ) -> str:
     """Everything the window stages depend on: their input rows (``window_fingerprint.sql``),
-    the settings (attribution rules, tolerances, allocation) and the SQL of the stages."""
+    the settings (attribution rules, tolerances, allocation) and the tool's code and SQL."""
     row = sql.execute(con, "stages/window_fingerprint", {"start": start, "end": end}).fetchone()
-    code = hashlib.sha256()
-    for path in sorted((sql.queries_dir() / "stages").glob("*.sql")):
-        code.update(path.read_bytes())
+    code = hashlib.sha256(_code_version().encode())
     code.update(settings.model_dump_json(exclude={"sources", "config_path"}).encode())
     return f"{row[0] if row else ''}|{code.hexdigest()[:32]}"
+
+
+@functools.cache
+def _code_version() -> str:
+    """A hash of the tool's own code and SQL: an upgrade recomputes every window once."""
+    code = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted([*package.rglob("*.py"), *sql.queries_dir().rglob("*.sql")]):
+        code.update(path.name.encode())
+        code.update(path.read_bytes())
+    return code.hexdigest()
 
 
 def _unchanged_results(
