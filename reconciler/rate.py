@@ -1,9 +1,10 @@
 """Rating: hourly usage facts -> daily rated usage with exact DECIMAL money.
 
-Input tables: ``usage_hourly_facts``, ``prices``, ``discounts``. Output table: ``rated_usage``
-(the ``spend`` view). The arithmetic lives in ``queries/stages/rate.sql`` on DECIMAL(38, 12):
-Polars never touches money (its Decimal type is flagged unstable), and DuckDB's DECIMAL division
-yields DOUBLE, so prices are applied by multiplying with the inverted unit factor.
+Input tables: ``usage_hourly_facts``, ``prices`` (through the ``price_book`` view),
+``discounts``. Output table: ``rated_usage`` (the ``spend`` view). The arithmetic lives in
+``queries/stages/rate.sql`` on DECIMAL(38, 12): Polars never touches money (its Decimal type is
+flagged unstable), and DuckDB's DECIMAL division yields DOUBLE, so prices are applied by
+multiplying with the inverted unit factor.
 
 Invariants (docs/rating.md):
 

@@ -6,13 +6,13 @@ INSERT INTO invocation_records (
     request_id, account_id, region, event_time, identity_arn, operation, model_id,
     inference_region, input_tokens, output_tokens, cache_read_input_tokens,
     cache_write_input_tokens, cache_write_1h_input_tokens, service_tier, latency_mode, error_code,
-    request_metadata, source_uri, line_number, run_id
+    request_metadata, source_uri, line_number, run_id, dedupe_key
 )
 SELECT
     request_id, account_id, region, event_time, identity_arn, operation, model_id,
     inference_region, input_tokens, output_tokens, cache_read_input_tokens,
     cache_write_input_tokens, cache_write_1h_input_tokens, service_tier, latency_mode, error_code,
-    request_metadata, source_uri, line_number, $run_id
+    request_metadata, source_uri, line_number, $run_id, dedupe_key
 FROM _ingest_batch
 WHERE rn = 1 AND existing_uri IS NULL
 ORDER BY file_ord, line_number

@@ -3,7 +3,8 @@
 --   the Arrow table _ingest_arrow), numbered within its (account_id, region, request_id) in
 --   source order (file_ord, line_number), with the already-loaded copy of the same request when
 --   there is one. The existing side is restricted to the batch's event_time range plus a day on
---   each side ($lo, $hi), so the join reads a few row groups instead of the whole table.
+--   each side ($lo, $hi) and to rows whose dedupe_key is one of the batch's (or unknown), so the
+--   join reads one integer column of the loaded rows instead of three strings.
 -- grain: one row per parsed record of the batch
 CREATE OR REPLACE TEMP TABLE _ingest_batch AS
 SELECT
@@ -24,5 +25,8 @@ LEFT JOIN (
     FROM invocation_records
     WHERE event_time BETWEEN CAST($lo AS TIMESTAMP) - INTERVAL 1 DAY
                          AND CAST($hi AS TIMESTAMP) + INTERVAL 1 DAY
+      AND (dedupe_key IS NULL OR dedupe_key IN (
+          SELECT dedupe_key FROM _ingest_arrow
+      ))
 ) AS e
     ON e.account_id = b.account_id AND e.region = b.region AND e.request_id = b.request_id

@@ -1,15 +1,16 @@
 -- name: rate
 -- purpose: Rate the hourly usage facts of the UTC days $start..$end (inclusive) into rated_usage
 --   at daily grain, on exact DECIMAL. The caller deletes the window first (same transaction).
---   * Price: the row of `prices` effective ON THE USAGE DATE (effective_from <= date <
+--   * Price: the row of the `price_book` view effective ON THE USAGE DATE (effective_from <= date <
 --     effective_to) that matches model, region, routing, tier, mode, charge and context_tier,
 --     with a unit of the usage's kind (token prices for tokens, image prices for images).
 --     Wildcards: '*' in base_model/region/routing/tier matches anything; routing 'regional'
 --     matches in_region and geo (AWS bills both under one regional rate).
---     Precedence (the price_book view's rule, written here against `prices` because that view
---     belongs to the price-book stage): layer overlay > price_list > bundled; then the most
---     specific key (exact model > exact region > exact routing > 'regional' > '*' > exact tier);
---     then the newest effective_from; then price_id, so the choice is deterministic.
+--     Precedence is the price_book view's (one definition): that view has already resolved
+--     layers for the same key and date (overlay > price_list > bundled), and among the matching
+--     keys the lowest `precedence` wins (layer first, then the most specific key: exact model >
+--     exact region > exact routing > 'regional' > '*' > exact tier), as its macro price_at does;
+--     price_id breaks any remaining tie, so the choice is deterministic.
 --   * Unresolved models are never priced (unpriced_reason 'unknown_model'): a wildcard price
 --     would be a guess. No matching price: 'no_price'. Unpriced rows have NULL costs, never 0.
 --   * list_cost_usd = CAST(quantity * price_usd * unit_factor AS DECIMAL(38,12)): DuckDB turns
@@ -40,7 +41,7 @@ priced AS (
     SELECT
         k.usage_key, p.price_id, p.price_usd, p.unit AS price_unit, p.unit_factor
     FROM keyed AS k
-    JOIN prices AS p
+    JOIN price_book AS p
         ON k.model_resolved
         AND p.base_model IN (k.base_model, '*')
         AND p.region IN (k.region, '*')
@@ -55,15 +56,7 @@ priced AS (
         AND (CASE WHEN p.unit IN ('token', '1K tokens', '1M tokens') THEN 'token'
                   WHEN p.unit = 'image' THEN 'image' ELSE p.unit END) = k.unit
     QUALIFY row_number() OVER (
-        PARTITION BY k.usage_key
-        ORDER BY
-            CASE p.layer WHEN 'overlay' THEN 0 WHEN 'price_list' THEN 1 ELSE 2 END,
-            (p.base_model <> '*') DESC,
-            (p.region <> '*') DESC,
-            CASE WHEN p.routing = '*' THEN 2 WHEN p.routing = 'regional' THEN 1 ELSE 0 END,
-            (p.tier <> '*') DESC,
-            p.effective_from DESC,
-            p.price_id
+        PARTITION BY k.usage_key ORDER BY p.precedence, p.effective_from DESC, p.price_id
     ) = 1
 ),
 listed AS (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from reconciler.cli._common import Ctx, show_summary
-from reconciler.ingest.load import ingest_logs
+from reconciler.ingest.load import BATCH_FILES, ingest_logs
 from reconciler.quarantine import Problems
 from reconciler.runs import Run
 
@@ -27,9 +27,9 @@ from reconciler.runs import Run
 @click.option(
     "--batch-files",
     type=click.IntRange(1, 100_000),
-    default=64,
+    default=BATCH_FILES,
     show_default=True,
-    help="Files committed per transaction (fewer = less memory, more commits).",
+    help="Files committed per transaction, at most (also at most 491,520 records).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
 @click.pass_obj

@@ -36,7 +36,7 @@ required and non-empty; ``input.inputTokenCount`` is required unless the record 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -106,26 +106,38 @@ _TIERS["reserved"] = "reserved"
 
 
 # --- the partial schema: only metadata fields; everything else (bodies) is skipped --------------
-class _Identity(msgspec.Struct):
+class _Identity(msgspec.Struct, gc=False):
     arn: str | None = None
 
 
-class _Input(msgspec.Struct):
+class _Input(msgspec.Struct, gc=False):
     inputTokenCount: Count | None = None
     cacheReadInputTokenCount: Count | None = None
     cacheWriteInputTokenCount: Count | None = None
 
 
-class _Output(msgspec.Struct):
+class _BodyFields(msgspec.Struct, gc=False):
+    """The two members of a logged response object that may be read (see the module docstring),
+    kept raw: the body is scanned once, in the record's own decode, and any shape is accepted."""
+
+    usage: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
+    serviceTier: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
+
+
+# Any JSON value: an object (non-streamed body), an array (streamed chunks), or a scalar.
+_OutputBody = _BodyFields | list[msgspec.Raw] | str | int | float | bool | None
+
+
+class _Output(msgspec.Struct, gc=False):
     outputTokenCount: Count | None = None
-    outputBodyJson: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
+    outputBodyJson: _OutputBody = None
 
 
-class _Performance(msgspec.Struct):
+class _Performance(msgspec.Struct, gc=False):
     latency: str | None = None
 
 
-class _Record(msgspec.Struct):
+class _Record(msgspec.Struct, gc=False):
     schemaType: str
     timestamp: datetime
     accountId: str
@@ -144,32 +156,32 @@ class _Record(msgspec.Struct):
 
 
 # --- what may be derived from a logged response body (numbers and enums only) --------------------
-class _CacheDetail(msgspec.Struct):
+class _CacheDetail(msgspec.Struct, gc=False):
     ttl: str | None = None
     inputTokens: Count | None = None
 
 
-class _Usage(msgspec.Struct):
+class _Usage(msgspec.Struct, gc=False):
     cacheDetails: list[_CacheDetail] | None = None
 
 
-class _Tier(msgspec.Struct):
+class _Tier(msgspec.Struct, gc=False):
     type: str | None = None
 
 
-class _Body(msgspec.Struct):
+class _Body(msgspec.Struct, gc=False):
     usage: _Usage | None = None
     serviceTier: _Tier | None = None
 
 
-class _StreamEvent(msgspec.Struct):
+class _StreamEvent(msgspec.Struct, gc=False):
     metadata: _Body | None = None
 
 
 _DECODER = msgspec.json.Decoder(_Record)
 _ANY = msgspec.json.Decoder()
-_BODY = msgspec.json.Decoder(_Body)
-_CHUNKS = msgspec.json.Decoder(list[msgspec.Raw])
+_USAGE = msgspec.json.Decoder(_Usage | None)
+_TIER = msgspec.json.Decoder(_Tier | None)
 _EVENT = msgspec.json.Decoder(_StreamEvent)
 
 
@@ -247,6 +259,13 @@ def decompress(data: bytes) -> tuple[bytes, str | None]:
     decoded completely survive. A checksum failure at the end cannot say where the damage is, so
     then nothing is kept.
     """
+    try:  # one gzip member, nothing after it (every S3 delivery): the cheapest call
+        one = isal_zlib.decompressobj(31)
+        first: bytes = one.decompress(data)
+        if one.eof and not one.unused_data:
+            return first, None
+    except _GZIP_ERRORS:
+        pass
     try:
         whole: bytes = igzip.decompress(data)  # type: ignore[no-untyped-call]
         return whole, None
@@ -286,7 +305,7 @@ def detect_format(text: bytes) -> str:
     """``s3_delivery`` (a JSON object per line), ``cloudwatch_export`` (timestamp, space, JSON)
     or ``unknown``, from the first non-blank lines; one line that fits decides."""
     seen = 0
-    for line in text.split(b"\n", 200)[:200]:
+    for line in _first_lines(text, 200):
         stripped = line.lstrip()
         if not stripped:
             continue
@@ -300,6 +319,18 @@ def detect_format(text: bytes) -> str:
     return "unknown"
 
 
+def _first_lines(text: bytes, limit: int) -> Iterator[bytes]:
+    """The first ``limit`` lines, found one at a time (a split would copy them all up front)."""
+    start = 0
+    for _ in range(limit):
+        end = text.find(b"\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
+
+
 def _empty(
     source_uri: str, problems: list[tuple[int | None, Reason, str]], fmt: str = "unknown"
 ) -> ParsedFile:
@@ -309,7 +340,7 @@ def _empty(
 def _parse_lines(text: bytes, source_uri: str, fmt: str) -> ParsedFile:
     problems: list[tuple[int | None, Reason, str]] = []
     records: list[_Record] | None = None
-    n_lines = text.count(b"\n") + (0 if text.endswith(b"\n") or not text else 1)
+    n_lines = _newlines(text) + (0 if text.endswith(b"\n") or not text else 1)
     try:
         decoded = _DECODER.decode_lines(text)
         if len(decoded) == n_lines:  # no blank lines: record i is line i + 1
@@ -320,15 +351,31 @@ def _parse_lines(text: bytes, source_uri: str, fmt: str) -> ParsedFile:
     if records is None:
         records, numbers = _careful(text, problems)
     seen = len(records) + len(problems)
-    rows = _Columns()
-    for number, rec in zip(numbers, records, strict=True):
-        bad = _check(rec)
-        if bad is None:
-            rows.add(number, rec)
-        else:
-            problems.append((number, bad[0], bad[1]))
+    verdicts = [_check(rec) for rec in records]
+    if any(v is not None for v in verdicts):
+        good: list[_Record] = []
+        good_numbers: list[int] = []
+        for number, rec, bad in zip(numbers, records, verdicts, strict=True):
+            if bad is None:
+                good.append(rec)
+                good_numbers.append(number)
+            else:
+                problems.append((number, bad[0], bad[1]))
+        records, numbers = good, good_numbers
     problems.sort(key=lambda p: p[0] or 0)
-    return ParsedFile(source_uri, rows.table(), problems, fmt, seen)
+    return ParsedFile(source_uri, _table(numbers, records), problems, fmt, seen)
+
+
+def _newlines(text: bytes) -> int:
+    """``text.count(b"\\n")``, about 8x faster on log files: lines are kilobytes long, and
+    ``find`` uses the C library's vectorised memchr where ``count`` tests byte by byte."""
+    n = 0
+    find = text.find
+    pos = find(b"\n")
+    while pos >= 0:
+        n += 1
+        pos = find(b"\n", pos + 1)
+    return n
 
 
 def _careful(
@@ -404,73 +451,85 @@ def _short(text: str) -> str:
     return text.replace("\n", " ").replace("\r", " ")[:200]
 
 
-class _Columns:
-    """Column lists for the Arrow table (no per-row dicts)."""
-
-    def __init__(self) -> None:
-        self.cols: dict[str, list[Any]] = {name: [] for name in RECORD_SCHEMA.names}
-
-    def add(self, number: int, r: _Record) -> None:
-        c = self.cols
-        inp, out = r.input, r.output
-        c["line_number"].append(number)
-        c["request_id"].append(r.requestId)
-        c["account_id"].append(r.accountId)
-        c["region"].append(r.region)
-        c["event_time"].append(r.timestamp)
-        c["identity_arn"].append(r.identity.arn if r.identity is not None else None)
-        c["operation"].append(r.operation)
-        c["model_id"].append(r.modelId)
-        c["inference_region"].append(r.inferenceRegion)
-        c["input_tokens"].append((inp.inputTokenCount or 0) if inp is not None else 0)
-        c["cache_read_input_tokens"].append(
-            (inp.cacheReadInputTokenCount or 0) if inp is not None else 0
-        )
-        c["cache_write_input_tokens"].append(
-            (inp.cacheWriteInputTokenCount or 0) if inp is not None else 0
-        )
-        c["output_tokens"].append((out.outputTokenCount or 0) if out is not None else 0)
-        one_hour, tier = _from_body(out.outputBodyJson) if out is not None else (None, None)
-        c["cache_write_1h_input_tokens"].append(one_hour)
-        c["service_tier"].append(tier)
-        c["latency_mode"].append(
-            r.performanceConfig.latency if r.performanceConfig is not None else None
-        )
-        c["error_code"].append(None if r.errorCode is None else str(r.errorCode))
-        c["request_metadata"].append(r.requestMetadata)
-
-    def table(self) -> pa.Table:
-        arrays = []
-        for f in RECORD_SCHEMA:
-            values = self.cols[f.name]
-            if f.name == "event_time":
-                utc = pa.array(values, type=pa.timestamp("us", tz="UTC"))
-                arrays.append(utc.cast(pa.timestamp("s", tz="UTC"), safe=False).cast(f.type))
-            else:
-                arrays.append(pa.array(values, type=f.type))
-        return pa.Table.from_arrays(arrays, schema=RECORD_SCHEMA)
+_NO_BODY: tuple[int | None, str | None] = (None, None)
 
 
-def _from_body(raw: msgspec.Raw) -> tuple[int | None, str | None]:
-    """(1h cache-write tokens, service tier) from a logged response body, when it tells."""
+def _table(numbers: Sequence[int], records: Sequence[_Record]) -> pa.Table:
+    """Arrow columns of the good records, one list comprehension per column (no per-row dicts,
+    and about 4x cheaper than appending field by field)."""
+    inputs = [r.input for r in records]
+    outputs = [r.output for r in records]
+    bodies = [_NO_BODY if o is None else _from_body(o.outputBodyJson) for o in outputs]
+    stamps = pa.array([r.timestamp for r in records], type=pa.timestamp("us", tz="UTC"))
+    event_time = stamps.cast(pa.timestamp("s", tz="UTC"), safe=False).cast(pa.timestamp("s"))
+    columns = {
+        "line_number": numbers,
+        "request_id": [r.requestId for r in records],
+        "account_id": [r.accountId for r in records],
+        "region": [r.region for r in records],
+        "event_time": event_time,
+        "identity_arn": [None if (i := r.identity) is None else i.arn for r in records],
+        "operation": [r.operation for r in records],
+        "model_id": [r.modelId for r in records],
+        "inference_region": [r.inferenceRegion for r in records],
+        "input_tokens": [0 if i is None else (i.inputTokenCount or 0) for i in inputs],
+        "output_tokens": [0 if o is None else (o.outputTokenCount or 0) for o in outputs],
+        "cache_read_input_tokens": [
+            0 if i is None else (i.cacheReadInputTokenCount or 0) for i in inputs
+        ],
+        "cache_write_input_tokens": [
+            0 if i is None else (i.cacheWriteInputTokenCount or 0) for i in inputs
+        ],
+        "cache_write_1h_input_tokens": [b[0] for b in bodies],
+        "service_tier": [b[1] for b in bodies],
+        "latency_mode": [
+            None if (p := r.performanceConfig) is None else p.latency for r in records
+        ],
+        "error_code": [None if (e := r.errorCode) is None else str(e) for r in records],
+        "request_metadata": [r.requestMetadata for r in records],
+    }
+    arrays = [
+        values if isinstance(values, pa.Array) else pa.array(values, type=f.type)
+        for f, values in zip(RECORD_SCHEMA, columns.values(), strict=True)
+    ]
+    return pa.Table.from_arrays(arrays, schema=RECORD_SCHEMA)
+
+
+def _usage(raw: msgspec.Raw) -> _Usage | None:
+    """The ``usage`` member; most have no ``cacheDetails`` and are not decoded at all. Only a
+    plain object (no escapes, so the key cannot be spelled another way) is skipped unread."""
     if not len(raw):
-        return None, None
-    first = bytes(memoryview(raw)[:1])
+        return None
+    text = bytes(raw)
+    if text[:1] == b"{" and b"cacheDetails" not in text and b"\\" not in text:
+        return _Usage()
+    usage: _Usage | None = _USAGE.decode(text)
+    return usage
+
+
+def _from_body(logged: _OutputBody) -> tuple[int | None, str | None]:
+    """(1h cache-write tokens, service tier) from a logged response body, when it tells.
+
+    A member that does not have the expected shape makes the whole body tell nothing."""
     try:
-        if first == b"{":
-            body: _Body | None = _BODY.decode(raw)
-        elif first == b"[":  # streamed: the metadata event comes last
-            chunks = _CHUNKS.decode(raw)
+        if isinstance(logged, _BodyFields):
+            if not len(logged.usage) and not len(logged.serviceTier):
+                return _NO_BODY
+            body: _Body | None = _Body(
+                usage=_usage(logged.usage),
+                serviceTier=_TIER.decode(logged.serviceTier) if len(logged.serviceTier) else None,
+            )
+        elif isinstance(logged, list):  # streamed: the metadata event comes last
             body = None
-            for chunk in reversed(chunks[-3:]):
+            for chunk in reversed(logged[-3:]):
                 if bytes(memoryview(chunk)[:1]) == b"{":
                     body = _EVENT.decode(chunk).metadata
                     if body is not None:
                         break
         else:
-            return None, None
+            return _NO_BODY
     except (msgspec.DecodeError, msgspec.ValidationError):
-        return None, None
+        return _NO_BODY
     if body is None:
         return None, None
     one_hour = None

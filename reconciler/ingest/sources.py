@@ -128,20 +128,22 @@ def expand_sources(sources: Iterable[str], *, s3_client: S3Client | None = None)
         if src.startswith("s3://"):
             client = s3_client if s3_client is not None else make_s3_client()
             s3_client = client
-            found: Iterator[tuple[SourceObject, str]] = _list_s3(client, src)
+            found: Iterator[tuple[SourceObject | Path, str]] = _list_s3(client, src)
         else:
             found = _list_local(src)
-        for obj, relative in found:
+        for item, relative in found:
             reason = skip_reason(relative) if relative else None
             if reason is not None:
                 out.skipped[reason] += 1
-            elif obj.uri not in seen:
+                continue
+            obj = item if isinstance(item, SourceObject) else _local(item)  # stat only kept files
+            if obj.uri not in seen:
                 seen.add(obj.uri)
                 out.objects.append(obj)
     return out
 
 
-def _list_local(src: str) -> Iterator[tuple[SourceObject, str]]:
+def _list_local(src: str) -> Iterator[tuple[SourceObject | Path, str]]:
     if any(ch in src for ch in "*?["):
         matches = sorted(glob.glob(src, recursive=True))  # noqa: PTH207 (absolute globs)
         if not matches:
@@ -162,12 +164,14 @@ def _list_local(src: str) -> Iterator[tuple[SourceObject, str]]:
         raise SourceError(f"source {src} does not exist (expected a file, directory or glob)")
 
 
-def _walk(root: Path) -> Iterator[tuple[SourceObject, str]]:
+def _walk(root: Path) -> Iterator[tuple[Path, str]]:
+    """Files under ``root`` in a fixed order; not stat-ed here (offload folders hold thousands of
+    files that the skip rules drop by name)."""
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
         for name in sorted(filenames):
             p = Path(dirpath) / name
-            yield _local(p), p.relative_to(root).as_posix()
+            yield p, p.relative_to(root).as_posix()
 
 
 def _local(p: Path) -> SourceObject:
@@ -179,7 +183,7 @@ def _local(p: Path) -> SourceObject:
     return SourceObject(path, f"{st.st_size}:{st.st_mtime_ns}", st.st_size, path=path)
 
 
-def _list_s3(client: S3Client, src: str) -> Iterator[tuple[SourceObject, str]]:
+def _list_s3(client: S3Client, src: str) -> Iterator[tuple[SourceObject | Path, str]]:
     bucket, _, prefix = src.removeprefix("s3://").partition("/")
     if not bucket:
         raise SourceError(f"{src}: expected s3://bucket/prefix")

@@ -1,0 +1,56 @@
+-- name: aggregate_groups
+-- purpose: Pre-aggregate per-request rows (the relation `requests`, with the columns of
+--   aggregate_requests.sql) before anything leaves DuckDB: a 10M-request month becomes about a
+--   million groups instead of ten million rows for Polars. The per-request rules that do not add
+--   up are applied here, per request, before summing (docs/rating.md):
+--   * cache writes split by TTL: 1h part = least(logged 1h part or 0, all writes); 5m part = the rest;
+--   * long context: uncached input + cache reads + all cache writes above the model's threshold;
+--   * first charge: the first non-zero quantity in CHARGE_ORDER (input, cache read, cache write
+--     5m, cache write 1h, output, images), where the request is counted once;
+--   and per charge the sum of quantities and the number of requests with a non-zero quantity
+--   (`requests` counts every request of the group, zero-token ones included, for the summary).
+--   The charge rules that do add up (tier, mode, unpivot into one row per charge) stay in Polars
+--   (reconciler.aggregate.facts_from_groups).
+-- grain: one row per hour x account x region x base_model x model_resolved x routing x operation
+--   x model_mode x service_tier x team x application x attribution_rule x long_context x first_charge
+SELECT
+    hour, account_id, region, base_model, model_resolved, routing, operation, model_mode,
+    service_tier, team, application, attribution_rule, long_context,
+    CASE WHEN input_tokens > 0 THEN 'input_tokens'
+         WHEN cache_read_input_tokens > 0 THEN 'cache_read_input_tokens'
+         WHEN cache_write_input_tokens > 0 THEN 'cache_write_input_tokens'
+         WHEN cache_write_1h_input_tokens > 0 THEN 'cache_write_1h_input_tokens'
+         WHEN output_tokens > 0 THEN 'output_tokens'
+         WHEN images > 0 THEN 'images' END AS first_charge,
+    count(*) AS requests,
+    CAST(sum(input_tokens) AS BIGINT) AS input_tokens,
+    CAST(sum(cache_read_input_tokens) AS BIGINT) AS cache_read_input_tokens,
+    CAST(sum(cache_write_input_tokens) AS BIGINT) AS cache_write_input_tokens,
+    CAST(sum(cache_write_1h_input_tokens) AS BIGINT) AS cache_write_1h_input_tokens,
+    CAST(sum(output_tokens) AS BIGINT) AS output_tokens,
+    CAST(sum(images) AS BIGINT) AS images,
+    count(*) FILTER (WHERE input_tokens > 0) AS input_tokens_requests,
+    count(*) FILTER (WHERE cache_read_input_tokens > 0) AS cache_read_input_tokens_requests,
+    count(*) FILTER (WHERE cache_write_input_tokens > 0) AS cache_write_input_tokens_requests,
+    count(*) FILTER (WHERE cache_write_1h_input_tokens > 0) AS cache_write_1h_input_tokens_requests,
+    count(*) FILTER (WHERE output_tokens > 0) AS output_tokens_requests,
+    count(*) FILTER (WHERE images > 0) AS images_requests
+FROM (
+    SELECT
+        date_trunc('hour', event_time) AS hour, account_id, region, base_model, model_resolved,
+        routing, operation, model_mode, service_tier, team, application, attribution_rule,
+        coalesce(long_context_threshold IS NOT NULL
+                 AND input_tokens + cache_read_input_tokens + cache_write_input_tokens
+                     > long_context_threshold, false) AS long_context,
+        input_tokens,
+        cache_read_input_tokens,
+        cache_write_input_tokens
+            - least(coalesce(cache_write_1h_input_tokens, 0), cache_write_input_tokens)
+            AS cache_write_input_tokens,
+        least(coalesce(cache_write_1h_input_tokens, 0), cache_write_input_tokens)
+            AS cache_write_1h_input_tokens,
+        output_tokens,
+        coalesce(image_count, 0) AS images
+    FROM requests
+) AS per_request
+GROUP BY ALL
