@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from reconciler.cli._common import Ctx, show_summary
+from reconciler.cli._common import Ctx, cli_progress, show_summary
 from reconciler.ingest.load import BATCH_FILES, ingest_logs
 from reconciler.quarantine import Problems
 from reconciler.runs import Run
@@ -51,7 +51,7 @@ def logs(
     Duplicates (account, region, requestId) are counted; exit 1 when anything was
     quarantined or a duplicate disagreed on token counts.
     """
-    with Run(ctx.db, "ingest logs") as run:
+    with Run(ctx.db, "ingest logs") as run, cli_progress(ctx, "ingest logs", "files") as progress:
         run.add(
             ingest_logs(
                 run.con,
@@ -60,6 +60,7 @@ def logs(
                 problems=Problems(strict=strict),
                 workers=workers,
                 batch_files=batch_files,
+                progress=progress,
             )
         )
     return show_summary(ctx, run.summary, as_json=as_json)

@@ -56,6 +56,7 @@ from reconciler.ingest.invocation_logs import RECORD_SCHEMA, ParsedFile
 from reconciler.ingest.memory import release_memory
 from reconciler.ingest.reader import Reader
 from reconciler.ingest.sources import SourceObject, expand_sources, make_s3_client
+from reconciler.progress import NO_PROGRESS, ProgressSink
 from reconciler.quarantine import Problems, Reason, StrictModeError
 from reconciler.runs import StageResult
 
@@ -121,14 +122,18 @@ def ingest_logs(
     batch_files: int = BATCH_FILES,
     batch_records: int = BATCH_RECORDS,
     fetchers: int | None = None,
+    progress: ProgressSink | None = None,
 ) -> StageResult:
     """Ingest invocation-log files/prefixes: the ``ingest logs`` stage (library entry point).
 
-    ``fetchers``: S3 objects fetched at once (default 4 per worker, at least 8); 1 is serial."""
+    ``fetchers``: S3 objects fetched at once (default 4 per worker, at least 8); 1 is serial.
+    ``progress``: told the number of files, then each file read (with its compressed size)."""
     started = time.perf_counter()
+    sink = progress or NO_PROGRESS
     expansion = expand_sources(sources, s3_client=s3_client)
     loaded = _already_loaded(con, expansion.objects)
     todo = [o for o in expansion.objects if (o.uri, o.fingerprint) not in loaded]
+    sink.set_total(len(todo))
     if s3_client is None and any(o.bucket is not None for o in todo):
         s3_client = make_s3_client()
     reasons: Counter[str] = Counter()
@@ -142,6 +147,7 @@ def ingest_logs(
     with reader_ as reader, _ingest_settings(con):
         try:
             for obj, parsed in reader.read(todo):
+                sink.advance(1, bytes=obj.size)
                 entry = _entry(obj, parsed)
                 rows_in += entry.parsed.lines
                 batch.append(entry)

@@ -19,6 +19,7 @@ from test_cloudwatch import GROUP, STREAM, TODAY, YESTERDAY, fixture_lines, ms, 
 from reconciler.config import Settings
 from reconciler.ingest.cloudwatch import ingest_cloudwatch
 from reconciler.ingest.invoices import ingest_invoices
+from reconciler.ingest.load import ingest_logs
 from reconciler.ingest.metrics import ingest_metrics
 from reconciler.progress import Progress
 from reconciler.quarantine import Problems
@@ -195,3 +196,23 @@ def test_real_terminal_end_to_end(tmp_path):
     assert " MB/s\r\n" in terminal  # the line is ended (the tty maps \n to \r\n)
     assert b"\r" not in proc.stdout
     assert json.loads(proc.stdout)["stages"][0]["stage"] == "ingest invoice"
+
+
+def test_log_ingest_advances_per_file_with_its_size(con):
+    # fixtures/README.md: 13 log files are read (the data/ offload and 2 markers are skipped)
+    logs = ROOT / "fixtures" / "logs"
+    read = [
+        p
+        for p in logs.rglob("*")
+        if p.is_file()
+        and "/data/" not in p.as_posix()
+        and "write-test" not in p.name
+        and "permission-check" not in p.name
+        and p.suffix in (".gz", ".json")
+    ]
+    assert len(read) == 13
+    progress, stream = tty_progress("ingest logs", "files")
+    ingest_logs(con, "r1", [str(logs)], problems=Problems(), workers=1, progress=progress)
+    assert (progress.total, progress.done) == (13, 13)
+    assert progress.bytes_done == sum(p.stat().st_size for p in read)
+    assert frames(stream)[-1].startswith("ingest logs: 13/13 files")
