@@ -14,7 +14,7 @@ Invariants and why:
   copy of a request in that order is the one kept.
 * **Dedupe** on (account_id, region, request_id): against rows already loaded (restricted to the
   batch's event_time range plus a day each side) and within the batch. A cheap probe on the
-  64-bit ``dedupe_key`` (migration 0009) first asks whether the batch clashes with anything at
+  64-bit ``dedupe_key`` (migration 0010) first asks whether the batch clashes with anything at
   all; only then is the batch staged and ranked (``ingest_stage_batch``). Most batches do not
   clash and are inserted as they are, which is what keeps the ingest near the decompression floor.
   A duplicate whose four token counts differ from the kept copy is a
