@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import ConfigError
+from reconciler.vocabulary import CHARGES as VOCABULARY_CHARGES
 
 __all__ = [
     "AMAZON_BEDROCK_TOKENS_PER_UNIT",
@@ -58,22 +59,7 @@ AMAZON_BEDROCK_TOKENS_PER_UNIT = 1_000
 MARKETPLACE_TOKENS_PER_UNIT = 1_000_000
 """Marketplace ``-Units`` token meters are billed in millions ("Million Input Tokens ...")."""
 
-CHARGES = frozenset(
-    {
-        "input_tokens",
-        "output_tokens",
-        "cache_read_input_tokens",
-        "cache_write_input_tokens",
-        "cache_write_1h_input_tokens",
-        "images",
-        "model_unit_hours",
-        "custom_model_unit_minutes",
-        "training_tokens",
-        "storage_months",
-        "guardrail_text_units",
-        "other",
-    }
-)
+CHARGES = frozenset(VOCABULARY_CHARGES)
 """The CONTRACT charge vocabulary."""
 
 REGION_PREFIXES: dict[str, str] = {

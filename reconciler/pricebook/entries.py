@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from reconciler.vocabulary import CHARGES, MODES, TIERS
+
 __all__ = [
     "CHARGES",
     "CONTEXT_TIERS",
@@ -52,22 +54,6 @@ UNIT_FACTORS: dict[str, Decimal] = {
 """Unit -> base quantities per unit, inverted: cost = quantity * price_usd * unit_factor. A
 multiplication, because DuckDB turns DECIMAL / DECIMAL into DOUBLE."""
 
-CHARGES = (
-    "input_tokens",
-    "output_tokens",
-    "cache_read_input_tokens",
-    "cache_write_input_tokens",
-    "cache_write_1h_input_tokens",
-    "images",
-    "model_unit_hours",
-    "custom_model_unit_minutes",
-    "training_tokens",
-    "storage_months",
-    "guardrail_text_units",
-    "other",
-)
-MODES = ("on_demand", "batch", "provisioned", "custom_import")
-TIERS = ("standard", "priority", "flex")
 ROUTINGS = ("in_region", "geo", "global", "regional")
 """``regional`` is what the invoice can tell apart: it matches both ``in_region`` and ``geo``."""
 CONTEXT_TIERS = ("standard", "long")

@@ -1,0 +1,29 @@
+"""The CONTRACT's vocabularies, defined once (CONTRACT.md "Vocabularies"; docs/views.md).
+
+Every stage that validates or writes a `charge`, `mode` or `tier` uses these, so a new charge is
+added in one place and the price-book validator, the usage-type parser and the views agree.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CHARGES", "MODES", "TIERS"]
+
+CHARGES = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_input_tokens",
+    "cache_write_input_tokens",
+    "cache_write_1h_input_tokens",
+    "images",
+    "model_unit_hours",
+    "custom_model_unit_minutes",
+    "training_tokens",
+    "storage_months",
+    "guardrail_text_units",
+    "other",
+)
+"""What a quantity is: a token class, images, provisioned hours, ... (`other`: known to be
+Bedrock, not yet one of these)."""
+
+MODES = ("on_demand", "batch", "provisioned", "custom_import")
+TIERS = ("standard", "priority", "flex")
