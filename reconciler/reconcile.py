@@ -13,7 +13,9 @@ this module binds the window and the tolerances and counts what happened. Invari
   and invoiced totals of the window are the sums of the rows and the bill bridge has no residual.
 * Tokens sent through provisioned throughput are covered by the model-unit hours: their bucket
   has cause ``provisioned_tokens`` and is matched (no token line, no token price needed); the
-  hours are a ``non_token_charge`` row that the allocation splits by those tokens.
+  hours are a ``non_token_charge`` row that the allocation splits by those tokens. Tokens sent to
+  an imported model (mode ``custom_import``) are covered the same way by the Custom Model Unit
+  minutes and take the same cause.
 * Unpriced usage is never rated at $0: its bucket keeps ``rated_cost_usd`` NULL (or the priced
   part) and carries cause ``unpriced_usage``, always a gap.
 

@@ -102,3 +102,77 @@ def test_a_per_token_price_on_provisioned_tokens_is_a_gap(con):
          "bill them, drop the per-token price"),
     ]  # fmt: skip
     assert result.findings == 1
+
+
+# Custom Model Import: billed per Custom Model Unit per minute, never per token.
+# Figures: 2 CMUs for 60 minutes = 120 CMU-minutes at $0.0785 = $9.42 on the invoice;
+# 7,000 input and 2,000 output tokens logged to the imported model; no token line.
+IMPORTED = "imported.acme-llama-ft"
+IMPORTED_COVERED = "token(s) sent to an imported model: billed by the Custom Model Unit minutes, "
+
+
+def test_bundled_book_rates_imported_model_tokens_at_zero_not_unpriced(con):
+    load_bundled_prices(con, "r0")
+    hourly(con, hour=14, quantity=7000, base_model=IMPORTED, mode="custom_import")
+    result = rate(con, DAY, DAY, run_id="r1")
+    got = con.execute(
+        "SELECT r.base_model, r.mode, r.quantity, r.priced, r.cost_usd, p.base_model, p.mode,"
+        " p.price_usd FROM rated_usage AS r JOIN prices AS p USING (price_id)"
+    ).fetchall()
+    assert got == [(IMPORTED, "custom_import", 7000, True, D(0), "*", "custom_import", D(0))]
+    assert result.findings == 0
+
+
+def test_imported_model_tokens_are_covered_by_the_cmu_minutes(con):
+    line(
+        con,
+        quantity="120",
+        tokens_per_unit=None,
+        unit="minute",
+        cost="9.42",
+        base_model=None,
+        routing=None,
+        mode="custom_import",
+        charge="custom_model_unit_minutes",
+        usage_type="USE1-OSS-CustomModelImport-CMU-Minutes",
+    )
+    rated(con, quantity=7000, cost="0", base_model=IMPORTED, mode="custom_import", team="a")
+    rated(con, quantity=2000, cost="0", base_model=IMPORTED, mode="custom_import", team="b",
+          charge="output_tokens")  # fmt: skip
+    result = reconcile(con, Settings(), DAY, DAY, run_id="r1")
+    assert recon(con) == [
+        ("custom_model_unit_minutes", 0, D(0), D("9.42"), "gap", "non_token_charge",
+         "custom_model_unit_minutes charge of $9.42 with nothing logged to rate it against"),
+        ("input_tokens", 7000, D(0), D(0), "matched", "provisioned_tokens",
+         "7000 " + IMPORTED_COVERED + "not per token"),
+        ("output_tokens", 2000, D(0), D(0), "matched", "provisioned_tokens",
+         "2000 " + IMPORTED_COVERED + "not per token"),
+    ]  # fmt: skip
+    assert result.findings == 1  # the CMU minutes only, no unpriced finding
+    assert result.counts == {"non_token_charge": 1, "provisioned_tokens": 2}
+    bridge = dict(con.execute("SELECT name, amount_usd FROM bill_bridge").fetchall())
+    assert bridge["rated_total"] == D(0)
+    assert bridge["non_token_charge"] == D("9.42") == bridge["invoiced_total"]
+
+
+def test_unpriced_imported_model_tokens_need_no_price(con):
+    # an older price book without the custom_import rows: unpriced, yet nothing per token is due
+    rated(con, quantity=500, cost=None, base_model=IMPORTED, mode="custom_import")
+    result = reconcile(con, Settings(), DAY, DAY, run_id="r1")
+    assert recon(con) == [
+        ("input_tokens", 500, None, D(0), "matched", "provisioned_tokens",
+         "500 " + IMPORTED_COVERED + "not per token"),
+    ]  # fmt: skip
+    assert result.findings == 0
+
+
+def test_a_per_token_price_on_imported_model_tokens_is_a_gap(con):
+    # 2,000,000 tokens at an overlay's $0.15 / 1M = $0.30, which the CMU minutes already bill
+    rated(con, quantity=2_000_000, cost="0.30", base_model=IMPORTED, mode="custom_import")
+    result = reconcile(con, Settings(), DAY, DAY, run_id="r1")
+    assert recon(con) == [
+        ("input_tokens", 2_000_000, D("0.30"), D("-0.30"), "gap", "provisioned_tokens",
+         "2000000 imported-model token(s) rated at $0.30: the Custom Model Unit minutes already "
+         "bill them, drop the per-token price"),
+    ]  # fmt: skip
+    assert result.findings == 1

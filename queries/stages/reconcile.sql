@@ -11,6 +11,8 @@
 --   Tokens sent through provisioned throughput (mode provisioned) are billed by the model-unit
 --   hours, never per token: a provisioned token bucket with no token line on the invoice is
 --   covered by the hourly charge (cause provisioned_tokens, matched; no token price needed).
+--   Tokens sent to an imported model (mode custom_import) are likewise billed by the Custom
+--   Model Unit minutes (charge custom_model_unit_minutes) and take the same cause.
 --   Parameters: $start, $end (inclusive DATEs), $abs_tol (USD), $pct_factor (percent / 100),
 --   $run_id.
 -- grain: usage_date x account_id x region x base_model x routing x tier x mode x charge; plus
@@ -29,7 +31,7 @@ WITH logged AS (
         list_cost_usd AS rated_list,
         1 AS logged_rows,
         CASE WHEN priced THEN 0 ELSE 1 END AS unpriced_rows,
-        CASE WHEN mode = 'provisioned' AND charge IN ('input_tokens', 'output_tokens',
+        CASE WHEN mode IN ('provisioned', 'custom_import') AND charge IN ('input_tokens', 'output_tokens',
                   'cache_read_input_tokens', 'cache_write_input_tokens',
                   'cache_write_1h_input_tokens') THEN 1 ELSE 0 END AS provisioned_rows,
         CAST(0 AS DECIMAL(38, 12)) AS invoiced,
@@ -137,8 +139,9 @@ decided AS (
             WHEN line_item_type IS NOT NULL AND other_lines > 0 THEN 'tax_or_fee'
             WHEN line_item_type IS NOT NULL THEN 'discount_or_credit'
             WHEN usage_type IS NOT NULL THEN 'unmapped_usage_type'
-            -- provisioned-throughput tokens: the model-unit hours bill them (own row,
-            -- non_token_charge); nothing per token is due, so no token price is needed either
+            -- provisioned-throughput and imported-model tokens: the model-unit hours or the
+            -- CMU minutes bill them (own row, non_token_charge); nothing per token is due, so
+            -- no token price is needed either
             WHEN provisioned_rows > 0 AND usage_lines = 0 AND credit_lines = 0
                 THEN 'provisioned_tokens'
             WHEN unpriced_rows > 0 THEN 'unpriced_usage'
@@ -200,6 +203,14 @@ SELECT
             'logged %s, billed %s: not on the invoice yet (late CUR) or billed elsewhere',
             CAST(logged_q AS VARCHAR), CAST(CAST(invoiced_q AS DECIMAL(38, 0)) AS VARCHAR))
         WHEN 'provisioned_tokens' THEN CASE
+            WHEN mode = 'custom_import' AND delta = 0 THEN printf(
+                '%s token(s) sent to an imported model: billed by the Custom Model Unit minutes, '
+                || 'not per token', CAST(logged_q AS VARCHAR))
+            WHEN mode = 'custom_import' THEN printf(
+                '%s imported-model token(s) rated at $%s: the Custom Model Unit minutes already '
+                || 'bill them, drop the per-token price', CAST(logged_q AS VARCHAR),
+                CASE WHEN abs(rated) >= 0.01 THEN CAST(CAST(rated AS DECIMAL(38, 2)) AS VARCHAR)
+                     ELSE CAST(CAST(rated AS DECIMAL(38, 6)) AS VARCHAR) END)
             WHEN delta = 0 THEN printf(
                 '%s token(s) sent through provisioned throughput: billed by the model-unit hours, '
                 || 'not per token', CAST(logged_q AS VARCHAR))

@@ -63,9 +63,10 @@ def test_load_then_show_json_and_csv(tmp_path, write_csv, capsys):
     table = list(csv.DictReader(io.StringIO(out)))
     overlay = [r for r in table if r["layer"] == "overlay"]
     assert overlay[0]["source"] == "'=cmd()"  # formula neutralised
-    # '*': the bundled $0 rows for tokens sent through provisioned throughput apply to any model
+    # '*': the bundled $0 rows for tokens sent through provisioned throughput or to an imported
+    # model (both billed by capacity, not per token) apply to any model
     assert {r["region"] for r in table} == {"us-east-1", "us-west-2", "eu-west-1", "*"}
-    assert {r["mode"] for r in table if r["region"] == "*"} == {"provisioned"}
+    assert {r["mode"] for r in table if r["region"] == "*"} == {"provisioned", "custom_import"}
 
 
 def test_validate_ok_and_bad(tmp_path, write_csv, capsys):
