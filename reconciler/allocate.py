@@ -11,10 +11,12 @@ How a bucket is split (docs/reconciliation.md has the user-facing version):
 * A token bucket with nothing logged (unlogged usage, or a credit for it) goes to ``unattributed``;
   so do unmapped usage types: there is no rated share to go by.
 * Non-token charges with nothing logged follow ``Settings.allocation``: the usage share of the
-  related model (else of the account and day, else of the day), an even split across the teams
-  active that day, or a named owner team. Provisioned hours are first split into busy and idle:
-  idle hours become their own line (team ``idle``, or the owner), busy hours go by the tokens the
-  teams sent through provisioned capacity.
+  related model (else of the account and Region that day, else of the account that day), an even
+  split across the account's teams active that day, or a named owner team. Only ``owner`` may
+  cross accounts: ``even`` and ``usage_share`` never put account A's charge on account B's teams
+  (no usage in the account that day: ``unattributed``). Provisioned hours are first split into
+  busy and idle: idle hours become their own line (team ``idle``, or the owner), busy hours go by
+  the tokens the teams sent through provisioned capacity.
 * Credits, taxes and fees that name no model go by the rated cost of the teams of the SAME
   account that day (else that billing period); with no rated usage in the account, to
   ``unattributed``. A credit on account A never lands on account B's teams.
@@ -272,15 +274,19 @@ class _WeightIndex:
         return ws, "tokens"
 
     def policy_share(self, key: Key, how: str, policy: AllocationConfig) -> tuple[Weights, str]:
+        """Weights for a non-token charge with nothing logged. ``even`` and every ``usage_share``
+        step stay within the charge's account (like untied credits): a charge on account A is
+        never split among account B's teams; no usage in the account that day -> no weights
+        (the caller's amount goes to unattributed)."""
         if how == "owner":
             return {(policy.owner_team or "", SHARED_APP): Decimal(1)}, "owner"
         if how == "even":
-            teams = {r[8] for r in self.rows if r[0] == key[0]}
+            teams = {r[8] for r in self.rows if r[0] == key[0] and r[1] == key[1]}
             return {(t, SHARED_APP): Decimal(1) for t in teams}, "even"
         for narrower in (
             lambda r: key[3] is not None and r[:4] == key[:4],  # same model, account, Region
             lambda r: r[:3] == key[:3],  # same account and Region
-            lambda r: r[0] == key[0],  # same day
+            lambda r: r[:2] == key[:2],  # same account, any Region
         ):
             ws, basis = _weigh(self._select(narrower))
             if ws:

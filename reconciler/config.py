@@ -108,8 +108,9 @@ class AllocationConfig(_Model):
 
     non_token: AllocationPolicy = "usage_share"
     """Charges with nothing logged (guardrails, provisioned hours, storage, training, images):
-    usage_share = by the teams' rated cost of the related model (else of the account/day),
-    even = equal parts to every team active that day, owner = all to owner_team."""
+    usage_share = by the teams' rated cost of the related model (else of the account that day),
+    even = equal parts to every team active in the charge's account that day (neither crosses
+    accounts), owner = all to owner_team."""
     charges: dict[str, AllocationPolicy] = Field(default_factory=dict)
     """Per-charge override of non_token, e.g. guardrail_text_units = "even"."""
     owner_team: str | None = None

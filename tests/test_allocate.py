@@ -128,6 +128,74 @@ def test_non_token_policies(con, allocation, expected):
     assert total(con) == D(6)
 
 
+@pytest.mark.parametrize(
+    ("allocation", "expected"),
+    [
+        # usage_share: A us-east-1 by A's rated cost there, 2:1 -> 2.00 / 1.00; A us-west-2 has
+        # no A usage in that Region: A's rated cost that day, 2:1 -> 0.60 / 0.30 (never 2:1:5
+        # with B's team c); B -> c 2.50; C has no usage at all -> unattributed 4.00
+        (
+            {},
+            [
+                ("111111111111", "a", "api", "rated_cost", D("2.60")),
+                ("111111111111", "b", "api", "rated_cost", D("1.30")),
+                ("222222222222", "c", "api", "rated_cost", D("2.50")),
+                ("333333333333", "unattributed", "unattributed", "unattributed", D("4.00")),
+            ],
+        ),
+        # even: A's two teams only, 3.00 / 2 + 0.90 / 2 = 1.95 each (not thirds with team c)
+        (
+            {"non_token": "even"},
+            [
+                ("111111111111", "a", "shared", "even", D("1.95")),
+                ("111111111111", "b", "shared", "even", D("1.95")),
+                ("222222222222", "c", "shared", "even", D("2.50")),
+                ("333333333333", "unattributed", "unattributed", "unattributed", D("4.00")),
+            ],
+        ),
+    ],
+)
+def test_non_token_charges_stay_in_their_account(con, allocation, expected):
+    a, b, c = "111111111111", "222222222222", "333333333333"
+    rated(con, quantity=1000, cost="2", team="a", account=a)
+    rated(con, quantity=1000, cost="1", team="b", account=a, base_model=HAIKU)
+    rated(con, quantity=1000, cost="5", team="c", account=b)
+    line(con, quantity="1", cost="2", account=a)
+    line(con, quantity="1", cost="1", account=a, base_model=HAIKU)
+    line(con, quantity="1", cost="5", account=b)
+    for cost, account, region in (
+        ("3.00", a, "us-east-1"),
+        ("0.90", a, "us-west-2"),
+        ("2.50", b, "us-east-1"),
+        ("4.00", c, "us-east-1"),
+    ):
+        line(
+            con,
+            quantity="10",
+            tokens_per_unit=None,
+            unit="1K units",
+            cost=cost,
+            base_model=None,
+            routing=None,
+            charge="guardrail_text_units",
+            usage_type="Guardrail-ContentPolicyUnitsConsumed",
+            account=account,
+            region=region,
+        )
+    run(con, Settings.model_validate({"allocation": allocation}))
+    got = con.execute(
+        "SELECT account_id, team, application, basis, allocated_usd FROM allocated_spend "
+        "WHERE charge = 'guardrail_text_units' ORDER BY ALL"
+    ).fetchall()
+    assert got == expected
+    # 2 + 1 + 5 usage + 3.00 + 0.90 + 2.50 + 4.00 guardrails
+    assert total(con) == D("18.40")
+    # nothing of A's or C's guardrails reached team c
+    assert con.execute(
+        "SELECT sum(allocated_usd) FROM allocated_spend WHERE team = 'c'"
+    ).fetchone()[0] == D("7.50")
+
+
 def test_idle_provisioned_hours_are_their_own_line(con):
     # two model-unit hours at $20: traffic at 10:00 only -> 11:00 is idle
     line(

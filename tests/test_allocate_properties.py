@@ -101,3 +101,46 @@ def test_allocation_and_bridge_sum_to_the_invoice(rated_in, invoice_in, policy):
     assert bridge[-1] == ("invoiced_total", invoiced)
     assert sum(a for _, a in bridge[:-1]) == invoiced  # start + every cause step, no residual
     con.close()
+
+
+accounts = st.sampled_from(["111111111111", "222222222222", "333333333333"])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(days, accounts, st.sampled_from(["a", "b", "c"]), money), max_size=6),
+    st.lists(st.tuples(days, accounts, st.sampled_from(["Usage", "Credit"]), money), max_size=6),
+    st.sampled_from([{}, {"non_token": "even"}]),
+)
+def test_charges_without_a_model_stay_in_their_account(rated_in, invoice_in, policy):
+    """A guardrail charge or untied credit of account X only reaches teams with usage in X."""
+    con = connect(":memory:")
+    migrate(con)
+    for day, account, team, cost in rated_in:
+        rated(con, day=day, account=account, team=team, quantity=1000, cost=abs(cost))
+    for day, account, kind, cost in invoice_in:
+        guard = kind == "Usage"
+        line(
+            con,
+            day=day,
+            account=account,
+            line_item_type=kind,
+            cost=cost,
+            base_model=None,
+            charge="guardrail_text_units" if guard else None,
+            usage_type="Guardrail-ContentPolicyUnitsConsumed" if guard else None,
+            quantity="1" if guard else None,
+            tokens_per_unit=None,
+            routing=None,
+        )
+    cfg = Settings.model_validate({"allocation": policy})
+    start, end = date(2025, 11, 1), date(2025, 11, 30)
+    reconcile(con, cfg, start, end)
+    allocate(con, cfg, start, end)
+    teams_of = {(account, team) for _, account, team, _ in rated_in}
+    landed = con.execute(
+        "SELECT DISTINCT account_id, team FROM allocated_spend "
+        "WHERE lines IN ('non_token', 'credit') AND team <> 'unattributed'"
+    ).fetchall()
+    assert set(landed) <= teams_of
+    con.close()
