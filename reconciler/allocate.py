@@ -16,7 +16,8 @@ How a bucket is split (docs/reconciliation.md has the user-facing version):
   cross accounts: ``even`` and ``usage_share`` never put account A's charge on account B's teams
   (no usage in the account that day: ``unattributed``). Provisioned hours are first split into
   busy and idle: idle hours become their own line (team ``idle``, or the owner), busy hours go by
-  the tokens the teams sent through provisioned capacity.
+  the tokens the teams sent through provisioned capacity. Custom Model Import minutes go by the
+  tokens the teams sent to imported models in that account and Region that day.
 * Credits, taxes and fees that name no model go by the rated cost of the teams of the SAME
   account that day (else that billing period); with no rated usage in the account, to
   ``unattributed``. A credit on account A never lands on account B's teams.
@@ -60,6 +61,8 @@ TOKEN_CHARGES = frozenset(
         "cache_write_1h_input_tokens",
     }
 )
+# capacity charges and the mode of the tokens they bill: busy capacity goes by those tokens
+CAPACITY_MODES = {"model_unit_hours": "provisioned", "custom_model_unit_minutes": "custom_import"}
 UNATTRIBUTED = "unattributed"
 SHARED_APP = "shared"
 
@@ -212,7 +215,8 @@ def _bucket_shares(
                 )
             else:
                 emit({("idle", "idle"): Decimal(1)}, "idle", "idle", idle[key])
-        ws, basis = index.provisioned_share(key) if charge == "model_unit_hours" else ({}, "")
+        capacity = CAPACITY_MODES.get(charge)
+        ws, basis = index.capacity_share(key, capacity) if capacity else ({}, "")
         if not ws:
             how = policy.charges.get(charge, policy.non_token)
             ws, basis = index.policy_share(key, how, policy)
@@ -267,9 +271,14 @@ class _WeightIndex:
                 return ws, basis
         return {}, UNATTRIBUTED
 
-    def provisioned_share(self, key: Key) -> tuple[Weights, str]:
+    def capacity_share(self, key: Key, mode: str) -> tuple[Weights, str]:
+        """By the tokens sent through the capacity that day: same account, Region and mode, and
+        the same model when the line names one (Custom Model Import lines name none)."""
         ws, _ = _weigh(
-            self._select(lambda r: r[:4] == key[:4] and r[6] == "provisioned"), tokens=True
+            self._select(
+                lambda r: r[:3] == key[:3] and (key[3] is None or r[3] == key[3]) and r[6] == mode
+            ),
+            tokens=True,
         )
         return ws, "tokens"
 

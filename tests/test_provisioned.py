@@ -155,6 +155,39 @@ def test_imported_model_tokens_are_covered_by_the_cmu_minutes(con):
     assert bridge["non_token_charge"] == D("9.42") == bridge["invoiced_total"]
 
 
+def test_cmu_minutes_are_split_by_the_imported_model_tokens(con):
+    line(
+        con,
+        quantity="120",
+        tokens_per_unit=None,
+        unit="minute",
+        cost="9.42",
+        base_model=None,
+        routing=None,
+        mode="custom_import",
+        charge="custom_model_unit_minutes",
+        usage_type="USE1-OSS-CustomModelImport-CMU-Minutes",
+    )
+    rated(con, quantity=7000, cost="0", base_model=IMPORTED, mode="custom_import", team="a")
+    rated(con, quantity=2000, cost="0", base_model=IMPORTED, mode="custom_import", team="b",
+          charge="output_tokens")  # fmt: skip
+    # team c's on-demand usage in the same account and Region (rated $1.00, billed $1.00) gets
+    # none of the CMU minutes: it sent no token to the imported model
+    rated(con, quantity=1000, cost="1.00", team="c")
+    line(con, quantity="1", cost="1.00")
+    reconcile(con, Settings(), DAY, DAY, run_id="r1")
+    allocate(con, Settings(), DAY, DAY, run_id="r1")
+    got = con.execute(
+        "SELECT team, charge, lines, basis, allocated_usd FROM allocated_spend ORDER BY team"
+    ).fetchall()
+    # 9.42 x 7000/9000 = 7.326666..., 9.42 x 2000/9000 = 2.093333...
+    assert got == [
+        ("a", "custom_model_unit_minutes", "non_token", "tokens", D("7.33")),
+        ("b", "custom_model_unit_minutes", "non_token", "tokens", D("2.09")),
+        ("c", "input_tokens", "usage", "rated_cost", D("1.00")),
+    ]
+
+
 def test_unpriced_imported_model_tokens_need_no_price(con):
     # an older price book without the custom_import rows: unpriced, yet nothing per token is due
     rated(con, quantity=500, cost=None, base_model=IMPORTED, mode="custom_import")
