@@ -9,12 +9,10 @@ benchmarks. The month database is built with SQL (bench/month.py), not through J
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,18 +22,14 @@ from generate_logs import generate
 from harness import REPO, Variant, alternate, machine, machine_lines, measure, write_section
 from month import attribute_month, build
 
+from tests.aws_support import DUMMY_AWS, moto_server_process
+
 pytestmark = pytest.mark.benchmark
 
 DOC = REPO / "docs" / "performance.md"
 DATA = REPO / "bench" / "data"
 ROWS = int(os.environ.get("BENCH_MONTH_ROWS", "10000000"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
-DUMMY_AWS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
 
 
 @pytest.fixture(scope="module")
@@ -190,30 +184,8 @@ def test_aggregate_rate_reconcile_a_month(month: tuple[Path, Path], tmp_path: Pa
 
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=os.environ | DUMMY_AWS,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("moto_server did not start") from None
-                time.sleep(0.1)
+    with moto_server_process() as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_s3_ingest_of_2000_small_objects(

@@ -1,15 +1,11 @@
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 
 import duckdb
 import pytest
+from aws_support import DUMMY_AWS, moto_server_process
 
 from reconciler.db import connect, migrate
 
@@ -32,22 +28,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 # --- AWS test doubles (shared): dummy credentials, moto in-process, moto_server over HTTP -------
 
-_DUMMY_AWS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
-
 
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Dummy credentials and Region; no profile, no real endpoint override."""
-    for key, value in _DUMMY_AWS.items():
+    for key, value in DUMMY_AWS.items():
         monkeypatch.setenv(key, value)
     for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
         monkeypatch.delenv(key, raising=False)
-    return dict(_DUMMY_AWS)
+    return dict(DUMMY_AWS)
 
 
 @pytest.fixture
@@ -59,12 +48,6 @@ def aws(aws_env: dict[str, str]) -> Iterator[None]:
         yield
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     """A real ``moto_server`` subprocess on 127.0.0.1 (free port); yields its endpoint URL.
@@ -72,29 +55,8 @@ def moto_server() -> Iterator[str]:
     Tests using it are marked ``aws_server`` and set ``AWS_ENDPOINT_URL`` to the URL (see
     ``moto_server_env``), which boto3 honours by itself.
     """
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = os.environ | _DUMMY_AWS
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("moto_server did not start") from None
-                time.sleep(0.1)
+    with moto_server_process() as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture
