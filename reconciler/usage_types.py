@@ -33,11 +33,14 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import duckdb
 
 from reconciler.errors import ConfigError
 from reconciler.vocabulary import CHARGES as VOCABULARY_CHARGES
@@ -48,8 +51,10 @@ __all__ = [
     "MARKETPLACE_TOKENS_PER_UNIT",
     "REGION_PREFIXES",
     "BillingNames",
+    "LearnedRow",
     "UsageTypeInfo",
     "bundled_billing_names",
+    "learned_rows",
     "load_billing_names",
     "parse_usage_type",
 ]
@@ -141,15 +146,41 @@ class _Name:
     charge: str | None
 
 
+LearnedRow = tuple[str, str, str, str | None]
+"""(name_type, name, base_model, charge) as stored in table ``billing_name_map``."""
+
+NAME_TYPES = ("billing_name", "product_name", "usage_type")
+
+
 @dataclass(frozen=True)
 class BillingNames:
-    """The billing-name and product-name -> base-model table (bundled rows, then user rows)."""
+    """The billing-name, product-name and usage-type -> base-model table.
+
+    Layers, later wins: the bundled CSV, rows learned into table ``billing_name_map`` (the Price
+    List import), the user's CSV (``[invoices] billing_names``).
+    """
 
     billing: dict[str, _Name] = field(default_factory=dict)
     products: dict[str, _Name] = field(default_factory=dict)
+    usage_types: dict[str, _Name] = field(default_factory=dict)
+    """Whole usage types (``USE1-Llama3-3-70B-input-tokens``) whose model is known directly."""
 
     def billing_name(self, name: str) -> _Name | None:
         return self.billing.get(name)
+
+    def usage_type(self, usage_type: str) -> _Name | None:
+        return self.usage_types.get(usage_type)
+
+    def extended(self, rows: Iterable[LearnedRow]) -> BillingNames:
+        """A copy with ``rows`` added over this table (a row wins over the same name here).
+
+        This is how other stages feed names in: the Price List import stores what it learned
+        in table ``billing_name_map`` and :func:`learned_rows` reads it back for this call.
+        """
+        out = BillingNames(dict(self.billing), dict(self.products), dict(self.usage_types))
+        for kind, name, base, charge in rows:
+            _add(out, kind, name.strip(), base.strip(), charge or None)
+        return out
 
     def product(self, product_name: str | None) -> _Name | None:
         if not product_name:
@@ -178,18 +209,26 @@ def _read_names(text: str, origin: str, into: BillingNames) -> None:
         name = (row.get("name") or "").strip()
         base = (row.get("base_model") or "").strip()
         charge = (row.get("charge") or "").strip() or None
-        if kind not in ("billing_name", "product_name"):
+        if kind not in NAME_TYPES:
             raise ConfigError(
-                f"{origin}:{line}: name_type '{kind}' must be billing_name or product_name"
+                f"{origin}:{line}: name_type '{kind}' must be billing_name, product_name "
+                "or usage_type"
             )
         if not name or not base:
             raise ConfigError(f"{origin}:{line}: name and base_model must not be empty")
         if charge is not None and charge not in CHARGES:
             raise ConfigError(f"{origin}:{line}: charge '{charge}' is not in the vocabulary")
-        if kind == "billing_name":
-            into.billing[name] = _Name(base, charge)
-        else:
-            into.products[_norm_product(name)] = _Name(base, charge)
+        _add(into, kind, name, base, charge)
+
+
+def _add(into: BillingNames, kind: str, name: str, base: str, charge: str | None) -> None:
+    if kind == "billing_name":
+        into.billing[name] = _Name(base, charge)
+    elif kind == "product_name":
+        into.products[_norm_product(name)] = _Name(base, charge)
+    elif kind == "usage_type":
+        into.usage_types[name] = _Name(base, charge)
+    # any other name_type (a newer tool's table) is ignored rather than misread
 
 
 @cache
@@ -201,12 +240,26 @@ def bundled_billing_names() -> BillingNames:
     return names
 
 
-def load_billing_names(user_file: str | None = None) -> BillingNames:
-    """Bundled table extended (and overridden, row by row) by a user CSV with the same header."""
+def learned_rows(con: duckdb.DuckDBPyConnection) -> list[LearnedRow]:
+    """Rows of table ``billing_name_map`` (filled by the Price List import), oldest first."""
+    rows = con.execute(
+        "SELECT name_type, name, base_model, charge FROM billing_name_map "
+        "ORDER BY learned_at, name_type, name"
+    ).fetchall()
+    return [(str(k), str(n), str(b), None if c is None else str(c)) for k, n, b, c in rows]
+
+
+def load_billing_names(
+    user_file: str | None = None, learned: Iterable[LearnedRow] = ()
+) -> BillingNames:
+    """Bundled table, then ``learned`` rows, then a user CSV with the same header (later wins)."""
     bundled = bundled_billing_names()
-    if user_file is None:
+    rows = list(learned)
+    if user_file is None and not rows:
         return bundled
-    names = BillingNames(dict(bundled.billing), dict(bundled.products))
+    names = bundled.extended(rows)
+    if user_file is None:
+        return names
     path = Path(user_file)
     try:
         text = path.read_text(encoding="utf-8")
@@ -267,7 +320,11 @@ def parse_usage_type(
         )
     m = _BEDROCK.match(text)
     if m:
-        return _amazon_bedrock(text, m.group("reg"), m.group("rest"), table)
+        info = _amazon_bedrock(text, m.group("reg"), m.group("rest"), table)
+        direct = table.usage_type(text)
+        if direct is not None:  # a whole usage type learned from the Price List names its model
+            info = replace(info, base_model=direct.base_model)
+        return info
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reconciler.errors import ConfigError
-from reconciler.usage_types import load_billing_names, parse_usage_type
+from reconciler.usage_types import learned_rows, load_billing_names, parse_usage_type
 
 SONNET45 = "anthropic.claude-sonnet-4-5-20250929-v1:0"
 HAIKU45 = "anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -247,3 +247,32 @@ def test_missing_user_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError) as exc:
         load_billing_names(str(tmp_path / "nope.csv"))
     assert "fix [invoices] billing_names" in str(exc.value)
+
+
+def test_learned_rows_sit_between_bundled_and_user_rows(con, tmp_path):
+    # the table a Price List import fills (migration 0011); read back in insertion order
+    con.execute(
+        "INSERT INTO billing_name_map (name_type, name, base_model, charge, source) VALUES "
+        "('billing_name', 'MistralLarge', 'mistral.mistral-large-2402-v1:0', NULL, 'SKU A'), "
+        "('usage_type', 'USE1-Odd-input-tokens', 'vendor.odd-v1:0', NULL, 'SKU B'), "
+        "('billing_name', 'NovaMicro', 'amazon.nova-micro-v7:0', NULL, 'SKU C')"
+    )
+    learned = learned_rows(con)
+    assert ("usage_type", "USE1-Odd-input-tokens", "vendor.odd-v1:0", None) in learned
+    names = load_billing_names(None, learned)
+    assert (
+        parse_usage_type("EUW2-MistralLarge-output-tokens", names=names).base_model
+        == "mistral.mistral-large-2402-v1:0"
+    )
+    assert parse_usage_type("USE1-Odd-input-tokens", names=names).base_model == "vendor.odd-v1:0"
+    assert parse_usage_type("USW2-Odd-input-tokens", names=names).base_model is None  # exact only
+    user = tmp_path / "names.csv"
+    user.write_text(
+        "name_type,name,base_model,charge,source,notes\n"
+        "billing_name,NovaMicro,amazon.nova-micro-v1:0,,ours,\n"
+    )
+    names = load_billing_names(str(user), learned)
+    assert (
+        parse_usage_type("USE1-NovaMicro-input-tokens", names=names).base_model
+        == "amazon.nova-micro-v1:0"
+    )  # the user's row wins over the learned one

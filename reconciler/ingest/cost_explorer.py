@@ -66,7 +66,13 @@ from reconciler.errors import ConfigError, ReconcilerError, SourceUnavailable
 from reconciler.ingest.invoices import check_invoice_units, resolve_unit
 from reconciler.quarantine import Problems, Reason, write_problems
 from reconciler.runs import StageResult
-from reconciler.usage_types import BillingNames, UsageTypeInfo, load_billing_names, parse_usage_type
+from reconciler.usage_types import (
+    BillingNames,
+    UsageTypeInfo,
+    learned_rows,
+    load_billing_names,
+    parse_usage_type,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_ce import CostExplorerClient
@@ -318,7 +324,7 @@ def ingest_cost_explorer(
     problems = problems if problems is not None else Problems()
     first_problem = len(problems)
     ce = ce_client if ce_client is not None else _default_client()
-    names = load_billing_names(settings.invoices.billing_names)
+    names = load_billing_names(settings.invoices.billing_names, learned_rows(con))
     counts = dict.fromkeys(
         (
             "services", "record_types", "estimated_days", "unmapped_rows", "replaced_rows",

@@ -38,7 +38,13 @@ from reconciler.ingest.invoice_sources import InvoiceFile, InvoiceGroup, discove
 from reconciler.progress import NO_PROGRESS, ProgressSink
 from reconciler.quarantine import Problems, Reason, write_problems
 from reconciler.runs import StageResult
-from reconciler.usage_types import BillingNames, UsageTypeInfo, load_billing_names, parse_usage_type
+from reconciler.usage_types import (
+    BillingNames,
+    UsageTypeInfo,
+    learned_rows,
+    load_billing_names,
+    parse_usage_type,
+)
 
 __all__ = ["check_invoice_units", "detect_format", "ingest_invoices", "resolve_unit"]
 
@@ -162,7 +168,7 @@ def ingest_invoices(
     sink = progress or NO_PROGRESS
     problems = problems if problems is not None else Problems()
     first_problem = len(problems)
-    names = load_billing_names(settings.invoices.billing_names)
+    names = load_billing_names(settings.invoices.billing_names, learned_rows(con))
     result = StageResult("ingest invoice")
     counts = dict.fromkeys(
         ("files", "files_unchanged", "files_skipped", "non_bedrock_rows", "unmapped_rows"), 0
