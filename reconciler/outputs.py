@@ -1,8 +1,10 @@
 """The files a nightly ``run`` leaves behind for people who do not read SQL.
 
 For the window ``start..end`` it writes, into one directory, the spend report (CSV with exact
-amounts and Markdown with cents, grouped as ``[reports] by`` says), the self-contained HTML report
-and the reconciliation gaps as CSV. Names carry the window, so a re-run overwrites its own files
+amounts and Markdown with cents, grouped as ``[reports] by`` says), the chargeback (what each
+team owes per billing period from the invoice, CSV and Markdown, when the window's billing period
+has an allocated invoice), the self-contained HTML report and the reconciliation gaps as CSV.
+Names carry the window, so a re-run overwrites its own files
 and never accumulates copies; files are written to a temporary name and renamed, so a reader
 never sees half a report.
 """
@@ -14,10 +16,14 @@ import io
 import time
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
+from reconciler.chargeback import DIMENSIONS as CHARGEBACK_DIMS
+from reconciler.chargeback import build_chargeback, has_invoice
+from reconciler.chargeback import render as render_chargeback
 from reconciler.html_report import build_report_data, render_html
 from reconciler.report import build_report, render
 from reconciler.runs import StageResult
@@ -62,6 +68,13 @@ def write_reports(
         f"report-{stem}.html": render_html(build_report_data(con, start, end)),
         f"gaps-{stem}.csv": _gaps_csv(con, start, end),
     }
+    if has_invoice(con, start, end):
+        # what each team owes per billing period, tied to the invoice (report --basis invoice)
+        chargeback = build_chargeback(
+            con, start, end, [d for d in by if d in CHARGEBACK_DIMS] or ["team"]
+        )
+        files[f"chargeback-{stem}.csv"] = render_chargeback(chargeback, "csv")
+        files[f"chargeback-{stem}.md"] = render_chargeback(chargeback, "md")
     for name, text in files.items():
         _write_atomically(out_dir / name, text)
     return StageResult(
@@ -85,9 +98,14 @@ def _gaps_csv(con: duckdb.DuckDBPyConnection, start: date, end: date) -> str:
     writer.writerow(_GAP_COLUMNS)
     for row in rows:
         writer.writerow(
-            ["" if v is None else csv_safe(v) if isinstance(v, str) else str(v) for v in row]
+            ["" if v is None else csv_safe(v) if isinstance(v, str) else _plain(v) for v in row]
         )
     return buf.getvalue()
+
+
+def _plain(value: object) -> str:
+    """Decimals in positional notation: a zero DECIMAL(38, 12) is ``0E-12`` to ``str``."""
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -39,12 +39,16 @@ __all__ = [
     "Report",
     "ReportRow",
     "build_report",
+    "json_escape",
+    "md_cell",
     "render",
     "render_csv",
     "render_json",
     "render_md",
     "render_table",
     "resolve_period",
+    "text_clip",
+    "text_width",
 ]
 
 DIMENSIONS: dict[str, str] = {
@@ -186,7 +190,8 @@ def _row(keys: tuple[str, ...], m: Sequence[Any], total_cost: Decimal | None) ->
 
 
 def _cents(value: Decimal | None) -> str:
-    return "unpriced" if value is None else f"{value.quantize(_CENT, rounding=ROUND_HALF_UP):,}"
+    # + 0 turns a negative zero into 0: an amount that rounds to nothing never shows as -0.00
+    return "unpriced" if value is None else f"{value.quantize(_CENT, rounding=ROUND_HALF_UP) + 0:,}"
 
 
 def _exact(value: Decimal | None) -> str | None:
@@ -217,19 +222,19 @@ def _footer(report: Report) -> list[str]:
     return lines
 
 
-def _width(text: str) -> int:
+def text_width(text: str) -> int:
     return sum(
         0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
         for ch in text
     )
 
 
-def _clip(text: str, limit: int = 60) -> str:
-    if _width(text) <= limit:
+def text_clip(text: str, limit: int = 60) -> str:
+    if text_width(text) <= limit:
         return text
     out = ""
     for ch in text:
-        if _width(out + ch) > limit - 1:
+        if text_width(out + ch) > limit - 1:
             break
         out += ch
     return out + "…"
@@ -238,15 +243,15 @@ def _clip(text: str, limit: int = 60) -> str:
 def render_table(report: Report) -> str:
     """Aligned text for a terminal; keys stripped of control characters and clipped."""
     header = [*report.by, *MEASURES]
-    body = [[_clip(strip_controls(k)) for k in r.keys] + _display_cells(r) for r in report.rows]
+    body = [[text_clip(strip_controls(k)) for k in r.keys] + _display_cells(r) for r in report.rows]
     total = ["TOTAL"] + [""] * (len(report.by) - 1) + _display_cells(report.total)
-    widths = [max(_width(row[i]) for row in [header, *body, total]) for i in range(len(header))]
+    widths = [max(text_width(row[i]) for row in [header, *body, total]) for i in range(len(header))]
     n_keys = len(report.by)
 
     def line(cells: list[str]) -> str:
         parts = []
         for i, (cell, w) in enumerate(zip(cells, widths, strict=True)):
-            pad = " " * (w - _width(cell))
+            pad = " " * (w - text_width(cell))
             parts.append(cell + pad if i < n_keys else pad + cell)
         return "  ".join(parts).rstrip()
 
@@ -259,7 +264,7 @@ _MD_BACKSLASH = set("\\`*_[]~|")
 _MD_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 
 
-def _md(text: str) -> str:
+def md_cell(text: str) -> str:
     text = strip_controls(text.replace("\n", " ").replace("\r", " ").replace("\t", " "))
     return "".join(
         _MD_ENTITIES.get(ch, "\\" + ch if ch in _MD_BACKSLASH else ch) for ch in text
@@ -270,11 +275,11 @@ def render_md(report: Report) -> str:
     """A GitHub-flavoured markdown table; keys escaped so they cannot break out of their cell."""
     header = [*report.by, *MEASURES]
     align = ["---"] * len(report.by) + ["---:"] * len(MEASURES)
-    rows = [[_md(k) or " " for k in r.keys] + _display_cells(r) for r in report.rows]
+    rows = [[md_cell(k) or " " for k in r.keys] + _display_cells(r) for r in report.rows]
     total = ["**Total**"] + [""] * (len(report.by) - 1) + _display_cells(report.total)
-    out = [f"**{_md(report.title)}**", ""]
+    out = [f"**{md_cell(report.title)}**", ""]
     out += ["| " + " | ".join(cells) + " |" for cells in [header, align, *rows, total]]
-    return "\n".join([*out, "", *(f"_{_md(line)}_" for line in _footer(report))]) + "\n"
+    return "\n".join([*out, "", *(f"_{md_cell(line)}_" for line in _footer(report))]) + "\n"
 
 
 def render_csv(report: Report) -> str:
@@ -320,10 +325,10 @@ def render_json(report: Report) -> str:
     text = json.dumps(doc, indent=2, ensure_ascii=False)
     # Readable unicode, but invisible format characters (bidi overrides, zero-width) and the JS
     # line separators are escaped; they can only occur inside strings, so this stays valid JSON.
-    return "".join(_json_escape(ch) for ch in text) + "\n"
+    return "".join(json_escape(ch) for ch in text) + "\n"
 
 
-def _json_escape(ch: str) -> str:
+def json_escape(ch: str) -> str:
     if unicodedata.category(ch) == "Cf" or ch in "\u2028\u2029":
         return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else json.dumps(ch)[1:-1]
     return ch

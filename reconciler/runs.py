@@ -13,6 +13,7 @@ import json
 import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import Any
 
@@ -28,6 +29,17 @@ __all__ = ["Run", "RunSummary", "StageResult", "new_run_id"]
 def new_run_id() -> str:
     """Sortable and unique: UTC time plus random bits."""
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+def plain_amount(value: str) -> str:
+    """An amount as people write it: a zero DECIMAL(38, 12) sum prints as ``0E-12`` in Python;
+    the summary shows ``0.000000000000`` instead (the same value, positional notation)."""
+    if "E" not in value and "e" not in value:
+        return value
+    try:
+        return format(Decimal(value), "f")
+    except ArithmeticError:  # not a number (a path, a name): as it is
+        return value
 
 
 @dataclass
@@ -46,7 +58,7 @@ class StageResult:
     def asstr(self) -> str:
         parts = [f"{self.stage}: {self.rows_in} in, {self.rows_out} out"]
         parts += [f"{k} {v}" for k, v in self.counts.items()]
-        parts += [f"{k} {v}" for k, v in self.amounts.items()]
+        parts += [f"{k} {plain_amount(v)}" for k, v in self.amounts.items()]
         if self.problems_by_reason:
             parts.append(
                 "quarantined " + ", ".join(f"{k}={v}" for k, v in self.problems_by_reason.items())
@@ -76,7 +88,10 @@ class RunSummary:
             "status": self.status,
             "exit_code": self.exit_code,
             "findings": self.findings,
-            "stages": [asdict(s) for s in self.stages],
+            "stages": [
+                asdict(s) | {"amounts": {k: plain_amount(v) for k, v in s.amounts.items()}}
+                for s in self.stages
+            ],
         }
 
     def asstr(self) -> str:

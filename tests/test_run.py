@@ -213,6 +213,8 @@ def test_run_writes_the_window_reports(tmp_path, capsys):
     assert code == 1
     out = tmp_path / "reports"
     assert sorted(p.name for p in out.iterdir()) == [
+        "chargeback-2025-11-03_2025-11-03.csv",
+        "chargeback-2025-11-03_2025-11-03.md",
         "gaps-2025-11-03_2025-11-03.csv",
         "report-2025-11-03_2025-11-03.html",
         "spend-2025-11-03_2025-11-03.csv",
@@ -222,10 +224,30 @@ def test_run_writes_the_window_reports(tmp_path, capsys):
     assert gaps[0].startswith("usage_date,account_id,region,base_model,")
     # the one gap: 500 unlogged output K-tokens billed at $0.07, nothing rated
     assert len(gaps) == 2
-    assert ",0.070000000000,unlogged_usage," in gaps[1]
+    # rated $0 in positional notation (a zero DECIMAL(38, 12) is 0E-12 to Python's str)
+    amounts = ",0,500000.000000000000,0.000000000000,0.070000000000,0.070000000000,"
+    assert amounts + "unlogged_usage," in gaps[1]
+    # the chargeback of November: 1M input tokens billed $0.035 to team a (rounded 0.04 by
+    # largest remainder: 0.035 + 0.07 = 0.105 -> 0.11), the unlogged $0.07 to unattributed
+    charge = (out / "chargeback-2025-11-03_2025-11-03.csv").read_text().splitlines()
+    assert charge[0].startswith("billing_period,team,application,amount_usd,usage_usd,")
+    assert charge[1].startswith("2025-11-01,unattributed,unattributed,0.07,0.00,")
+    assert charge[2].startswith("2025-11-01,a,unattributed,0.04,0.04,")
     spend = (out / "spend-2025-11-03_2025-11-03.csv").read_text()
     assert "0.035000000000" in spend  # 1M Nova Micro input tokens x $0.035 per 1M
-    assert "reports: 0 in, 4 out" in err
+    assert "reports: 0 in, 6 out" in err
+    assert "E-1" not in err  # amounts in the run summary: 0.000000000000, never 0E-12
     code, _, _ = run_cli(["--db", db, "run", "--date", "2025-11-03", "--no-reports"], capsys)
     assert code == 1
-    assert len(list(out.iterdir())) == 4  # overwritten in place, never accumulated
+    assert len(list(out.iterdir())) == 6  # overwritten in place, never accumulated
+
+
+def test_run_summary_never_prints_exponent_notation():
+    from reconciler.runs import RunSummary, StageResult
+
+    zero = D("0.000000000000") - D("0.000000000000")
+    assert str(zero) == "0E-12"  # what Python's str does with a zero DECIMAL(38, 12) difference
+    stage = StageResult("reconcile", amounts={"gap_usd": str(zero), "dir": "reports/E1"})
+    assert stage.asstr() == "reconcile: 0 in, 0 out; gap_usd 0.000000000000; dir reports/E1; 0.00s"
+    summary = RunSummary("r", "run", [stage]).asdict()
+    assert summary["stages"][0]["amounts"] == {"gap_usd": "0.000000000000", "dir": "reports/E1"}
