@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -154,12 +153,15 @@ def test_configured_log_sources_are_ingested_by_run(tmp_path, capsys):
 
 
 SLOW_RUN = """
-import sys, time
+import os, sys, time
 import reconciler.pipeline as pipeline
 real = pipeline.run_window
 def slow(run, settings, start, end):
     print("holding", flush=True)
-    time.sleep(float(sys.argv[2]))
+    release = sys.argv[2] + ".release"  # held until the test says so (60 s at most)
+    deadline = time.monotonic() + 60
+    while not os.path.exists(release) and time.monotonic() < deadline:
+        time.sleep(0.05)
     return real(run, settings, start, end)
 pipeline.run_window = slow
 import reconciler.cli.run as run_cmd
@@ -174,7 +176,7 @@ def test_two_concurrent_runs_one_completes_the_other_exits_3(tmp_path):
     db = seeded_db(tmp_path, gap=False)
     env = os.environ | {"PYTHONPATH": str(REPO)}
     with subprocess.Popen(
-        [sys.executable, "-c", SLOW_RUN, db, "3"],
+        [sys.executable, "-c", SLOW_RUN, db, db],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -183,14 +185,17 @@ def test_two_concurrent_runs_one_completes_the_other_exits_3(tmp_path):
         assert first.stdout is not None
         assert first.stdout.readline().strip() == "holding"  # lock taken, run in progress
         lock = json.loads(Path(f"{db}.lock").read_text())
-        started = time.monotonic()
         second = subprocess.run(
             [sys.executable, "-m", "reconciler", "--db", db, "run", "--date", "2025-11-03"],
             capture_output=True,
             text=True,
             env=env,
+            timeout=60,
         )
-        assert time.monotonic() - started < 3  # refused at once, not queued behind the first
+        # refused at once, not queued behind the first: the first still holds the lock (it waits
+        # for the release file), so the second cannot have waited for it to finish
+        assert first.poll() is None
+        Path(f"{db}.release").touch()
         _, first_err = first.communicate(timeout=60)
     assert first.returncode == 0, first_err
     assert second.returncode == 3
