@@ -158,6 +158,16 @@ def load_settings(path: str | None = None, *, required: bool = False) -> Setting
         raise ConfigError(f"config file {chosen} not found: pass an existing --config file")
     try:
         data: dict[str, Any] = tomllib.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(
+            f"config file {chosen}: cannot read it ({exc.strerror or exc}); "
+            "give this user read access or pass another --config"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"config file {chosen}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+            f"{exc.start}); save it as UTF-8"
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{chosen}: not valid TOML ({exc}); fix the syntax") from exc
     base = file.resolve().parent

@@ -57,6 +57,7 @@ __all__ = [
     "export_focus",
     "focus_rows",
     "last_full_month",
+    "latest_period",
     "render_csv",
     "write_focus",
 ]
@@ -247,6 +248,19 @@ def _month(d: date) -> tuple[datetime, datetime]:
     first = d.replace(day=1)
     nxt = (first + timedelta(days=32)).replace(day=1)
     return _midnight(first), _midnight(nxt)
+
+
+def latest_period(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
+    """The latest billing period (calendar month) with allocated spend, or None when the database
+    holds none: the default export, so that a run mid-month or a late invoice still exports
+    what is there instead of an empty last month."""
+    if "allocated_spend" not in _catalog(con):
+        return None
+    row = execute(con, "export/focus_latest_period", {}).fetchone()
+    if row is None or row[0] is None:
+        return None
+    first, nxt = _month(row[0])
+    return first.date(), (nxt - timedelta(days=1)).date()
 
 
 def last_full_month(today: date) -> tuple[date, date]:

@@ -11,6 +11,11 @@ and the configured discounts, resolve model ids, attribute, aggregate, rate, che
 against the prices, reconcile, allocate. Later stages read what earlier ones wrote, so the order is
 the data flow, not a preference.
 
+A run that processed nothing is a finding, not a silent 0: when the window holds no invocation
+records or no invoice lines (from the configured sources or loaded earlier by separate ``ingest``
+commands), the ``window_inputs`` result says which is missing and the run exits 1. A window that
+starts after today (UTC) is a usage error: there is nothing it could ever have processed.
+
 A nightly run with nothing new must be cheap (docs/performance.md): after the input stages, the
 window's inputs are fingerprinted (about 20 ms for a day of a 10 M-record month); when the latest
 window run was this window with the same fingerprint, its stage results (findings included, so
@@ -48,7 +53,14 @@ from reconciler.reconcile import reconcile
 from reconciler.resolve import resolve_model_ids
 from reconciler.runs import Run, RunSummary, StageResult
 
-__all__ = ["INPUT_STAGES", "STAGES", "WINDOW_STAGES", "run_window", "window_fingerprint"]
+__all__ = [
+    "INPUT_STAGES",
+    "STAGES",
+    "WINDOW_STAGES",
+    "check_window_inputs",
+    "run_window",
+    "window_fingerprint",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +158,12 @@ def run_window(run: Run, settings: Settings, start: date, end: date) -> RunSumma
     """Run every stage for usage dates ``start``..``end`` (UTC, inclusive) inside ``run``."""
     if start > end:
         raise ConfigError(f"--start {start} is after --end {end}: give start <= end")
+    today = datetime.now(UTC).date()
+    if start > today:
+        raise ConfigError(
+            f"the window {start}..{end} is in the future (today is {today} UTC): nothing can "
+            "have been used or billed yet; give past dates (--date defaults to yesterday)"
+        )
     ingest_sources(run, settings, start, end)
     for stage in INPUT_STAGES:
         run.add(stage(run.con, settings, start, end, run.run_id))
@@ -155,6 +173,7 @@ def run_window(run: Run, settings: Settings, start: date, end: date) -> RunSumma
         logger.info("inputs of %s..%s unchanged since the last run: results reused", start, end)
         for result in reused:
             run.add(result)
+        run.add(check_window_inputs(run.con, settings, start, end))
         return run.summary
     results = [run.add(stage(run.con, settings, start, end, run.run_id)) for stage in WINDOW_STAGES]
     run.con.execute(
@@ -168,7 +187,39 @@ def run_window(run: Run, settings: Settings, start: date, end: date) -> RunSumma
             "now": datetime.now(UTC).replace(tzinfo=None),
         },
     )
+    run.add(check_window_inputs(run.con, settings, start, end))
     return run.summary
+
+
+def check_window_inputs(
+    con: duckdb.DuckDBPyConnection, settings: Settings, start: date, end: date
+) -> StageResult:
+    """One finding per kind of input the window has none of (invocations, invoice lines), with
+    a warning saying which and where it should have come from: a broken log delivery or a
+    missing CUR must not stay green forever."""
+    row = sql.execute(con, "stages/window_inputs", {"start": start, "end": end}).fetchone()
+    invocations, invoice_lines = (int(row[0]), int(row[1])) if row else (0, 0)
+    result = StageResult(
+        "window_inputs",
+        counts={"invocations": invocations, "invoice_lines": invoice_lines},
+    )
+    sources = settings.sources
+    missing: list[tuple[str, bool, str]] = []
+    if invocations == 0:
+        how = "reconciler ingest logs / ingest cloudwatch, or [sources] logs"
+        missing.append(("invocation records", bool(sources.logs or sources.cloudwatch), how))
+    if invoice_lines == 0:
+        how = "reconciler ingest invoice, or [sources] invoices"
+        missing.append(("invoice lines", bool(sources.invoices or sources.cost_explorer), how))
+    for what, configured, how in missing:
+        result.findings += 1
+        where = (
+            "the configured sources delivered none for these dates: check their delivery"
+            if configured
+            else f"no source is configured for them and none were ingested: load them ({how})"
+        )
+        logger.warning("nothing processed: no %s for %s..%s; %s", what, start, end, where)
+    return result
 
 
 def window_fingerprint(

@@ -38,7 +38,13 @@ def results(db):
         con.close()
 
 
-INPUT_STAGES = ("prices.bundled", "prices.discounts", "resolve", "reports")  # run every time
+INPUT_STAGES = (
+    "prices.bundled",
+    "prices.discounts",
+    "resolve",
+    "reports",
+    "window_inputs",
+)  # run every time
 
 
 def without_seconds(s):

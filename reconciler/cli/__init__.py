@@ -2,8 +2,10 @@
 
 Each verb parses flags, calls one library function and renders; no SQL and no Polars here.
 stdout carries data, stderr carries progress, warnings and the run summary. One error boundary
-(:func:`main`) maps :class:`~reconciler.errors.ReconcilerError` to ``reconciler: error: ...`` and
-its exit code; anything else is a bug (exit 70) unless ``--debug`` asks for the traceback.
+(:func:`main`) maps :class:`~reconciler.errors.ReconcilerError` and environment failures (a missing
+directory, permission denied, a full disk: :func:`~reconciler.errors.classify`) to one line
+``reconciler: error: ...`` and its exit code; anything else is a bug (exit 70). ``--debug`` adds the
+traceback and never changes the exit code.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import traceback
 from typing import NoReturn
 
 import click
 
 from reconciler.cli._common import Ctx
-from reconciler.errors import ExitCode, ReconcilerError, exit_code_for
+from reconciler.errors import ExitCode, classify
 from reconciler.logfmt import LOG_FORMATS, configure_logging, json_line
 
 __all__ = ["cli", "main"]
@@ -43,7 +46,7 @@ __all__ = ["cli", "main"]
     "--debug",
     is_flag=True,
     envvar="RECONCILER_DEBUG",
-    help="Show tracebacks for unexpected errors (env RECONCILER_DEBUG=1).",
+    help="Add the traceback to an error; the exit code stays the same (env RECONCILER_DEBUG=1).",
 )
 @click.option(
     "--log-format",
@@ -133,17 +136,23 @@ def main(argv: list[str] | None = None) -> None:
             _fail(f"reconciler: error: {exc.format_message()}", ExitCode.USAGE, as_json)
         exc.show()
         sys.exit(ExitCode.USAGE)
-    except ReconcilerError as exc:
-        _fail(f"reconciler: error: {exc}", exit_code_for(exc), as_json)
     except SystemExit:
         raise
     except Exception as exc:
         if debug:
-            raise
+            traceback.print_exception(exc, file=sys.stderr)
+        known = classify(exc)
+        if known is not None:
+            _fail(f"reconciler: error: {known}", known.exit_code, as_json)
         _fail(
-            f"reconciler: internal error (a bug): {type(exc).__name__}: {exc}; "
+            f"reconciler: internal error (a bug): {type(exc).__name__}: {_one_line(str(exc))}; "
             "rerun with --debug for the traceback",
             ExitCode.INTERNAL,
             as_json,
         )
     sys.exit(int(code) if isinstance(code, int) else 0)
+
+
+def _one_line(message: str) -> str:
+    """A message fit for one line of stderr: DuckDB's multi-line errors joined."""
+    return " ".join(part.strip() for part in message.splitlines() if part.strip())

@@ -12,6 +12,7 @@ from typing import TextIO
 import click
 
 from reconciler.config import Settings, load_settings
+from reconciler.errors import file_system_error
 from reconciler.logfmt import json_line
 from reconciler.progress import Progress
 from reconciler.runs import RunSummary
@@ -80,3 +81,16 @@ def cli_progress(ctx: Ctx, label: str, unit: str) -> Iterator[Progress | None]:
         yield progress
     finally:
         progress.close()
+
+
+@contextmanager
+def writing_to(path: str | None, doing: str = "cannot write") -> Iterator[None]:
+    """Name ``path`` in an OS failure raised inside: a full disk fails a write without naming
+    its file, and the one line on stderr must say which path to free or fix (exit 2/3)."""
+    try:
+        yield
+    except OSError as exc:
+        known = file_system_error(exc, exc.filename or path, doing=doing)
+        if known is None:
+            raise
+        raise known from exc

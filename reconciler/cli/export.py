@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Literal, cast
 
 import click
 
-from reconciler.cli._common import Ctx
+from reconciler.cli._common import Ctx, writing_to
 from reconciler.db import connect
-from reconciler.errors import ConfigError
-from reconciler.export_focus import export_focus, last_full_month, render_csv
+from reconciler.errors import ConfigError, ExitCode
+from reconciler.export_focus import export_focus, latest_period, render_csv
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -24,8 +24,17 @@ def export() -> None:
 
 
 @export.command("focus")
-@click.option("--start", type=_DAY, help="First UTC day (inclusive). Default: the last full month.")
-@click.option("--end", type=_DAY, help="Last UTC day (inclusive). Default: the last full month.")
+@click.option(
+    "--start",
+    type=_DAY,
+    help="First UTC day (inclusive, with --end). Default: the latest billing period (calendar "
+    "month) with allocated spend.",
+)
+@click.option(
+    "--end",
+    type=_DAY,
+    help="Last UTC day (inclusive, with --start). Default: as --start.",
+)
 @click.option(
     "--out", type=click.Path(dir_okay=False), help="Write to this file (default: CSV on stdout)."
 )
@@ -53,23 +62,51 @@ def focus(
 ) -> int:
     """Allocated spend (the `allocated_spend` view) as FOCUS 1.2 rows, team and application as
     x_Team/x_Application columns and Tags. Reads the database read-only.
+
+    Without --start/--end it exports the latest billing period with allocated spend and says
+    which on stderr. Exit 1 when the period has no allocated spend (nothing to export).
     """
-    first, last = last_full_month(datetime.now(UTC).date())
-    first = start.date() if start else first
-    last = end.date() if end else last
+    if (start is None) != (end is None):
+        raise click.UsageError("--start and --end go together")
     if fmt == "parquet" and out is None:
         raise ConfigError("export focus: --format parquet needs --out PATH")
     with contextlib.closing(connect(ctx.db, read_only=True)) as con:
-        table, result = export_focus(
-            con,
-            first,
-            last,
-            out=Path(out) if out else None,
-            fmt=cast(Literal["csv", "parquet"], fmt),
-            billing_account_id=billing_account_id,
-        )
+        if start is not None and end is not None:
+            first, last = start.date(), end.date()
+        else:
+            period = latest_period(con)
+            if period is None:
+                click.echo(
+                    "export focus: the database holds no allocated spend; run `reconciler run` "
+                    "for a period with usage and an invoice first",
+                    err=True,
+                )
+                return int(ExitCode.FINDINGS)
+            first, last = period
+            if not ctx.quiet:
+                click.echo(
+                    f"export focus: no --start/--end: exporting {first}..{last}, the latest "
+                    "billing period with allocated spend",
+                    err=True,
+                )
+        with writing_to(out):
+            table, result = export_focus(
+                con,
+                first,
+                last,
+                out=Path(out) if out else None,
+                fmt=cast(Literal["csv", "parquet"], fmt),
+                billing_account_id=billing_account_id,
+            )
     if out is None:
         sys.stdout.write(render_csv(table))
+    if result.rows == 0:
+        click.echo(
+            f"export focus: no allocated spend for {first}..{last}; nothing exported "
+            "(run `reconciler run` for those dates, or pick another period)",
+            err=True,
+        )
+        return int(ExitCode.FINDINGS)
     if not ctx.quiet:
         click.echo(
             f"export focus: {result.rows} rows, BilledCost total {result.billed_total_usd:f} USD, "

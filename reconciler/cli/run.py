@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli._common import Ctx, show_summary
+from reconciler.cli._common import Ctx, show_summary, writing_to
 from reconciler.outputs import write_reports
 from reconciler.pipeline import run_window
 from reconciler.runs import Run
@@ -56,15 +56,20 @@ def run(
     Report files (in --reports-dir, default ./reports): spend-<window>.csv/.md,
     report-<window>.html, gaps-<window>.csv; a re-run overwrites them.
     One writer at a time. Exit 0 when nothing is beyond tolerance, 1 with findings (gaps,
-    unpriced usage, quarantined records), 2 on a config error, 3 when another run holds the
-    database or a source is unreachable.
+    unpriced usage, quarantined records, a window with no invocations or no invoice lines), 2 on
+    a config error, a window in the future or a path that is missing, not writable or full, 3
+    when another run holds the database or a source is unreachable (docs/exit-codes.md).
     """
     first, last = _window(day, start, end)
     with Run(ctx.db, "run") as current:
         run_window(current, ctx.settings, first, last)
         out = None if no_reports else (reports_dir or ctx.settings.reports.dir or None)
         if out:
-            current.add(write_reports(current.con, Path(out), first, last, ctx.settings.reports.by))
+            with writing_to(out, "cannot write reports to"):
+                reports = write_reports(
+                    current.con, Path(out), first, last, ctx.settings.reports.by
+                )
+            current.add(reports)
     return show_summary(ctx, current.summary, as_json=as_json)
 
 

@@ -26,7 +26,13 @@ from typing import IO
 
 import duckdb
 
-from reconciler.errors import DatabaseError, DatabaseLocked
+from reconciler.errors import (
+    DatabaseError,
+    DatabaseLocked,
+    FileSystemError,
+    classify,
+    file_system_error,
+)
 
 __all__ = ["WriterLock", "connect", "transaction", "writer_lock"]
 
@@ -39,15 +45,20 @@ class WriterLock:
     def release(self) -> None:
         with contextlib.suppress(OSError):
             fcntl.flock(self.handle, fcntl.LOCK_UN)
-        self.handle.close()
+        with contextlib.suppress(OSError):  # a full disk fails the flush of what close() writes
+            self.handle.close()
 
 
 def writer_lock(db_path: str, run_id: str, command: str) -> WriterLock | None:
     """Take the single-writer lock for ``db_path`` (None for in-memory databases)."""
     if db_path == ":memory:":
         return None
+    _check_directory(db_path)
     lock_path = Path(f"{db_path}.lock")
-    handle = lock_path.open("a+", encoding="utf-8")
+    try:
+        handle = lock_path.open("a+", encoding="utf-8")
+    except OSError as exc:
+        raise _environment(exc, str(lock_path)) from exc
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -58,19 +69,23 @@ def writer_lock(db_path: str, run_id: str, command: str) -> WriterLock | None:
             f"database {db_path} is being written by another run ({_describe(holder)}); "
             "retry when it finishes"
         ) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(
-        json.dumps(
-            {
-                "run_id": run_id,
-                "command": command,
-                "pid": os.getpid(),
-                "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            }
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(
+            json.dumps(
+                {
+                    "run_id": run_id,
+                    "command": command,
+                    "pid": os.getpid(),
+                    "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                }
+            )
         )
-    )
-    handle.flush()
+        handle.flush()
+    except OSError as exc:
+        WriterLock(lock_path, handle).release()
+        raise _environment(exc, str(lock_path)) from exc
     return WriterLock(lock_path, handle)
 
 
@@ -93,11 +108,11 @@ def connect(
     if threads:
         config["threads"] = threads
     if path != ":memory:":
-        parent = Path(path).resolve().parent
-        if not parent.is_dir():
-            raise DatabaseError(f"cannot open database {path}: directory {parent} does not exist")
+        _check_directory(path)
         if read_only and not Path(path).exists():
-            raise DatabaseError(f"cannot open database {path}: no such file (run an ingest first)")
+            raise FileSystemError(
+                f"cannot open database {path}: no such file; run an ingest first or fix --db"
+            )
     try:
         con = duckdb.connect(path, read_only=read_only, config=config)
     except duckdb.IOException as exc:
@@ -105,9 +120,27 @@ def connect(
             raise DatabaseLocked(
                 f"database {path} is open for writing by another process; retry later"
             ) from exc
+        known = classify(exc, doing="cannot open database")
+        if isinstance(known, FileSystemError):
+            raise known from exc
         raise DatabaseError(f"cannot open database {path}: {exc}") from exc
     con.execute("SET TimeZone = 'UTC'")
     return con
+
+
+def _check_directory(db_path: str) -> None:
+    """A missing directory is named as such (exit 2), not as a missing lock or database file."""
+    parent = Path(db_path).resolve().parent
+    if not parent.is_dir():
+        raise FileSystemError(
+            f"cannot open database {db_path}: directory {parent} does not exist; "
+            "create it or fix --db"
+        )
+
+
+def _environment(exc: OSError, lock_path: str) -> FileSystemError | OSError:
+    """An OS failure on the writer lock file as an exit-2/3 error naming it."""
+    return file_system_error(exc, lock_path, doing="cannot write the database lock file") or exc
 
 
 @contextlib.contextmanager

@@ -61,6 +61,8 @@ REQUIRED_COLUMNS = (
 )
 OPTIONAL_COLUMNS = ("context_tier", "checked", "note")
 
+_DECIMAL_LIMIT = Decimal(10) ** 26
+"""Amounts are DECIMAL(38, 12): 26 digits before the point, so a price must stay below 10^26."""
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _PROFILE_PREFIX = re.compile(r"^(us|eu|apac|global|jp|au|ca|in|us-gov)\.(?=[a-z0-9-]+\.)")
 
@@ -163,6 +165,12 @@ def _price(row: _Row) -> Decimal | None:
         return None
     if price < 0:
         row.fail(f"price_usd {quote(value)} is negative; prices are zero or more")
+        return None
+    if price >= _DECIMAL_LIMIT:
+        row.fail(
+            f"price_usd {quote(value)} does not fit the database's DECIMAL(38,12) "
+            "(at most 26 digits before the point); check the value and its unit"
+        )
         return None
     exponent = price.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent < -12:
