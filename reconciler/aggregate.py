@@ -40,6 +40,7 @@ import polars as pl
 
 from reconciler.db import transaction
 from reconciler.db.sql import load
+from reconciler.errors import ConfigError
 from reconciler.runs import StageResult
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "CHARGE_ORDER",
     "FACT_KEYS",
     "aggregate",
+    "check_token_range",
     "facts_from_groups",
     "usage_facts",
 ]
@@ -83,6 +85,27 @@ FACT_KEYS: tuple[str, ...] = (
 """The grain of ``usage_hourly_facts``."""
 
 _TOKEN_CHARGES = CHARGE_ORDER[:-1]
+_BIGINT_MAX = 2**63 - 1
+
+
+def check_token_range(groups: pl.DataFrame) -> None:
+    """Refuse, with a message a person can act on, a window whose token totals do not fit a
+    BIGINT (``usage_hourly_facts.quantity``), before anything is narrowed.
+
+    The group sums are HUGEINT (exact); if each charge's total over the whole window fits, every
+    partial sum below it fits too. The ingest keeps each count under a plausibility ceiling
+    (``ingest.max_tokens_per_count``), so this only trips when that ceiling was raised far
+    beyond any real request and implausible records were loaded.
+    """
+    for charge in CHARGE_ORDER:
+        total = groups[charge].sum() if groups.height else 0
+        if total is not None and int(total) > _BIGINT_MAX:
+            raise ConfigError(
+                f"the window's {charge} add up to {int(total)}, past the BIGINT range: records "
+                "with implausible token counts were loaded (ingest.max_tokens_per_count was "
+                "raised); find them in the invocations view by their largest counts, lower the "
+                "ceiling and reload those files"
+            )
 
 
 def usage_facts(requests: pl.LazyFrame) -> pl.LazyFrame:
@@ -164,6 +187,7 @@ def aggregate(
         + load("stages/aggregate_groups")
     )
     groups = con.sql(query, params=params).pl()
+    check_token_range(groups)
     facts = facts_from_groups(groups.lazy()).collect()
     n_requests = int(groups["requests"].sum())
     n_unresolved = int(groups.filter(~pl.col("model_resolved"))["requests"].sum())

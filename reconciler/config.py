@@ -49,6 +49,23 @@ class SourcesConfig(_Model):
     """Worker processes for log ingest (decompress + parse)."""
 
 
+class IngestConfig(_Model):
+    """Per-file and per-record limits of the log ingest (docs/ingest.md, "Limits"); a file or
+    record over a limit is quarantined with a reason, never a crash. Raise one when real data
+    needs it."""
+
+    max_decompressed_bytes: int = Field(default=256 << 20, ge=1 << 20, le=4 << 30)
+    """Per file: bytes once decompressed (256 MiB); a bigger file is file_too_large."""
+    max_quarantine_rows_per_file: int = Field(default=1_000, ge=1, le=1_000_000)
+    """Per file: rejected lines listed one by one; the rest are counted in one row."""
+    max_tokens_per_count: int = Field(default=100_000_000, ge=1, le=2**63 - 1)
+    """Per record: the plausibility ceiling of each token count (100 M)."""
+    max_field_chars: int = Field(default=2_048, ge=64, le=1 << 20)
+    """Per record: characters of each id, ARN, Region and requestMetadata key or value."""
+    max_metadata_entries: int = Field(default=64, ge=1, le=100_000)
+    """Per record: entries of requestMetadata."""
+
+
 class ReportsConfig(_Model):
     """What `reconciler run` writes after the stages (docs/report.md)."""
 
@@ -132,6 +149,7 @@ class Settings(_Model):
     sources: SourcesConfig = Field(default_factory=SourcesConfig)
     tolerances: TolerancesConfig = Field(default_factory=TolerancesConfig)
     reports: ReportsConfig = Field(default_factory=ReportsConfig)
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
     pricing: PricingConfig = Field(default_factory=PricingConfig)
     invoices: InvoicesConfig = Field(default_factory=InvoicesConfig)
     allocation: AllocationConfig = Field(default_factory=AllocationConfig)

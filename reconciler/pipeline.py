@@ -45,6 +45,7 @@ from reconciler.errors import ConfigError
 from reconciler.ingest.cloudwatch import ingest_cloudwatch
 from reconciler.ingest.cost_explorer import ingest_cost_explorer
 from reconciler.ingest.invoices import check_invoice_units, ingest_invoices
+from reconciler.ingest.limits import ingest_limits
 from reconciler.ingest.load import ingest_logs
 from reconciler.pricebook import load_bundled_prices, sync_config_discounts
 from reconciler.quarantine import Problems
@@ -126,6 +127,7 @@ def ingest_sources(run: Run, settings: Settings, start: date, end: date) -> None
                 list(sources.logs),
                 problems=Problems(),
                 workers=sources.workers,
+                limits=ingest_limits(settings),
             )
         )
     first = datetime.combine(start, time(), tzinfo=UTC)
@@ -140,6 +142,7 @@ def ingest_sources(run: Run, settings: Settings, start: date, end: date) -> None
                 last,
                 problems=Problems(),
                 region=group.region,
+                limits=ingest_limits(settings),
             )
         )
     if sources.invoices:

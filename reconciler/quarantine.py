@@ -48,6 +48,20 @@ class Reason(StrEnum):
     """Usage for which the price book has no price."""
     UNKNOWN_FORMAT = "unknown_format"
     """A file whose format could not be detected."""
+    FILE_TOO_LARGE = "file_too_large"
+    """A file bigger than ingest.max_decompressed_bytes once decompressed (a gzip bomb, a wrong
+    object): nothing of it loads, the files beside it do, and it is read again next run."""
+    MORE_REJECTED_LINES = "more_rejected_lines"
+    """One row per file counting the rejected lines past ingest.max_quarantine_rows_per_file,
+    by reason (those lines are not listed one by one)."""
+    TOO_DEEPLY_NESTED = "too_deeply_nested"
+    """A record nested deeper than the JSON decoder allows (about 900 levels; a body any
+    caller controls)."""
+    IMPLAUSIBLE_TOKEN_COUNT = "implausible_token_count"
+    """A token count over ingest.max_tokens_per_count (100 M by default) or over 2^63-1."""
+    OVERSIZED_FIELD = "oversized_field"
+    """An id, ARN, Region or requestMetadata key/value over ingest.max_field_chars, or more
+    requestMetadata entries than ingest.max_metadata_entries."""
 
 
 class StrictModeError(ValueError):

@@ -10,7 +10,9 @@
 --   and per charge the sum of quantities and the number of requests with a non-zero quantity
 --   (`requests` counts every request of the group, zero-token ones included, for the summary).
 --   The charge rules that do add up (tier, mode, unpivot into one row per charge) stay in Polars
---   (reconciler.aggregate.facts_from_groups).
+--   (reconciler.aggregate.facts_from_groups). Sums and the long-context addition are HUGEINT, so
+--   no count can overflow here; the caller checks that the window's totals fit a BIGINT before
+--   anything is narrowed (reconciler.aggregate.check_token_range).
 -- grain: one row per hour x account x region x base_model x model_resolved x routing x operation
 --   x model_mode x service_tier x team x application x attribution_rule x long_context x first_charge
 SELECT
@@ -23,12 +25,12 @@ SELECT
          WHEN output_tokens > 0 THEN 'output_tokens'
          WHEN images > 0 THEN 'images' END AS first_charge,
     count(*) AS requests,
-    CAST(sum(input_tokens) AS BIGINT) AS input_tokens,
-    CAST(sum(cache_read_input_tokens) AS BIGINT) AS cache_read_input_tokens,
-    CAST(sum(cache_write_input_tokens) AS BIGINT) AS cache_write_input_tokens,
-    CAST(sum(cache_write_1h_input_tokens) AS BIGINT) AS cache_write_1h_input_tokens,
-    CAST(sum(output_tokens) AS BIGINT) AS output_tokens,
-    CAST(sum(images) AS BIGINT) AS images,
+    sum(input_tokens) AS input_tokens,
+    sum(cache_read_input_tokens) AS cache_read_input_tokens,
+    sum(cache_write_input_tokens) AS cache_write_input_tokens,
+    sum(cache_write_1h_input_tokens) AS cache_write_1h_input_tokens,
+    sum(output_tokens) AS output_tokens,
+    sum(images) AS images,
     count(*) FILTER (WHERE input_tokens > 0) AS input_tokens_requests,
     count(*) FILTER (WHERE cache_read_input_tokens > 0) AS cache_read_input_tokens_requests,
     count(*) FILTER (WHERE cache_write_input_tokens > 0) AS cache_write_input_tokens_requests,
@@ -40,8 +42,8 @@ FROM (
         date_trunc('hour', event_time) AS hour, account_id, region, base_model, model_resolved,
         routing, operation, model_mode, service_tier, team, application, attribution_rule,
         coalesce(long_context_threshold IS NOT NULL
-                 AND input_tokens + cache_read_input_tokens + cache_write_input_tokens
-                     > long_context_threshold, false) AS long_context,
+                 AND CAST(input_tokens AS HUGEINT) + cache_read_input_tokens
+                     + cache_write_input_tokens > long_context_threshold, false) AS long_context,
         input_tokens,
         cache_read_input_tokens,
         cache_write_input_tokens

@@ -6,6 +6,7 @@ import click
 
 from reconciler.cli._common import Ctx, cli_progress, show_summary
 from reconciler.ingest.cloudwatch import ingest_cloudwatch, parse_time
+from reconciler.ingest.limits import ingest_limits
 from reconciler.quarantine import Problems
 from reconciler.runs import Run
 
@@ -52,6 +53,7 @@ def cloudwatch(
                 problems=Problems(strict=strict),
                 region=region,
                 progress=progress,
+                limits=ingest_limits(ctx.settings),
             )
         )
     return show_summary(ctx, run.summary, as_json=as_json)

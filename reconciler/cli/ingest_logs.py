@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from reconciler.cli._common import Ctx, cli_progress, show_summary
+from reconciler.ingest.limits import ingest_limits
 from reconciler.ingest.load import BATCH_FILES, ingest_logs
 from reconciler.quarantine import Problems
 from reconciler.runs import Run
@@ -61,6 +62,7 @@ def logs(
                 workers=workers,
                 batch_files=batch_files,
                 progress=progress,
+                limits=ingest_limits(ctx.settings),
             )
         )
     return show_summary(ctx, run.summary, as_json=as_json)

@@ -30,10 +30,12 @@ import duckdb
 
 from reconciler.errors import ConfigError, SourceError
 from reconciler.ingest.invocation_logs import RECORD_SCHEMA, ParsedFile, parse_messages
+from reconciler.ingest.limits import DEFAULT_LIMITS, IngestLimits
 from reconciler.ingest.load import LedgerEntry, commit_batch
 from reconciler.ingest.sources import aws_error
 from reconciler.progress import NO_PROGRESS, ProgressSink
 from reconciler.quarantine import Problems
+from reconciler.resolve import resolve_offline
 from reconciler.runs import StageResult
 
 if TYPE_CHECKING:
@@ -85,11 +87,14 @@ def ingest_cloudwatch(
     logs_client: CloudWatchLogsClient | None = None,
     page_size: int | None = None,
     progress: ProgressSink | None = None,
+    limits: IngestLimits = DEFAULT_LIMITS,
 ) -> StageResult:
     """The ``ingest cloudwatch`` stage: pull each day window of ``[start, end)`` once.
 
     ``progress`` (optional) is told the number of windows, advanced per window (pulled or
-    skipped) and, during a window, noted with the pages and events pulled so far."""
+    skipped) and, during a window, noted with the pages and events pulled so far. ``limits``:
+    the per-record limits of ``ingest logs`` (each page of a stream is parsed like a file).
+    Model ids are resolved offline at the end, as by ``ingest logs``."""
     started = time.perf_counter()
     sink = progress or NO_PROGRESS
     client = logs_client or _client(region)
@@ -108,7 +113,7 @@ def ingest_cloudwatch(
             totals["skipped_already_loaded"] += 1
             sink.advance(1)
             continue
-        entries = _pull(client, log_group, lo, hi, page_size, sink)
+        entries = _pull(client, log_group, lo, hi, page_size, sink, limits)
         rows_in += sum(e.parsed.lines for e in entries)
         window = LedgerEntry(
             uri,
@@ -127,6 +132,7 @@ def ingest_cloudwatch(
         totals["quarantined"] += counts.quarantined
         sink.advance(1)
     sink.note("")
+    totals["model_ids_resolved"], totals["model_ids_pending"] = resolve_offline(con)
     keys = (
         "windows",
         "skipped_already_loaded",
@@ -135,6 +141,8 @@ def ingest_cloudwatch(
         "duplicates",
         "conflicts",
         "quarantined",
+        "model_ids_resolved",
+        "model_ids_pending",
     )
     return StageResult(
         stage="ingest cloudwatch",
@@ -161,6 +169,7 @@ def _pull(
     hi: datetime,
     page_size: int | None = None,
     progress: ProgressSink = NO_PROGRESS,
+    limits: IngestLimits = DEFAULT_LIMITS,
 ) -> list[LedgerEntry]:
     """Every event of the window, parsed page by page; one entry per (stream, page)."""
     entries: list[LedgerEntry] = []
@@ -181,7 +190,7 @@ def _pull(
                 by_stream.setdefault(stream, []).append(event.get("message", "").encode())
             for stream, messages in by_stream.items():
                 uri = f"cloudwatch://{log_group}/{stream}"
-                parsed = parse_messages(messages, uri, first_line=seen[stream] + 1)
+                parsed = parse_messages(messages, uri, first_line=seen[stream] + 1, limits=limits)
                 seen[stream] += len(messages)
                 entries.append(LedgerEntry(uri, "", None, "cloudwatch_api", parsed, ledger=False))
             pages += 1

@@ -35,7 +35,9 @@ required and non-empty; ``input.inputTokenCount`` is required unless the record 
 
 from __future__ import annotations
 
+import os
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,8 +47,9 @@ from typing import Annotated, Any, cast
 import msgspec
 import pyarrow as pa
 import pyarrow.compute
-from isal import igzip, isal_zlib
+from isal import isal_zlib
 
+from reconciler.ingest.limits import DEFAULT_LIMITS, INT64_MAX, IngestLimits
 from reconciler.quarantine import Reason
 
 __all__ = [
@@ -57,11 +60,16 @@ __all__ = [
     "parse_bytes",
     "parse_messages",
     "parse_path",
+    "too_large",
 ]
 
 SCHEMA_TYPE = "ModelInvocationLog"
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 18  # salvage path only: decompress in 256 KiB steps to keep what came before damage
+_PARSE_CHUNK = 32 << 20
+"""Decompressed text is parsed in slices of about this many bytes (cut at a line end): the
+decoded records of one slice are the parser's largest transient, so this bounds a worker's memory
+for a file of many tiny records (measured: docs/ingest.md, "Limits")."""
 _PREFIX = rb"(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d{10,16}) "
 _PREFIX_ONE = re.compile(_PREFIX)
 _PREFIX_ALL = re.compile(rb"(?m)^" + _PREFIX)
@@ -93,7 +101,7 @@ RECORD_SCHEMA = pa.schema(
 )
 """Columns of a parsed file: ``invocation_records`` minus source_uri/run_id, plus line_number."""
 
-Count = Annotated[int, msgspec.Meta(ge=0)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)]  # the ceiling is applied on the columns
 _TOKEN_FIELDS = (
     ("input", "inputTokenCount"),
     ("input", "cacheReadInputTokenCount"),
@@ -185,6 +193,9 @@ _TIER = msgspec.json.Decoder(_Tier | None)
 _EVENT = msgspec.json.Decoder(_StreamEvent)
 
 
+_Problem = tuple[int | None, Reason, str]
+
+
 @dataclass
 class ParsedFile:
     """One parsed file: good rows as Arrow, problems as (line or None, reason, detail)."""
@@ -195,25 +206,88 @@ class ParsedFile:
     format: str = "s3_delivery"  # s3_delivery | cloudwatch_export | cloudwatch_api | unknown
     lines: int = 0  # non-blank lines seen (good + quarantined records)
     kept_after_damage: bool = False  # corrupt gzip, but the complete lines before it were kept
+    over_limit: bool = False  # broke a per-file limit: nothing loaded, tried again next run
 
 
-def parse_path(path: str | Path, source_uri: str | None = None) -> ParsedFile:
+class _TooLarge(Exception):
+    """Decompression passed ``IngestLimits.max_decompressed_bytes``."""
+
+
+class _Rejects:
+    """The rejected lines of one file: the first ``cap`` with their details, the rest counted
+    by reason and reported in ONE ``more_rejected_lines`` row, so a file of millions of junk
+    lines costs a counter, not millions of rows (or tuples in memory)."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.items: list[_Problem] = []
+        self.more: Counter[str] = Counter()
+
+    def add(self, line: int | None, reason: Reason, detail: str) -> None:
+        if len(self.items) < self.cap:
+            self.items.append((line, reason, detail))
+        else:
+            self.more[reason.value] += 1
+
+    def listed(self) -> list[_Problem]:
+        """The kept rows in line order, then the summary row when lines were left out."""
+        rows = sorted(self.items, key=lambda p: p[0] or 0)
+        if self.more:
+            n = sum(self.more.values())
+            by = ", ".join(f"{reason} {count}" for reason, count in sorted(self.more.items()))
+            rows.append(
+                (
+                    None,
+                    Reason.MORE_REJECTED_LINES,
+                    f"{n} more rejected lines not listed one by one, past the limit of "
+                    f"{self.cap} rows per file (ingest.max_quarantine_rows_per_file): {by}",
+                )
+            )
+        return rows
+
+
+def too_large(source_uri: str, limit: int, what: str) -> ParsedFile:
+    """The whole-file ``file_too_large`` result (``what``: "is" or "decompresses to")."""
+    detail = (
+        f"{what} more than {limit} bytes (ingest.max_decompressed_bytes); nothing of it was "
+        "loaded and it is read again next run"
+    )
+    parsed = _empty(source_uri, [(None, Reason.FILE_TOO_LARGE, detail)])
+    parsed.over_limit = True
+    return parsed
+
+
+def parse_path(
+    path: str | Path, source_uri: str | None = None, limits: IngestLimits = DEFAULT_LIMITS
+) -> ParsedFile:
     """Read and parse a local file; an unreadable file is a problem, not an exception."""
     uri = source_uri or str(path)
     try:
-        data = Path(path).read_bytes()
+        with Path(path).open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > limits.max_decompressed_bytes:
+                return too_large(uri, limits.max_decompressed_bytes, "is")
+            data = handle.read()
     except OSError as exc:
         return _empty(uri, [(None, Reason.UNREADABLE_FILE, f"cannot read file: {exc.strerror}")])
-    return parse_bytes(data, uri, name=str(path))
+    return parse_bytes(data, uri, name=str(path), limits=limits)
 
 
-def parse_bytes(data: bytes, source_uri: str, *, name: str = "") -> ParsedFile:
+def parse_bytes(
+    data: bytes, source_uri: str, *, name: str = "", limits: IngestLimits = DEFAULT_LIMITS
+) -> ParsedFile:
     """Decompress (gzip by magic bytes, any number of members), detect the format, parse."""
-    problems: list[tuple[int | None, Reason, str]] = []
+    problems: list[_Problem] = []
     kept = False
+    cap = limits.max_decompressed_bytes
+    if len(data) > cap:
+        return too_large(source_uri, cap, "is")
     looks_gzip = data[:2] == _GZIP_MAGIC
     if looks_gzip or (name or source_uri).endswith(".gz"):
-        text, damage = decompress(data)
+        try:
+            text, damage = decompress(data, limit=cap)
+        except _TooLarge:
+            return too_large(source_uri, cap, "decompresses to")
         if damage is not None:
             n = text.count(b"\n")
             kept = n > 0
@@ -221,6 +295,7 @@ def parse_bytes(data: bytes, source_uri: str, *, name: str = "") -> ParsedFile:
             problems.append((None, Reason.CORRUPT_GZIP, damage + note))
     else:
         text = data
+    del data
     fmt = detect_format(text)
     if fmt == "unknown":
         if text.strip():
@@ -228,22 +303,24 @@ def parse_bytes(data: bytes, source_uri: str, *, name: str = "") -> ParsedFile:
                 (None, Reason.UNKNOWN_FORMAT, "no invocation-log lines in the first 20 lines")
             )
         return _empty(source_uri, problems, fmt)
-    if fmt == "cloudwatch_export":
-        text = _PREFIX_ALL.sub(b"", text)
-    parsed = _parse_lines(text, source_uri, fmt)
+    parsed = _parse_lines(text, source_uri, fmt, limits)
     parsed.problems[:0] = problems
     parsed.kept_after_damage = kept
     return parsed
 
 
 def parse_messages(
-    messages: Sequence[bytes], source_uri: str, *, first_line: int = 1
+    messages: Sequence[bytes],
+    source_uri: str,
+    *,
+    first_line: int = 1,
+    limits: IngestLimits = DEFAULT_LIMITS,
 ) -> ParsedFile:
     """CloudWatch events: message i is line ``first_line + i`` (its event index in the stream)."""
     if any(b"\n" in m for m in messages):  # pretty-printed JSON: keep one record per message
         messages = [m.replace(b"\r", b" ").replace(b"\n", b" ") for m in messages]
     text = b"\n".join(m if m.strip() else b"{}" for m in messages)
-    parsed = _parse_lines(text + b"\n" if text else text, source_uri, "cloudwatch_api")
+    parsed = _parse_lines(text + b"\n" if text else text, source_uri, "cloudwatch_api", limits)
     shift = first_line - 1
     if shift:
         numbers = pa.compute.add(parsed.table["line_number"], shift)
@@ -252,26 +329,27 @@ def parse_messages(
     return parsed
 
 
-def decompress(data: bytes) -> tuple[bytes, str | None]:
+def decompress(data: bytes, *, limit: int | None = None) -> tuple[bytes, str | None]:
     """gunzip every member; on damage return the output before it and what went wrong.
 
     The returned text is cut back to its last newline when damaged, so only lines that were
     decoded completely survive. A checksum failure at the end cannot say where the damage is, so
-    then nothing is kept.
+    then nothing is kept. With ``limit``, raises :class:`_TooLarge` as soon as the output would
+    pass ``limit`` bytes: decompression is bounded by the limit, never by the input's expansion.
     """
+    cap = (1 << 62) if limit is None else limit
     try:  # one gzip member, nothing after it (every S3 delivery): the cheapest call
         one = isal_zlib.decompressobj(31)
-        first: bytes = one.decompress(data)
+        first: bytes = one.decompress(data, cap + 1)
+        if len(first) > cap:
+            raise _TooLarge
         if one.eof and not one.unused_data:
             return first, None
-    except _GZIP_ERRORS:
-        pass
-    try:
-        whole: bytes = igzip.decompress(data)  # type: ignore[no-untyped-call]
-        return whole, None
+        del first
     except _GZIP_ERRORS:
         pass
     out: list[bytes] = []
+    total = 0
     view = memoryview(data)
     pos, members = 0, 0
     while pos < len(data):
@@ -282,9 +360,18 @@ def decompress(data: bytes) -> tuple[bytes, str | None]:
         d = isal_zlib.decompressobj(31)
         off = pos
         try:
-            while off < len(data) and not d.eof:
-                out.append(d.decompress(view[off : off + _CHUNK]))
-                off += _CHUNK
+            while not d.eof:
+                if d.unconsumed_tail:
+                    piece: bytes = d.decompress(d.unconsumed_tail, cap - total + 1)
+                elif off < len(data):
+                    piece = d.decompress(view[off : off + _CHUNK], cap - total + 1)
+                    off += _CHUNK
+                else:
+                    break
+                total += len(piece)
+                if total > cap:
+                    raise _TooLarge
+                out.append(piece)
         except _GZIP_ERRORS as exc:
             if "checksum" in str(exc).lower():
                 return b"", f"gzip checksum mismatch in member {members + 1}"
@@ -331,26 +418,56 @@ def _first_lines(text: bytes, limit: int) -> Iterator[bytes]:
         start = end + 1
 
 
-def _empty(
-    source_uri: str, problems: list[tuple[int | None, Reason, str]], fmt: str = "unknown"
-) -> ParsedFile:
+def _empty(source_uri: str, problems: list[_Problem], fmt: str = "unknown") -> ParsedFile:
     return ParsedFile(source_uri, RECORD_SCHEMA.empty_table(), problems, fmt)
 
 
-def _parse_lines(text: bytes, source_uri: str, fmt: str) -> ParsedFile:
-    problems: list[tuple[int | None, Reason, str]] = []
+def _parse_lines(text: bytes, source_uri: str, fmt: str, limits: IngestLimits) -> ParsedFile:
+    """Parse ``text`` slice by slice (``_PARSE_CHUNK``, cut at line ends), so the decoded
+    records held at once are bounded whatever the file holds; line numbers run on across."""
+    rejects = _Rejects(limits.max_quarantine_rows_per_file)
+    tables: list[pa.Table] = []
+    seen = 0
+    start, first_line, size = 0, 1, len(text)
+    while start < size:
+        end = size
+        if size - start > _PARSE_CHUNK:
+            cut = text.find(b"\n", start + _PARSE_CHUNK)
+            end = size if cut < 0 else cut + 1
+        chunk = text[start:end] if (start, end) != (0, size) else text
+        if fmt == "cloudwatch_export":
+            chunk = _PREFIX_ALL.sub(b"", chunk)
+        n_lines = _newlines(chunk) + (0 if chunk.endswith(b"\n") else 1)
+        table, count = _parse_chunk(chunk, first_line, n_lines, rejects, limits)
+        del chunk
+        tables.append(table)
+        seen += count
+        first_line += n_lines
+        start = end
+    if not tables:
+        table = RECORD_SCHEMA.empty_table()
+    else:
+        table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    return ParsedFile(source_uri, table, rejects.listed(), fmt, seen)
+
+
+def _parse_chunk(
+    text: bytes, first_line: int, n_lines: int, rejects: _Rejects, limits: IngestLimits
+) -> tuple[pa.Table, int]:
+    """One slice: (Arrow rows of its good records, non-blank lines seen); bad lines go to
+    ``rejects``. ``first_line`` is the file line number of the slice's first line."""
     records: list[_Record] | None = None
-    n_lines = _newlines(text) + (0 if text.endswith(b"\n") or not text else 1)
+    numbers: Sequence[int] = ()
+    bad_before = len(rejects.items) + sum(rejects.more.values())
     try:
         decoded = _DECODER.decode_lines(text)
-        if len(decoded) == n_lines:  # no blank lines: record i is line i + 1
+        if len(decoded) == n_lines:  # no blank lines: record i is line first_line + i
             records = decoded
-            numbers: Sequence[int] = range(1, n_lines + 1)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+            numbers = range(first_line, first_line + n_lines)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         pass
     if records is None:
-        records, numbers = _careful(text, problems)
-    seen = len(records) + len(problems)
+        records, numbers = _careful(text, first_line, rejects)
     verdicts = [_check(rec) for rec in records]
     if any(v is not None for v in verdicts):
         good: list[_Record] = []
@@ -360,10 +477,10 @@ def _parse_lines(text: bytes, source_uri: str, fmt: str) -> ParsedFile:
                 good.append(rec)
                 good_numbers.append(number)
             else:
-                problems.append((number, bad[0], bad[1]))
+                rejects.add(number, *bad)
         records, numbers = good, good_numbers
-    problems.sort(key=lambda p: p[0] or 0)
-    return ParsedFile(source_uri, _table(numbers, records), problems, fmt, seen)
+    seen = len(records) + len(rejects.items) + sum(rejects.more.values()) - bad_before
+    return _within_limits(_table(numbers, records), rejects, limits), seen
 
 
 def _newlines(text: bytes) -> int:
@@ -378,24 +495,35 @@ def _newlines(text: bytes) -> int:
     return n
 
 
-def _careful(
-    text: bytes, problems: list[tuple[int | None, Reason, str]]
-) -> tuple[list[_Record], list[int]]:
-    """Line by line: the good records with their line numbers; bad lines go to ``problems``."""
+def _careful(text: bytes, first_line: int, rejects: _Rejects) -> tuple[list[_Record], list[int]]:
+    """Line by line: the good records with their line numbers; bad lines go to ``rejects``.
+    Lines are cut one at a time (a split would hold millions of line objects at once)."""
     records: list[_Record] = []
     numbers: list[int] = []
-    for i, line in enumerate(text.split(b"\n"), start=1):
+    start, size, i = 0, len(text), first_line - 1
+    while start < size:
+        end = text.find(b"\n", start)
+        if end < 0:
+            end = size
+        line = text[start:end]
+        start = end + 1
+        i += 1
         if not line.strip():
             continue
         try:
             records.append(_DECODER.decode(line))
             numbers.append(i)
         except msgspec.ValidationError as exc:  # a subclass of DecodeError: test it first
-            problems.append((i, *_classify(line, exc)))
+            rejects.add(i, *_classify(line, exc))
         except msgspec.DecodeError as exc:
             reason = Reason.TRUNCATED_LINE if "truncated" in str(exc) else Reason.NOT_JSON
-            problems.append((i, reason, _short(str(exc))))
+            rejects.add(i, reason, _short(str(exc)))
+        except RecursionError:
+            rejects.add(i, Reason.TOO_DEEPLY_NESTED, _TOO_DEEP)
     return records, numbers
+
+
+_TOO_DEEP = "nested deeper than the JSON decoder allows (about 900 levels)"
 
 
 def _classify(line: bytes, exc: msgspec.ValidationError) -> tuple[Reason, str]:
@@ -405,6 +533,8 @@ def _classify(line: bytes, exc: msgspec.ValidationError) -> tuple[Reason, str]:
     except msgspec.DecodeError as bad:  # the typed decoder may fail on types before syntax
         reason = Reason.TRUNCATED_LINE if "truncated" in str(bad) else Reason.NOT_JSON
         return reason, _short(str(bad))
+    except RecursionError:
+        return Reason.TOO_DEEPLY_NESTED, _TOO_DEEP
     if not isinstance(obj, dict):
         return Reason.UNKNOWN_SHAPE, f"a JSON {type(obj).__name__}, not an object"
     if not any(k in obj for k in ("schemaType", "requestId", "modelId")):
@@ -422,7 +552,9 @@ def _classify(line: bytes, exc: msgspec.ValidationError) -> tuple[Reason, str]:
         if isinstance(value, bool) or not isinstance(value, int):
             return Reason.NON_INTEGER_TOKEN_COUNT, f"{parent}.{key} is {_show(value)}"
         if value < 0:
-            return Reason.NEGATIVE_TOKEN_COUNT, f"{parent}.{key} is {value}"
+            return Reason.NEGATIVE_TOKEN_COUNT, f"{parent}.{key} is {_show(value)}"
+        if value > INT64_MAX:
+            return Reason.IMPLAUSIBLE_TOKEN_COUNT, f"{parent}.{key} is {_show(value)}, over 2^63-1"
     return Reason.BAD_FIELD, _short(str(exc))
 
 
@@ -439,6 +571,99 @@ def _check(rec: _Record) -> tuple[Reason, str] | None:
     if (rec.input is None or rec.input.inputTokenCount is None) and rec.errorCode is None:
         return Reason.MISSING_FIELD, "input.inputTokenCount is missing (and no errorCode)"
     return None
+
+
+_TOKEN_COLUMNS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_input_tokens",
+    "cache_write_input_tokens",
+)
+_STRING_COLUMNS = (
+    "request_id",
+    "account_id",
+    "region",
+    "model_id",
+    "identity_arn",
+    "operation",
+    "inference_region",
+    "service_tier",
+    "latency_mode",
+    "error_code",
+)
+
+
+def _within_limits(table: pa.Table, rejects: _Rejects, limits: IngestLimits) -> pa.Table:
+    """Drop (and reject) the rows that break a per-record limit: token counts over the
+    plausibility ceiling, strings or requestMetadata over their sizes. Column-wise in Arrow, so
+    a clean slice costs a few vectorised comparisons; only offending rows are looked at one by
+    one (to say which field and how big, never what it holds)."""
+    if not table.num_rows:
+        return table
+    pc = pa.compute
+    ceiling = limits.max_tokens_per_count
+    chars = limits.max_field_chars
+    checks: list[tuple[pa.Array, str]] = []
+    for name in _TOKEN_COLUMNS:
+        checks.append((pc.greater(table[name], ceiling), name))
+    for name in _STRING_COLUMNS:
+        checks.append((pc.greater(pc.utf8_length(table[name]), chars), name))
+    meta = table["request_metadata"].combine_chunks()
+    keys = pa.ListArray.from_arrays(meta.offsets, meta.keys)  # map kernels are few: as lists
+    checks.append(
+        (pc.greater(pc.list_value_length(keys), limits.max_metadata_entries), "request_metadata")
+    )
+    if len(meta.keys):
+        parents = pc.list_parent_indices(keys)
+        long_entry = pc.or_(
+            pc.greater(pc.utf8_length(meta.keys), chars),
+            pc.greater(pc.utf8_length(meta.items), chars),
+        )
+        rows = pc.unique(pc.filter(parents, pc.fill_null(long_entry, False)))
+        if len(rows):
+            mask = pc.is_in(pa.array(range(table.num_rows), pa.int64()), value_set=rows)
+            checks.append((mask, "request_metadata entry"))
+    bad = None
+    for mask, _ in checks:
+        mask = pc.fill_null(mask, False)
+        bad = mask if bad is None else pc.or_(bad, mask)
+    if bad is None or not pc.any(bad).as_py():
+        return table
+    lines = table["line_number"].to_pylist()
+    flags = [[bool(v) for v in pc.fill_null(m, False).to_pylist()] for m, _ in checks]
+    for row in pc.indices_nonzero(bad).to_pylist():
+        which = next(i for i, f in enumerate(flags) if f[row])
+        rejects.add(lines[row], *_limit_reason(table, row, checks[which][1], limits))
+    return table.filter(pc.invert(bad))
+
+
+def _limit_reason(table: pa.Table, row: int, name: str, limits: IngestLimits) -> tuple[Reason, str]:
+    if name in _TOKEN_COLUMNS:
+        value = table[name][row].as_py()
+        return (
+            Reason.IMPLAUSIBLE_TOKEN_COUNT,
+            f"{name} is {value}, over the ceiling of {limits.max_tokens_per_count} "
+            "(ingest.max_tokens_per_count)",
+        )
+    if name == "request_metadata":
+        n = len(table[name][row].as_py() or [])
+        return (
+            Reason.OVERSIZED_FIELD,
+            f"requestMetadata has {n} entries, over the limit of {limits.max_metadata_entries} "
+            "(ingest.max_metadata_entries)",
+        )
+    if name == "request_metadata entry":
+        return (
+            Reason.OVERSIZED_FIELD,
+            f"a requestMetadata key or value is over {limits.max_field_chars} characters "
+            "(ingest.max_field_chars)",
+        )
+    size = len(table[name][row].as_py() or "")
+    return (
+        Reason.OVERSIZED_FIELD,
+        f"{name} is {size} characters, over the limit of {limits.max_field_chars} "
+        "(ingest.max_field_chars)",
+    )
 
 
 def _show(value: object) -> str:
@@ -528,13 +753,15 @@ def _from_body(logged: _OutputBody) -> tuple[int | None, str | None]:
                         break
         else:
             return _NO_BODY
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return _NO_BODY
     if body is None:
         return None, None
     one_hour = None
     if body.usage is not None and body.usage.cacheDetails is not None:
         one_hour = sum(d.inputTokens or 0 for d in body.usage.cacheDetails if d.ttl == "1h")
+        if one_hour > INT64_MAX:  # cannot be real; the aggregate caps it at the logged writes
+            one_hour = None
     tier = None
     if body.serviceTier is not None and body.serviceTier.type is not None:
         tier = _TIERS.get(body.serviceTier.type.lower())

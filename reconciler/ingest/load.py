@@ -20,8 +20,9 @@ Invariants and why:
   A duplicate whose four token counts differ from the kept copy is a
   ``duplicate_conflicts`` row and a finding (exit 1); the kept copy is not changed.
 * **Incremental**: an object whose (source_uri, fingerprint) is in ``source_objects`` is skipped
-  and counted. Objects that could not be read at all (vanished, permission denied) are
-  quarantined but not put in the ledger, so the next run tries them again.
+  and counted. Objects that could not be read at all (vanished, permission denied) or broke a
+  per-file limit (``file_too_large``) are quarantined but not put in the ledger, so the next run
+  tries them again (after a limit was raised, it loads).
 * **Bounded memory**: files stream through :class:`~reconciler.ingest.reader.Reader`; only one
   batch of Arrow tables is held at a time.
 
@@ -53,11 +54,13 @@ from reconciler.db import sql
 from reconciler.db.connect import transaction
 from reconciler.errors import ExitCode, ReconcilerError
 from reconciler.ingest.invocation_logs import RECORD_SCHEMA, ParsedFile
+from reconciler.ingest.limits import DEFAULT_LIMITS, IngestLimits
 from reconciler.ingest.memory import release_memory
 from reconciler.ingest.reader import Reader
 from reconciler.ingest.sources import SourceObject, expand_sources, make_s3_client
 from reconciler.progress import NO_PROGRESS, ProgressSink
 from reconciler.quarantine import Problems, Reason, StrictModeError
+from reconciler.resolve import resolve_offline
 from reconciler.runs import StageResult
 
 if TYPE_CHECKING:
@@ -123,11 +126,16 @@ def ingest_logs(
     batch_records: int = BATCH_RECORDS,
     fetchers: int | None = None,
     progress: ProgressSink | None = None,
+    limits: IngestLimits = DEFAULT_LIMITS,
 ) -> StageResult:
     """Ingest invocation-log files/prefixes: the ``ingest logs`` stage (library entry point).
 
     ``fetchers``: S3 objects fetched at once (default 4 per worker, at least 8); 1 is serial.
-    ``progress``: told the number of files, then each file read (with its compressed size)."""
+    ``progress``: told the number of files, then each file read (with its compressed size).
+    ``limits``: per-file and per-record limits (``reconciler.toml`` ``[ingest]``).
+    Model ids whose string says what they bill as are resolved into ``model_ids`` at the end
+    (``invocations.base_model``/``routing`` are filled right away); the others are counted as
+    ``model_ids_pending`` until the resolve stage runs."""
     started = time.perf_counter()
     sink = progress or NO_PROGRESS
     expansion = expand_sources(sources, s3_client=s3_client)
@@ -143,7 +151,7 @@ def ingest_logs(
     if len(todo) < 4 * workers:  # starting worker processes costs more than a few files
         workers = 1
     committer = _Committer(con, run_id, problems, reasons)
-    reader_ = Reader(workers, s3_client, fetchers=fetchers)
+    reader_ = Reader(workers, s3_client, fetchers=fetchers, limits=limits)
     with reader_ as reader, _ingest_settings(con):
         try:
             for obj, parsed in reader.read(todo):
@@ -162,6 +170,7 @@ def ingest_logs(
             committer.close()
         if committer.batches:  # fold the WAL into the file now, under the memory cap
             con.execute("CHECKPOINT")
+    ids_resolved, ids_pending = resolve_offline(con)
     totals = committer.totals
     skipped = expansion.skipped
     return StageResult(
@@ -179,6 +188,8 @@ def ingest_logs(
             "duplicates": totals.duplicates,
             "conflicts": totals.conflicts,
             "quarantined": totals.quarantined,
+            "model_ids_resolved": ids_resolved,
+            "model_ids_pending": ids_pending,
         },
         findings=totals.conflicts,
         seconds=round(time.perf_counter() - started, 3),
@@ -262,10 +273,8 @@ def _entry(obj: SourceObject, parsed: ParsedFile | None) -> LedgerEntry:
             [(None, Reason.UNREADABLE_FILE, "object vanished between listing and reading")],
         )
         return LedgerEntry(obj.uri, obj.fingerprint, obj.size, "unknown", gone, ledger=False)
-    unreadable = any(p[1] is Reason.UNREADABLE_FILE for p in parsed.problems)
-    return LedgerEntry(
-        obj.uri, obj.fingerprint, obj.size, parsed.format, parsed, ledger=not unreadable
-    )
+    retry = parsed.over_limit or any(p[1] is Reason.UNREADABLE_FILE for p in parsed.problems)
+    return LedgerEntry(obj.uri, obj.fingerprint, obj.size, parsed.format, parsed, ledger=not retry)
 
 
 def _add(totals: BatchCounts, counts: BatchCounts) -> None:

@@ -28,7 +28,8 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from reconciler.ingest.invocation_logs import ParsedFile, parse_bytes, parse_path
+from reconciler.ingest.invocation_logs import ParsedFile, parse_bytes, parse_path, too_large
+from reconciler.ingest.limits import DEFAULT_LIMITS, IngestLimits
 from reconciler.ingest.sources import SourceObject, fetch_s3
 
 if TYPE_CHECKING:
@@ -58,8 +59,10 @@ class Reader:
         window_bytes: int = WINDOW_BYTES,
         window_files: int = WINDOW_FILES,
         fetchers: int | None = None,
+        limits: IngestLimits = DEFAULT_LIMITS,
     ) -> None:
         self.workers = max(1, workers)
+        self.limits = limits
         self.s3_client = s3_client
         self.fetchers = max(1, fetchers) if fetchers else max(8, 4 * self.workers)
         self.window_bytes = window_bytes
@@ -108,17 +111,19 @@ class Reader:
         assert self._threads is not None, "Reader used outside its with-block"
         if obj.path is not None:
             pool: Executor = self._procs or self._threads
-            return pool.submit(parse_path, obj.path, obj.uri)
+            return pool.submit(parse_path, obj.path, obj.uri, self.limits)
         return self._threads.submit(self._fetch_and_parse, obj)
 
     def _fetch_and_parse(self, obj: SourceObject) -> ParsedFile | None:
         assert self.s3_client is not None, "an S3 object needs an S3 client"
+        if obj.size > self.limits.max_decompressed_bytes:  # too big even compressed: not fetched
+            return too_large(obj.uri, self.limits.max_decompressed_bytes, "is")
         data = fetch_s3(self.s3_client, obj)
         if data is None:
             return None
         if self._procs is not None:
-            return self._procs.submit(parse_bytes, data, obj.uri).result()
-        return parse_bytes(data, obj.uri)
+            return self._procs.submit(parse_bytes, data, obj.uri, limits=self.limits).result()
+        return parse_bytes(data, obj.uri, limits=self.limits)
 
 
 def _exit_with_parent() -> None:

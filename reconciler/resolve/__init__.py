@@ -62,6 +62,7 @@ __all__ = [
     "lookup_provisioned_model",
     "resolve_model_id",
     "resolve_model_ids",
+    "resolve_offline",
 ]
 
 _default_factory: BedrockClientFactory = default_factory
@@ -117,6 +118,27 @@ def resolve_model_ids(
         findings=unresolved,
         seconds=time.perf_counter() - started,
     )
+
+
+def resolve_offline(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """At ingest: settle every logged id whose string alone fixes what it bills as.
+
+    Base ids, ``us.``/``eu.``/``apac.``/``global.`` ... profile ids and their ARNs, and
+    foundation-model ARNs resolve here, so ``invocations.base_model`` and ``routing`` are filled
+    as soon as a record loads. Everything a mapping row or the control plane may decide (AIPs,
+    provisioned, custom, imported, unrecognised) is left to :func:`resolve_model_ids`, which
+    would write the very same row for the ids settled here (the mapping file never overrides
+    them: ``mappable``). Returns (ids settled now, ids left for the resolve stage).
+    """
+    pending = [r[0] for r in execute(con, "stages/resolve_pending", {"refresh": False}).fetchall()]
+    found = [resolve_model_id(model_id) for model_id in pending]
+    settled = [r for r in found if r.resolved and not mappable(r)]
+    if settled:
+        now = datetime.now(UTC).replace(tzinfo=None)
+        with transaction(con):
+            for r in settled:
+                execute(con, "stages/resolve_upsert", _row(r, now))
+    return len(settled), len(pending) - len(settled)
 
 
 def _row(r: Resolution, now: datetime) -> dict[str, Any]:

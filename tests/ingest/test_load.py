@@ -44,6 +44,11 @@ def test_fixture_totals(con):
         "duplicates": 4,
         "conflicts": 1,
         "quarantined": 8,
+        # 12 distinct ids: 4 base ids, a foundation-model ARN, an inference-profile ARN, a
+        # global. and two us. profile ids, meta.llama... parse offline; the AIP and the
+        # provisioned-model ARN wait for the resolve stage
+        "model_ids_resolved": 10,
+        "model_ids_pending": 2,
     }
     assert r.problems_by_reason == {
         "corrupt_gzip": 2,
