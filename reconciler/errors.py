@@ -29,6 +29,7 @@ from __future__ import annotations
 import errno
 import re
 from enum import IntEnum
+from pathlib import Path
 
 __all__ = [
     "CheckFailed",
@@ -181,6 +182,10 @@ def file_system_error(
 
 def _describe(code: int, path: str | None, strerror: str | None, doing: str) -> FileSystemError:
     what, fix = _PROBLEMS.get(code, (strerror or errno.errorcode.get(code, str(code)), ""))
+    if code == errno.ENOENT and path is not None:
+        parent = Path(path).absolute().parent
+        if not parent.is_dir():  # the usual case: say which directory is missing
+            what = f"directory {parent} does not exist"
     transient = code in _TRANSIENT_ERRNOS
     subject = path if path is not None else "a file"
     if doing:

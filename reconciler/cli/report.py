@@ -11,7 +11,7 @@ import click
 
 from reconciler.chargeback import build_chargeback, has_invoice
 from reconciler.chargeback import render as render_chargeback
-from reconciler.cli._common import Ctx
+from reconciler.cli._common import Ctx, writing_to
 from reconciler.db import connect
 from reconciler.errors import ExitCode
 from reconciler.html_report import render_html
@@ -103,7 +103,8 @@ def report(
 
 def _emit(text: str, out: str | None) -> None:
     if out:
-        Path(out).write_text(text, encoding="utf-8", newline="")
+        with writing_to(out):
+            Path(out).write_text(text, encoding="utf-8", newline="")
     else:
         # not click.echo: it strips ANSI escapes when stdout is not a terminal, which would alter
         # the data (an HTML or CSV cell holding ESC must come out as the renderer wrote it)

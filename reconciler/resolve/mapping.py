@@ -51,6 +51,10 @@ def load_model_map(path: Path) -> dict[str, MapEntry]:
         raise ConfigError(
             f"model_map {path}: cannot read it ({exc.strerror}); fix the path in model_map"
         ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"model_map {path}: not UTF-8 text (byte offset {exc.start}); save it as UTF-8"
+        ) from exc
     reader = csv.DictReader(text.splitlines())
     header = reader.fieldnames or []
     missing = [c for c in _MAP_COLUMNS[:3] if c not in header]

@@ -385,3 +385,42 @@ def test_file_system_error_modes_are_documented():
     doc = (REPO / "docs" / "exit-codes.md").read_text(encoding="utf-8")
     for word in ("ENOENT", "EACCES", "EROFS", "ENOSPC", "EAGAIN", "EIO"):
         assert word in doc
+
+
+def test_non_utf8_model_map_is_exit_2_naming_the_file(tmp_path, capsys):
+    model_map = tmp_path / "map.csv"
+    model_map.write_bytes(b"model_id,base_model,routing\n\xff\n")
+    config = tmp_path / "reconciler.toml"
+    config.write_text('model_map = "map.csv"\n')
+    db = new_db(tmp_path / "r.duckdb")
+    code, _, err = in_process(
+        ["--config", str(config), "--db", str(db), "run", "--date", "2025-11-03", "--no-reports"],
+        capsys,
+    )
+    assert code == 2
+    assert err.splitlines()[-1] == (
+        f"reconciler: error: model_map {model_map}: not UTF-8 text (byte offset 28); "
+        "save it as UTF-8"
+    )
+
+
+def test_report_out_in_a_missing_directory_names_it(tmp_path, capsys):
+    db = new_db(tmp_path / "r.duckdb")
+    out = tmp_path / "gone" / "r.csv"
+    code, stdout, err = in_process(["--db", str(db), "report", "--out", str(out)], capsys)
+    assert (code, stdout) == (2, "")
+    assert err.splitlines() == [
+        f"reconciler: error: cannot write {out}: directory {out.parent} does not exist; "
+        "create it or fix the path"
+    ]
+
+
+def test_injected_disk_full_writing_report_out_names_the_file(tmp_path, monkeypatch, capsys):
+    db = new_db(tmp_path / "r.duckdb")
+    monkeypatch.setattr("pathlib.Path.write_text", _enospc)
+    code, _, err = in_process(["--db", str(db), "report", "--out", "r.csv"], capsys)
+    assert code == 2
+    assert err.splitlines() == [
+        "reconciler: error: cannot write r.csv: no space left on device (disk full); "
+        "free space or move it to a larger disk"
+    ]
