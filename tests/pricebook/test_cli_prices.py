@@ -65,7 +65,14 @@ def test_load_then_show_json_and_csv(tmp_path, write_csv, capsys):
     assert overlay[0]["source"] == "'=cmd()"  # formula neutralised
     # '*': the bundled $0 rows for tokens sent through provisioned throughput or to an imported
     # model (both billed by capacity, not per token) apply to any model
-    assert {r["region"] for r in table} == {"us-east-1", "us-west-2", "eu-west-1", "*"}
+    assert {r["region"] for r in table} == {
+        "us-east-1",
+        "us-west-2",
+        "eu-west-1",
+        "eu-central-1",  # generated rows (public-sources.csv): eu. and apac./jp. profile keys
+        "ap-northeast-1",
+        "*",
+    }
     assert {r["mode"] for r in table if r["region"] == "*"} == {"provisioned", "custom_import"}
 
 

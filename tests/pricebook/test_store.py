@@ -106,7 +106,14 @@ def test_bundled_prices_rate_by_hand(con):
     ) == Decimal("1.4")
     # Unknown model and unknown Region stay unpriced (no us-east-1 fallback)
     assert price_on(con, "acme.unknown-v1:0", "us-east-1", "in_region", d) is None
-    assert price_on(con, "amazon.nova-lite-v1:0", "eu-west-1", "geo", d) is None
+    assert price_on(con, "amazon.nova-lite-v1:0", "sa-east-1", "geo", d) is None
+    # The generated book prices Nova Lite's eu. profile: LiteLLM key eu.amazon.nova-lite-v1:0
+    # input_cost_per_token 7.8e-08 = 0.078 per 1M (1.3 x the us-east-1 0.06)
+    assert price_on(con, "amazon.nova-lite-v1:0", "eu-west-1", "geo", d) == (
+        Decimal("0.078"),
+        "1M tokens",
+        "bundled",
+    )
 
 
 def test_overlay_beats_bundled_only_for_its_dates(con, write_csv):
