@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +14,7 @@ import click
 
 from reconciler.cli._common import Ctx, show_summary
 from reconciler.pricebook import load_bundled_prices, load_price_files, read_price_files
+from reconciler.pricebook.check import CHECK_COLUMNS, check_book
 from reconciler.pricebook.discounts import load_discount_files, read_discount_files
 from reconciler.pricebook.pricelist import (
     ImportReport,
@@ -23,6 +24,7 @@ from reconciler.pricebook.pricelist import (
     offer_products,
     read_offer,
 )
+from reconciler.pricebook.public_sources import read_source
 from reconciler.pricebook.show import SHOW_COLUMNS, effective_prices
 from reconciler.runs import Run
 from reconciler.usage_types import BillingNames, load_billing_names
@@ -159,6 +161,66 @@ def _price_list_reports(
         yield origin, map_products(fetch_api_products(client, regions), origin, names)
 
 
+@prices.command("check")
+@click.option(
+    "--against",
+    "against",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True),
+    metavar="FILE",
+    help="A public price source: the litellm or genai_prices wheel (pip download --no-deps), "
+    "LiteLLM's model_prices_and_context_window*.json or genai-prices' data.py.",
+)
+@click.option("--source-version", help="Version of an extracted source file (wheels name theirs).")
+@click.option(
+    "--date",
+    "on_date",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Compare the prices in effect that day (default: today, UTC).",
+)
+@click.option(
+    "--missing", is_flag=True, help="Also list keys the source prices and the book leaves unpriced."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.pass_obj
+def check(
+    ctx: Ctx,
+    against: str,
+    source_version: str | None,
+    on_date: Any,
+    missing: bool,
+    fmt: str,
+    as_json: bool,
+) -> int:
+    """Compare the price book (bundled, imported, overlays) with a public price source.
+
+    Lists every key where the book's winning price differs from the source's (per 1M tokens or
+    per image). Exit 0 when they agree, 1 when any disagreement is listed.
+    """
+    source = read_source(against, source_version)
+    day: date = on_date.date() if on_date else datetime.now(UTC).date()
+    with Run(ctx.db, "prices check") as run:
+        run.add(load_bundled_prices(run.con, run.run_id))
+        result = check_book(run.con, source, day, include_missing=missing)
+    rows = [d.as_row() for d in result.disagreements]
+    click.echo(_render(rows, "json" if as_json else fmt, CHECK_COLUMNS, ("book_source",)), nl=False)
+    if not ctx.quiet:
+        click.echo(
+            f"{source.name} {source.version}: {result.compared} keys compared on {day}, "
+            f"{result.agree} agree, {len(rows)} listed, {result.contradictory} contradictory "
+            "in the source (not compared)",
+            err=True,
+        )
+    return 1 if rows else 0
+
+
 @prices.group("discounts")
 def discounts_group() -> None:
     """Negotiated discounts (also declared in reconciler.toml as [[pricing.discounts]])."""
@@ -187,21 +249,26 @@ def _safe_cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _render(rows: list[dict[str, Any]], fmt: str) -> str:
+def _render(
+    rows: list[dict[str, Any]],
+    fmt: str,
+    columns: tuple[str, ...] = SHOW_COLUMNS,
+    hidden_in_table: tuple[str, ...] = ("note", "source"),
+) -> str:
     if fmt == "json":
         data = [{k: _text(v) or None for k, v in r.items()} for r in rows]
         return json.dumps(data, indent=2) + "\n"
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(SHOW_COLUMNS)
+        writer.writerow(columns)
         for r in rows:
-            writer.writerow([_safe_cell(_text(r[c])) for c in SHOW_COLUMNS])
+            writer.writerow([_safe_cell(_text(r[c])) for c in columns])
         return out.getvalue()
-    columns = [c for c in SHOW_COLUMNS if c not in ("note", "source")]
-    cells = [[_printable(_text(r[c])) for c in columns] for r in rows]
-    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    shown = [c for c in columns if c not in hidden_in_table]
+    cells = [[_printable(_text(r[c])) for c in shown] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(shown)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(shown, widths, strict=True)).rstrip()]
     lines += [
         "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells
     ]

@@ -49,7 +49,16 @@ from reconciler.pricebook.public_sources import (
     read_source,
 )
 
-__all__ = ["OUTPUT_NAME", "REGIONS", "REVIEWED_NAME", "GeneratedRow", "generate", "main", "render"]
+__all__ = [
+    "OUTPUT_NAME",
+    "REGIONS",
+    "REVIEWED_NAME",
+    "GeneratedRow",
+    "generate",
+    "main",
+    "placements",
+    "render",
+]
 
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1")
 OUTPUT_NAME = "public-sources.csv"
@@ -100,37 +109,48 @@ def _covered(reviewed: Sequence[PriceEntry], key: PriceKey) -> bool:
     return False
 
 
-def _where(price: PublicPrice, has_global: bool) -> list[tuple[str, str, str]]:
-    """(region, routing, how) rows a LiteLLM price places, within :data:`REGIONS`."""
+def _where(
+    price: PublicPrice, has_global: bool, regions: Sequence[str] = REGIONS
+) -> list[tuple[str, str, str]]:
+    """(region, routing, how) rows a LiteLLM price places, within ``regions``."""
     if price.scope == "region":
         return [(price.region or "", "in_region", "Region key")]
     if price.scope == "global":
-        return [(r, "global", "global profile") for r in REGIONS]
+        return [(r, "global", "global profile") for r in regions]
     if price.scope.startswith("geo:"):
         geo = price.scope.removeprefix("geo:")
-        regions = [r for r in REGIONS if r in GEO_PREFIXES.get(geo, ())]
-        rows = [(r, "geo", f"{geo}. geo profile") for r in regions]
+        inside = [r for r in regions if r in GEO_PREFIXES.get(geo, ())]
+        rows = [(r, "geo", f"{geo}. geo profile") for r in inside]
         if has_global:  # the 4.5+ split: in-Region bills at the Regional (geo) rate
-            rows += [(r, "in_region", f"{geo}. geo profile, as in-Region rate") for r in regions]
+            rows += [(r, "in_region", f"{geo}. geo profile, as in-Region rate") for r in inside]
         return rows
     if price.scope == "bare" and not has_global:
         return [("us-east-1", "in_region", "bare id, LiteLLM's us-east-1 default")]
+    if price.scope == "region_blind":  # genai-prices: compared in us-east-1 only
+        routing = "global" if has_global else "in_region"
+        return [("us-east-1", routing, "region-blind id")]
+    if price.scope == "region_blind_regional":
+        return [("us-east-1", r, "region-blind regional. id") for r in ("in_region", "geo")]
     return []
 
 
-def generate(
-    litellm: PublicSource, genai: PublicSource | None, reviewed: Sequence[PriceEntry]
-) -> tuple[list[GeneratedRow], list[str]]:
-    """Rows for the generated book and the doubts (conflicting keys) left out."""
-    has_global = {p.base_model for p in litellm.prices if p.scope == "global"}
-    has_region_key = {(p.base_model, p.region) for p in litellm.prices if p.scope == "region"}
-    second: dict[tuple[str, str], Decimal] = {}
-    if genai is not None:
-        second = {(p.base_model, p.charge): p.price_usd for p in genai.prices}
-    found: dict[PriceKey, list[tuple[PublicPrice, str]]] = defaultdict(list)
-    for p in litellm.prices:
-        for region, routing, how in _where(p, p.base_model in has_global):
-            if region not in REGIONS:
+Placed = dict[PriceKey, list[tuple[PublicPrice, str]]]
+
+
+def placements(source: PublicSource, regions: Sequence[str] = REGIONS) -> Placed:
+    """Every price key a source's prices apply to (in ``regions``), with the prices and how.
+
+    A region-blind source (genai-prices) lands in us-east-1 ``in_region`` only."""
+    has_global = {
+        p.base_model
+        for p in source.prices
+        if p.scope in ("global", "region_blind_regional")  # genai-prices: regional.<id>
+    }
+    has_region_key = {(p.base_model, p.region) for p in source.prices if p.scope == "region"}
+    found: Placed = defaultdict(list)
+    for p in source.prices:
+        for region, routing, how in _where(p, p.base_model in has_global, regions):
+            if region not in regions:
                 continue
             if (
                 routing == "in_region"
@@ -140,6 +160,19 @@ def generate(
                 continue  # a Region key is better evidence than a profile or bare key
             key = PriceKey(p.base_model, region, routing, p.tier, p.mode, p.charge, p.context_tier)
             found[key].append((p, how))
+    return found
+
+
+def generate(
+    litellm: PublicSource, genai: PublicSource | None, reviewed: Sequence[PriceEntry]
+) -> tuple[list[GeneratedRow], list[str]]:
+    """Rows for the generated book and the doubts (conflicting keys) left out."""
+    second: dict[tuple[str, str], Decimal] = {}
+    if genai is not None:
+        for k, cands in placements(genai).items():
+            if k.routing == "in_region" and len({p.price_usd for p, _ in cands}) == 1:
+                second[(k.base_model, k.charge)] = cands[0][0].price_usd
+    found = placements(litellm)
     rows: list[GeneratedRow] = []
     doubts: list[str] = []
     for key in sorted(found):

@@ -78,7 +78,8 @@ class PublicPrice:
 
     ``scope`` says what the source's key covers: ``region`` (a Region key), ``geo:<prefix>``,
     ``global``, ``bare`` (an id with no Region: LiteLLM's default, in practice us-east-1) or
-    ``region_blind`` (genai-prices).
+    ``region_blind`` / ``region_blind_regional`` (genai-prices: no Region; the second is its
+    ``regional.<id>`` price).
     """
 
     base_model: str
@@ -235,6 +236,9 @@ def _call_named(node: ast.AST, name: str) -> bool:
 def genai_prices(source_text: str) -> tuple[list[PublicPrice], int]:
     """Provider ``aws`` prices of genai-prices' ``data.py``, parsed as a syntax tree (never run).
 
+    genai-prices spells a model's Regional price (geo profiles and in-Region, 1.10 x for Claude
+    4.5+) as a separate id ``regional.<id>``; the plain id is then the global price.
+
     Only plain ``ModelPrice(...)`` prices are read; conditional or dated price lists are counted
     as skipped rather than guessed at."""
     tree = ast.parse(source_text)
@@ -263,10 +267,13 @@ def genai_prices(source_text: str) -> tuple[list[PublicPrice], int]:
                 value = _literal_decimal(node)
                 if charge is None or value is None:
                     continue
+                regional = mid.value.startswith("regional.")
                 out.append(
                     PublicPrice(
-                        mid.value, "region_blind", None, "standard", "on_demand", charge,
-                        "standard", _plain(value), "1M tokens", mid.value,
+                        mid.value.removeprefix("regional."),
+                        "region_blind_regional" if regional else "region_blind",
+                        None, "standard", "on_demand", charge, "standard", _plain(value),
+                        "1M tokens", mid.value,
                     )
                 )  # fmt: skip
     return out, skipped

@@ -14,7 +14,7 @@ import pytest
 from reconciler.errors import SourceError
 from reconciler.pricebook.csvfile import parse_price_csv
 from reconciler.pricebook.entries import PriceEntry, PriceKey
-from reconciler.pricebook.generate import generate, main, render
+from reconciler.pricebook.generate import generate, main, placements, render
 from reconciler.pricebook.public_sources import (
     PublicSource,
     genai_prices,
@@ -85,6 +85,9 @@ providers = [
             ModelInfo(id='amazon.nova-lite-v1:0', name='Nova Lite',
                       prices=ModelPrice(input_mtok=Decimal('0.06'), output_mtok=Decimal('0.25'))),
             ModelInfo(id='amazon.nova-pro-v1:0', prices=[ConditionalPrice(prices=ModelPrice())]),
+            ModelInfo(id='anthropic.claude-opus-4-6-v1', prices=ModelPrice(input_mtok=Decimal('5'))),
+            ModelInfo(id='regional.anthropic.claude-opus-4-6-v1',
+                      prices=ModelPrice(input_mtok=Decimal('5.5'))),
         ],
     ),
 ]
@@ -124,11 +127,27 @@ def test_litellm_floats_become_exact_prices_per_million_in_our_vocabulary():
 
 def test_genai_prices_is_parsed_as_a_tree_never_executed():
     prices, skipped = genai_prices(GENAI_PY)
+    opus = "anthropic.claude-opus-4-6-v1"
     assert {(p.base_model, p.charge, p.price_usd, p.scope) for p in prices} == {
         ("amazon.nova-lite-v1:0", "input_tokens", Decimal("0.06"), "region_blind"),
         ("amazon.nova-lite-v1:0", "output_tokens", Decimal("0.25"), "region_blind"),
+        (opus, "input_tokens", Decimal("5"), "region_blind"),
+        (opus, "input_tokens", Decimal("5.5"), "region_blind_regional"),
     }
     assert skipped == 1  # the conditional price list
+    # region-blind: us-east-1 only; a model with a regional.<id> price has its plain id as global
+    source = PublicSource("genai-prices", "0", "https://x/", tuple(prices), skipped)
+    placed = {
+        (k.base_model, k.region, k.routing): c[0][0].price_usd
+        for k, c in placements(source).items()
+        if k.charge == "input_tokens"
+    }
+    assert placed == {
+        ("amazon.nova-lite-v1:0", "us-east-1", "in_region"): Decimal("0.06"),
+        (opus, "us-east-1", "global"): Decimal("5"),
+        (opus, "us-east-1", "in_region"): Decimal("5.5"),
+        (opus, "us-east-1", "geo"): Decimal("5.5"),
+    }
 
 
 def _sources():
@@ -176,6 +195,7 @@ def test_rows_are_placed_only_where_their_key_says_and_reviewed_rows_win():
     in_region = book[_key(opus, "us-east-1", "in_region", "input_tokens")]
     assert in_region.price_usd == Decimal("5.5")  # not the bare key's 5 (litellm#42679)
     assert in_region.note.startswith("assumption: in-Region calls bill at the geo rate")
+    assert in_region.note.endswith("genai-prices 0.0.1 agrees")  # its regional.<id> price
     assert _key(opus, "eu-west-1", "in_region", "input_tokens") not in book
     assert book[_key(opus, "us-east-1", "global", "input_tokens", ctx="long")].price_usd == 10
     # apac. 0.037 vs jp. 0.038 for ap-northeast-1: left out and listed
