@@ -20,14 +20,17 @@ from reconciler.pricebook.pricelist import (
     ImportReport,
     fetch_api_products,
     import_price_list,
+    list_foundation_models,
+    logged_model_ids,
     map_products,
+    name_rows,
     offer_products,
     read_offer,
 )
 from reconciler.pricebook.public_sources import read_source
 from reconciler.pricebook.show import SHOW_COLUMNS, effective_prices
 from reconciler.runs import Run
-from reconciler.usage_types import BillingNames, load_billing_names
+from reconciler.usage_types import BillingNames, learned_rows, load_billing_names
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -124,19 +127,46 @@ def show(
     show_default=True,
     help="Region of the Pricing API endpoint (us-east-1 or ap-south-1).",
 )
+@click.option(
+    "--list-models/--no-list-models",
+    default=True,
+    show_default=True,
+    help="With --api: also match names against Bedrock ListFoundationModels in each --region "
+    "(needs bedrock:ListFoundationModels; without it, only the model ids in the logs).",
+)
 @click.pass_obj
 def import_(
-    ctx: Ctx, offers: tuple[str, ...], api: bool, regions: tuple[str, ...], endpoint_region: str
+    ctx: Ctx,
+    offers: tuple[str, ...],
+    api: bool,
+    regions: tuple[str, ...],
+    endpoint_region: str,
+    list_models: bool,
 ) -> int:
-    """Import AWS Price List prices (layer price_list); unmappable SKUs are listed, not guessed."""
+    """Import AWS Price List prices (layer price_list) and the billing names they teach.
+
+    Each SKU's model display name is matched to a model id seen in the logs (and, with --api,
+    in ListFoundationModels); its usage type -> model mapping is stored in billing_name_map for
+    the invoice mapping. Unmappable SKUs and ambiguous or missing names are listed, never
+    guessed.
+    """
     if bool(offers) == api:
         raise click.UsageError("give either --offer FILE_OR_URL or --api --region R")
     if api and not regions:
         raise click.UsageError("--api needs at least one --region (e.g. --region us-east-1)")
     with Run(ctx.db, "prices import") as run:
         run.add(load_bundled_prices(run.con, run.run_id))
-        names = load_billing_names(ctx.settings.invoices.billing_names)
-        for origin, report in _price_list_reports(offers, regions, endpoint_region, names):
+        names = load_billing_names(ctx.settings.invoices.billing_names, learned_rows(run.con))
+        candidates = logged_model_ids(run.con)
+        if api and list_models:
+            found, problems = list_foundation_models(regions)
+            candidates |= found
+            for p in problems:
+                if not ctx.quiet:
+                    click.echo(f"warning: {p}; matching uses the model ids in the logs", err=True)
+        for origin, report in _price_list_reports(
+            offers, regions, endpoint_region, names, candidates
+        ):
             run.add(import_price_list(run.con, report, origin, run.run_id))
             if not ctx.quiet:
                 for u in report.unmapped:
@@ -145,20 +175,29 @@ def import_(
                         f"{u.region_code}): {u.reason}",
                         err=True,
                     )
+                for c in name_rows(report)[1]:
+                    click.echo(f"name conflict, not learned: {c}", err=True)
     return show_summary(ctx, run.summary)
 
 
 def _price_list_reports(
-    offers: tuple[str, ...], regions: tuple[str, ...], endpoint_region: str, names: BillingNames
+    offers: tuple[str, ...],
+    regions: tuple[str, ...],
+    endpoint_region: str,
+    names: BillingNames,
+    candidates: set[str],
 ) -> Iterator[tuple[str, ImportReport]]:
     for location in offers:
-        yield location, map_products(offer_products(read_offer(location)), location, names)
+        yield (
+            location,
+            map_products(offer_products(read_offer(location)), location, names, candidates),
+        )
     if regions:
         import boto3
 
         client = boto3.client("pricing", region_name=endpoint_region)
         origin = "pricing-api:" + ",".join(regions)
-        yield origin, map_products(fetch_api_products(client, regions), origin, names)
+        yield origin, map_products(fetch_api_products(client, regions), origin, names, candidates)
 
 
 @prices.command("check")

@@ -272,6 +272,11 @@ def test_get_products_two_pages_via_stubber(con, pricing_client):
                 "NextToken": "page-2",
             },
         )
+        stub.add_response(  # Claude 4.x first-party bills here since 2026; none in this fixture
+            "get_products",
+            {"FormatVersion": "aws_v1", "PriceList": []},
+            {"ServiceCode": "AmazonBedrockService", "FormatVersion": "aws_v1", "Filters": filters},
+        )
         stub.add_response(
             "get_products",
             {"FormatVersion": "aws_v1", "PriceList": fm_items},
