@@ -143,6 +143,25 @@ class AllocationConfig(_Model):
         return self
 
 
+class WhatifConfig(_Model):
+    """What-if re-rating (``reconciler whatif``, docs/whatif.md): the assumptions it states."""
+
+    batch_applications: list[str] = Field(default_factory=list)
+    """Applications whose calls can wait for a batch job: the batch scenario's opportunities
+    (every other application is a ranked candidate)."""
+    cache_hit_rate: Decimal = Field(default=Decimal("0.5"), gt=0, le=1)
+    """Caching candidates: share of the uncached input assumed to be read from the cache."""
+    cache_min_input_tokens: int = Field(default=1024, ge=1)
+    """Caching candidates: least average uncached input tokens per request."""
+    moves: list[str] = Field(default_factory=list)
+    """Model switches as FROM=TO base model ids (added to --move)."""
+    model_unit_tokens_per_minute: dict[str, int] = Field(default_factory=dict)
+    """Provisioned throughput: tokens per minute one model unit serves, per base model or '*'
+    (an assumption, not an AWS figure; none = the scenario is unpriced)."""
+    top: int = Field(default=10, ge=1)
+    """How many opportunities per scenario the table, markdown and HTML show."""
+
+
 class Settings(_Model):
     """Everything a run needs besides data. Passed explicitly; there is no global."""
 
@@ -153,6 +172,7 @@ class Settings(_Model):
     pricing: PricingConfig = Field(default_factory=PricingConfig)
     invoices: InvoicesConfig = Field(default_factory=InvoicesConfig)
     allocation: AllocationConfig = Field(default_factory=AllocationConfig)
+    whatif: WhatifConfig = Field(default_factory=WhatifConfig)
     regions: list[str] = Field(default_factory=list)
     """Regions Bedrock is used in: the default for `ingest metrics` and `doctor` --region."""
     model_map: str | None = None

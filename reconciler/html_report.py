@@ -544,8 +544,11 @@ def _logging_section(data: ReportData) -> str:
     return _section("logging", "Logging coverage", table + note)
 
 
-def render_html(data: ReportData) -> str:
-    """The whole report as one HTML document (UTF-8 text, no external resources, no script)."""
+def render_html(data: ReportData, extra_sections: Sequence[str] = ()) -> str:
+    """The whole report as one HTML document (UTF-8 text, no external resources, no script).
+
+    ``extra_sections``: finished ``<section>`` markup of other modules (the what-if "Savings",
+    reconciler/whatif_render.py), appended in order; they escape their own data."""
     period = f"{data.start.isoformat()} to {data.end.isoformat()}"
     title = f"Amazon Bedrock spend report, {period}"
     sections = [
@@ -555,6 +558,7 @@ def render_html(data: ReportData) -> str:
         _gap_section(data),
         _attribution_section(data),
         _logging_section(data),
+        *extra_sections,
     ]
     return (
         "<!DOCTYPE html>\n"

@@ -28,6 +28,7 @@ from reconciler.html_report import build_report_data, render_html
 from reconciler.report import build_report, render
 from reconciler.runs import StageResult
 from reconciler.textsafe import csv_safe
+from reconciler.whatif_render import stored_savings_section
 
 __all__ = ["write_reports"]
 
@@ -65,7 +66,9 @@ def write_reports(
     files = {
         f"spend-{stem}.csv": render(spend, "csv"),
         f"spend-{stem}.md": render(spend, "md"),
-        f"report-{stem}.html": render_html(build_report_data(con, start, end)),
+        f"report-{stem}.html": render_html(
+            build_report_data(con, start, end), [stored_savings_section(con, start, end)]
+        ),
         f"gaps-{stem}.csv": _gaps_csv(con, start, end),
     }
     if has_invoice(con, start, end):

@@ -38,13 +38,15 @@ def results(db):
         con.close()
 
 
+# run every time (whatif: its [whatif] settings are not in the window fingerprint)
 INPUT_STAGES = (
     "prices.bundled",
     "prices.discounts",
     "resolve",
+    "whatif",
     "reports",
     "window_inputs",
-)  # run every time
+)
 
 
 def without_seconds(s):

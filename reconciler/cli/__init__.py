@@ -87,7 +87,7 @@ def cli(
 
 
 def _register() -> None:
-    from reconciler.cli import demo, doctor, export, ingest, prices, report
+    from reconciler.cli import demo, doctor, export, ingest, prices, report, whatif
     from reconciler.cli import run as run_cmd
 
     cli.add_command(ingest.ingest)
@@ -97,6 +97,7 @@ def _register() -> None:
     cli.add_command(doctor.doctor)
     cli.add_command(demo.demo)
     cli.add_command(export.export)
+    cli.add_command(whatif.whatif)
 
 
 _register()

@@ -17,6 +17,7 @@ from reconciler.errors import ExitCode
 from reconciler.html_report import render_html
 from reconciler.report import DIMENSIONS, RENDERERS, build_report, render, resolve_period
 from reconciler.report_data import build_report_data
+from reconciler.whatif_render import stored_savings_section
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -90,7 +91,13 @@ def report(
                 )
             return int(ExitCode.OK if cb.ties else ExitCode.FINDINGS)
         rep = build_report(con, first, last, by.split(","))
-        text = render_html(build_report_data(con, first, last)) if fmt == "html" else None
+        text = (
+            render_html(
+                build_report_data(con, first, last), [stored_savings_section(con, first, last)]
+            )
+            if fmt == "html"
+            else None
+        )
     _emit(text if text is not None else render(rep, fmt), out)
     if rep.unpriced_rows and not ctx.quiet:
         click.echo(

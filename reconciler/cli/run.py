@@ -11,6 +11,7 @@ from reconciler.cli._common import Ctx, show_summary, writing_to
 from reconciler.outputs import write_reports
 from reconciler.pipeline import run_window
 from reconciler.runs import Run
+from reconciler.whatif import refresh_whatif
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -63,6 +64,7 @@ def run(
     first, last = _window(day, start, end)
     with Run(ctx.db, "run") as current:
         run_window(current, ctx.settings, first, last)
+        current.add(refresh_whatif(current.con, ctx.settings.whatif, first, last, current.run_id))
         out = None if no_reports else (reports_dir or ctx.settings.reports.dir or None)
         if out:
             with writing_to(out, "cannot write reports to"):

@@ -1,0 +1,73 @@
+-- name: whatif_reprice
+-- purpose: Price every move of wf_moves that has a target key, on the usage date of its spend row,
+--   exactly as the rate stage prices usage (queries/stages/rate.sql; a test checks that re-pricing
+--   a spend row at its own key gives its cost_usd to the last decimal):
+--   * the `price_book` row effective on the usage date that matches the target model, the spend
+--     row's Region, the target routing ('regional' matches in_region and geo; '*' anything), tier,
+--     mode, charge and context tier, with a unit of the usage's kind; the lowest `precedence`
+--     wins, then the latest effective_from, then price_id;
+--   * list cost = CAST(quantity * price_usd * unit_factor AS DECIMAL(38,12));
+--   * the negotiated discount of the target key as in rating (account > model > provider > all),
+--     so a what-if cost compares with the spend row's cost net of discounts.
+--   A move with no matching price gets no row here: it is reported unpriced, never $0.
+-- grain: one row per priced move (scenario, base_key, part)
+CREATE OR REPLACE TEMP TABLE wf_priced AS
+WITH t AS (
+    SELECT m.scenario, m.base_key, m.part, b.usage_date, b.account_id, b.region, b.unit,
+           m.t_base_model AS base_model, m.t_routing AS routing, m.t_tier AS tier,
+           m.t_mode AS mode, m.t_charge AS charge, m.t_context_tier AS context_tier,
+           m.t_quantity AS quantity
+    FROM wf_moves AS m
+    JOIN wf_base AS b USING (base_key)
+    WHERE m.t_charge IS NOT NULL
+),
+priced AS (
+    SELECT t.*, p.price_id, p.price_usd, p.unit_factor
+    FROM t
+    JOIN price_book AS p
+        ON p.base_model IN (t.base_model, '*')
+        AND p.region IN (t.region, '*')
+        AND (p.routing IN (t.routing, '*')
+             OR (p.routing = 'regional' AND t.routing IN ('in_region', 'geo')))
+        AND p.tier IN (t.tier, '*')
+        AND p.mode = t.mode
+        AND p.charge = t.charge
+        AND p.context_tier = t.context_tier
+        AND p.effective_from <= t.usage_date
+        AND (p.effective_to IS NULL OR t.usage_date < p.effective_to)
+        AND (CASE WHEN p.unit IN ('token', '1K tokens', '1M tokens') THEN 'token'
+                  WHEN p.unit = 'image' THEN 'image' ELSE p.unit END) = t.unit
+    QUALIFY row_number() OVER (
+        PARTITION BY t.scenario, t.base_key, t.part
+        ORDER BY p.precedence, p.effective_from DESC, p.price_id
+    ) = 1
+),
+listed AS (
+    SELECT *, CAST(quantity * price_usd * unit_factor AS DECIMAL(38, 12)) AS list_cost_usd
+    FROM priced
+),
+discounted AS (
+    SELECT l.scenario, l.base_key, l.part, d.percent
+    FROM listed AS l
+    JOIN discounts AS d
+        ON d.effective_from <= l.usage_date
+        AND (d.effective_to IS NULL OR l.usage_date < d.effective_to)
+        AND ((d.scope = 'account' AND d.scope_value = l.account_id)
+             OR (d.scope = 'model' AND d.scope_value = l.base_model)
+             OR (d.scope = 'provider' AND d.scope_value = split_part(l.base_model, '.', 1))
+             OR d.scope = 'all')
+    QUALIFY row_number() OVER (
+        PARTITION BY l.scenario, l.base_key, l.part
+        ORDER BY
+            CASE d.scope WHEN 'account' THEN 0 WHEN 'model' THEN 1 WHEN 'provider' THEN 2 ELSE 3 END,
+            d.effective_from DESC,
+            d.discount_id
+    ) = 1
+)
+SELECT
+    l.scenario, l.base_key, l.part, l.price_id, l.list_cost_usd,
+    CAST(l.list_cost_usd
+         - CAST(l.list_cost_usd * coalesce(dd.percent, 0) * 0.01 AS DECIMAL(38, 12))
+         AS DECIMAL(38, 12)) AS cost_usd
+FROM listed AS l
+LEFT JOIN discounted AS dd USING (scenario, base_key, part);
