@@ -276,7 +276,10 @@ def savings_section(rows: Sequence[WhatifRow] | None, top: int = 3) -> str:
 
 def stored_savings_section(con: duckdb.DuckDBPyConnection, start: date, end: date) -> str:
     """The Savings section from the ``whatif`` view's rows for exactly this window, if any."""
-    rows = stored_rows(con, start, end)
+    try:
+        rows = stored_rows(con, start, end)
+    except duckdb.CatalogException:  # a database from before the whatif view, opened read-only
+        rows = []
     return savings_section(rows or None)
 
 

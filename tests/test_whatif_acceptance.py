@@ -81,7 +81,8 @@ def test_routing_and_batch_savings_to_the_cent(tmp_path, capsys, monkeypatch):
     (tmp_path / "prices.csv").write_text(PRICES)
     cfg = tmp_path / "reconciler.toml"
     cfg.write_text(
-        f'[sources]\nlogs = ["{logs}"]\nworkers = 1\n\n[whatif]\nbatch_applications = ["summaries"]\n'
+        f'[sources]\nlogs = ["{logs}"]\nworkers = 1\n\n'
+        '[whatif]\nbatch_applications = ["summaries"]\n'
     )
     db = str(tmp_path / "r.duckdb")
     base = ["--db", db, "--config", str(cfg)]
