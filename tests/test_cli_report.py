@@ -69,6 +69,7 @@ def test_format_html_writes_the_self_contained_html_report(db, tmp_path, capsys)
 
     from reconciler.html_report import render_html
     from reconciler.report_data import build_report_data
+    from reconciler.whatif_render import stored_savings_section
 
     out_file = tmp_path / "r.html"
     args = ["--db", db, "report", "--start", "2025-11-03", "--end", "2025-11-03"]
@@ -80,7 +81,9 @@ def test_format_html_writes_the_self_contained_html_report(db, tmp_path, capsys)
     assert "<title>Amazon Bedrock spend report, 2025-11-03 to 2025-11-03</title>" in html
     con = connect(db, read_only=True)
     try:  # the CLI is wiring only: the page is exactly what the library renders
-        assert html == render_html(build_report_data(con, date(2025, 11, 3), date(2025, 11, 3)))
+        day = date(2025, 11, 3)
+        savings = stored_savings_section(con, day, day)  # no what-if stored: says how to get one
+        assert html == render_html(build_report_data(con, day, day), [savings])
     finally:
         con.close()
     code, out, _ = run_cli([*args, "--format", "html"], capsys)
