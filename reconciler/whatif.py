@@ -25,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from reconciler.config import WhatifConfig
 from reconciler.db import transaction
@@ -123,6 +124,8 @@ class Whatif:
     spend_total_usd: Decimal
     unpriced_spend_rows: int = 0
     """Spend rows of the window with no price today (a finding of rating, not of the what-if)."""
+    spend_rows: int = 0
+    """Spend rows in the window: 0 means nothing was rated there (nothing to re-rate)."""
 
     def scenario_rows(self, scenario: str) -> list[WhatifRow]:
         return [r for r in self.rows if r.scenario == scenario]
@@ -256,14 +259,17 @@ def compute_whatif(
         "ORDER BY scenario, direction, team, application, base_model, region, from_label, "
         "to_label, unpriced_reason NULLS FIRST"
     ).fetchall()
-    spend_total, unpriced = con.execute(
-        "SELECT coalesce(sum(cost_usd), 0), count(*) FILTER (WHERE NOT priced) FROM spend "
+    spend_total, unpriced, spend_rows = con.execute(
+        "SELECT coalesce(sum(cost_usd), 0), count(*) FILTER (WHERE NOT priced), count(*) "
+        "FROM spend "
         "WHERE usage_date >= $start AND usage_date <= $end",
         window,
     ).fetchall()[0]
     order = {s: i for i, s in enumerate(SCENARIOS)}
     rows = sorted((_row(r, start, end, options) for r in fetched), key=lambda r: order[r.scenario])
-    return Whatif(start, end, options, tuple(rows), Decimal(spend_total), int(unpriced))
+    return Whatif(
+        start, end, options, tuple(rows), Decimal(spend_total), int(unpriced), int(spend_rows)
+    )
 
 
 def _row(r: tuple[Any, ...], start: date, end: date, options: WhatifOptions) -> WhatifRow:
@@ -379,6 +385,46 @@ _STORE_COLUMNS = (
 )
 
 
+def _arrow_rows(result: Whatif, run_id: str, now: datetime) -> pa.Table:
+    """The rows as an Arrow table in ``_STORE_COLUMNS`` order: one bulk insert (executemany is
+    ~5 ms a row), amounts as exact decimal128(38, 12)."""
+    rows = result.rows
+    n = len(rows)
+    money = pa.decimal128(38, 12)
+
+    def col(values: list[Any], kind: pa.DataType) -> pa.Array:
+        return pa.array(values, type=kind)
+
+    return pa.table(
+        [
+            col([result.start] * n, pa.date32()),
+            col([result.end] * n, pa.date32()),
+            col([r.scenario for r in rows], pa.string()),
+            col([r.direction for r in rows], pa.string()),
+            col([r.team for r in rows], pa.string()),
+            col([r.application for r in rows], pa.string()),
+            col([r.base_model for r in rows], pa.string()),
+            col([r.region for r in rows], pa.string()),
+            col([r.from_ for r in rows], pa.string()),
+            col([r.to for r in rows], pa.string()),
+            col([r.quantity for r in rows], pa.int64()),
+            col([r.unit for r in rows], pa.string()),
+            col([r.current_cost_usd for r in rows], money),
+            col([r.whatif_cost_usd for r in rows], money),
+            col([r.savings_usd for r in rows], money),
+            col([r.priced for r in rows], pa.bool_()),
+            col([r.unpriced_reason for r in rows], pa.string()),
+            col([r.assumption for r in rows], pa.string()),
+            col([r.detail for r in rows], pa.string()),
+            col([r.rank for r in rows], pa.int32()),
+            col([r.command for r in rows], pa.string()),
+            col([run_id] * n, pa.string()),
+            col([now] * n, pa.timestamp("us")),
+        ],
+        names=[c.strip().strip('"') for c in _STORE_COLUMNS.split(",")],
+    )
+
+
 def store_whatif(
     con: duckdb.DuckDBPyConnection, result: Whatif, *, run_id: str, findings: bool = True
 ) -> StageResult:
@@ -393,17 +439,15 @@ def store_whatif(
         con.execute(
             "DELETE FROM whatif_rows WHERE window_start = $start AND window_end = $end", window
         )
-        con.executemany(
-            f"INSERT INTO whatif_rows ({_STORE_COLUMNS}) VALUES "  # noqa: S608 (constants)
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                [result.start, result.end, r.scenario, r.direction, r.team, r.application,
-                 r.base_model, r.region, r.from_, r.to, r.quantity, r.unit, r.current_cost_usd,
-                 r.whatif_cost_usd, r.savings_usd, r.priced, r.unpriced_reason, r.assumption,
-                 r.detail, r.rank, r.command, run_id, now]
-                for r in result.rows
-            ],
-        )  # fmt: skip
+        if result.rows:  # an empty window only loses its old rows
+            con.register("wf_store", _arrow_rows(result, run_id, now))
+            try:
+                con.execute(
+                    f"INSERT INTO whatif_rows ({_STORE_COLUMNS}) "  # noqa: S608 (constants)
+                    "SELECT * FROM wf_store"
+                )
+            finally:
+                con.unregister("wf_store")
     amounts = {
         f"{s}_savings_usd": format(result.total(s).savings_usd["opportunity"], "f")
         for s in result.options.scenarios

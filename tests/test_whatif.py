@@ -240,7 +240,9 @@ def test_repricing_a_spend_row_at_its_own_key_gives_its_cost(fx):
     compute_whatif(fx, START, END, WhatifOptions(scenarios=("tier",)))
     fx.execute("DELETE FROM wf_moves")
     fx.execute(
-        "INSERT INTO wf_moves SELECT 'same', 'opportunity', base_key, 1, '', '', '', base_model, "
+        "INSERT INTO wf_moves (scenario, direction, base_key, part, from_label, to_label, "
+        "assumption, t_base_model, t_routing, t_tier, t_mode, t_charge, t_context_tier, "
+        "t_quantity) SELECT 'same', 'opportunity', base_key, 1, '', '', '', base_model, "
         "routing, tier, mode, charge, context_tier, quantity FROM wf_base WHERE priced"
     )
     from reconciler.db.sql import load

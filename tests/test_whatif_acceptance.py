@@ -180,3 +180,7 @@ def test_csv_columns_and_unpriced_cells(tmp_path, capsys, monkeypatch):
     code, _out, err = cli([*base, "whatif", "--start", DAY, "--end", DAY, "--move", "x"], capsys)
     assert code == 2
     assert "FROM_MODEL=TO_MODEL" in err
+    # a window with nothing rated is never a silent 0
+    code, out, err = cli([*base, "whatif", "--start", "2025-11-01", "--end", "2025-11-01"], capsys)
+    assert code == 1
+    assert "no rated usage in 2025-11-01..2025-11-01" in err

@@ -8,12 +8,13 @@
 -- One row per (scenario, spend row, part): the key the spend row is re-priced at. A move whose
 -- t_charge is NULL leaves the row as it is (what-if cost = current cost). A row may be split into
 -- parts (caching candidates: part read from the cache, part written to it); its current cost is
--- counted once.
+-- counted once, on part 1, and it is priced only when all its `parts` are.
 CREATE OR REPLACE TEMP TABLE wf_moves (
     scenario       VARCHAR NOT NULL,
     direction      VARCHAR NOT NULL,
     base_key       BIGINT NOT NULL,
     part           INTEGER NOT NULL,
+    parts          INTEGER NOT NULL DEFAULT 1,  -- how many parts the spend row is split into
     from_label     VARCHAR NOT NULL,
     to_label       VARCHAR NOT NULL,
     assumption     VARCHAR NOT NULL,
@@ -29,10 +30,7 @@ CREATE OR REPLACE TEMP TABLE wf_moves (
 -- The spend rows of the window (last statement: it carries the bound parameters).
 CREATE OR REPLACE TEMP TABLE wf_base AS
 SELECT
-    row_number() OVER (
-        ORDER BY usage_date, account_id, region, base_model, routing, tier, mode, charge,
-                 context_tier, team, application, attribution_rule
-    ) AS base_key,
+    row_number() OVER () AS base_key,
     usage_date, account_id, region, base_model, routing, tier, mode, charge, context_tier, team,
     application, quantity, unit, requests, cost_usd, priced, unpriced_reason
 FROM spend

@@ -11,7 +11,8 @@
 --     hit rate) tokens as cache reads, the rest as 5-minute cache writes (each miss writes the
 --     prefix). A model with no cache price leaves the row unpriced (no_target_price).
 --   Everything else is unchanged.
--- grain: one row per spend row of the window and part (candidates: 1 = reads, 2 = writes)
+-- grain: one row per spend row of the window and part (candidates: 1 = reads, 2 = writes, a
+--   part of 0 tokens costs $0 when priced)
 INSERT INTO wf_moves BY NAME
 WITH cache_keys AS (
     SELECT DISTINCT team, application, base_model, region
@@ -47,7 +48,7 @@ parts AS (
     FROM b, (VALUES (1), (2)) AS p(part)
     WHERE candidate
 )
-SELECT 'caching' AS scenario, 'actual' AS direction, base_key, 1 AS part,
+SELECT 'caching' AS scenario, 'actual' AS direction, base_key, 1 AS part, 1 AS parts,
        'prompt caching' AS from_label, 'no caching' AS to_label,
        'without prompt caching, every cache read and write of these requests would have been '
        || 'uncached input at the input price' AS assumption,
@@ -55,14 +56,14 @@ SELECT 'caching' AS scenario, 'actual' AS direction, base_key, 1 AS part,
        'input_tokens' AS t_charge, context_tier AS t_context_tier, quantity AS t_quantity
 FROM b WHERE actual
 UNION ALL
-SELECT 'caching', 'candidate', base_key, part, 'no caching',
+SELECT 'caching', 'candidate', base_key, part, 2, 'no caching',
        'prompt caching at hit rate ' || $hit_rate_text,
        'hit rate ' || $hit_rate_text || ' ([whatif] cache_hit_rate): that share '
        || 'of the uncached input read from the cache, the rest written to it (5-minute writes); '
        || 'assumes the prompts repeat a cacheable prefix - the prompts themselves are not stored',
        base_model, routing, tier, mode, part_charge, context_tier, part_quantity
-FROM parts WHERE part_quantity > 0
+FROM parts
 UNION ALL
-SELECT 'caching', 'unchanged', base_key, 1, charge, charge, 'not affected by this scenario',
+SELECT 'caching', 'unchanged', base_key, 1, 1, charge, charge, 'not affected by this scenario',
        NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM b WHERE NOT actual AND NOT candidate;

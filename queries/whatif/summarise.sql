@@ -10,30 +10,26 @@
 --   current cost of their team and application (1 = largest).
 -- grain: scenario × direction × team × application × base_model × region × from × to × unpriced_reason
 CREATE OR REPLACE TEMP TABLE wf_result AS
-WITH per_move AS (
-    SELECT m.scenario, m.base_key,
-           any_value(m.direction) AS direction,
-           any_value(m.from_label) AS from_label,
-           any_value(m.to_label) AS to_label,
-           any_value(m.assumption) AS assumption,
-           bool_or(m.t_charge IS NOT NULL) AS moved,
-           bool_and(m.t_charge IS NULL OR p.price_id IS NOT NULL) AS target_priced,
-           sum(p.cost_usd) AS target_cost
-    FROM wf_moves AS m
-    LEFT JOIN wf_priced AS p USING (scenario, base_key, part)
-    GROUP BY m.scenario, m.base_key
+WITH priced_sum AS (
+    SELECT scenario, base_key, sum(cost_usd) AS target_cost, count(*) AS priced_parts
+    FROM wf_priced
+    GROUP BY scenario, base_key
 ),
 rows AS (
-    SELECT pm.*, b.team, b.application, b.base_model, b.region, b.quantity, b.unit, b.charge,
+    SELECT m.scenario, m.direction, m.from_label, m.to_label, m.assumption,
+           b.team, b.application, b.base_model, b.region, b.quantity, b.unit, b.charge,
            b.cost_usd AS current_cost,
            CASE WHEN NOT b.priced THEN NULL
-                WHEN NOT pm.moved THEN b.cost_usd
-                WHEN pm.target_priced THEN pm.target_cost END AS whatif_cost,
+                WHEN m.t_charge IS NULL THEN b.cost_usd
+                WHEN coalesce(ps.priced_parts, 0) = m.parts THEN ps.target_cost END
+               AS whatif_cost,
            CASE WHEN NOT b.priced THEN 'current_unpriced'
-                WHEN pm.moved AND NOT pm.target_priced THEN 'no_target_price' END
-               AS unpriced_reason
-    FROM per_move AS pm
+                WHEN m.t_charge IS NOT NULL AND coalesce(ps.priced_parts, 0) <> m.parts
+                THEN 'no_target_price' END AS unpriced_reason
+    FROM wf_moves AS m
     JOIN wf_base AS b USING (base_key)
+    LEFT JOIN priced_sum AS ps USING (scenario, base_key)
+    WHERE m.part = 1
 ),
 grouped AS (
     SELECT scenario, direction, team, application, base_model, region, from_label, to_label,

@@ -90,7 +90,8 @@ def whatif(
     Current cost is the `spend` view's; the what-if cost uses the same price book, the price
     effective on each usage day and the same discounts. savings = current - what-if. A what-if
     with no price for its target is shown as unpriced and left out of the totals, never $0.
-    Exit 1 when the window has unpriced spend rows (as `report`), else 0.
+    Exit 1 when the window has unpriced spend rows (as `report`) or no rated usage at all,
+    else 0.
     """
     options = options_from_config(
         ctx.settings.whatif, scenarios=scenarios, moves=moves, hit_rate=_share(hit_rate)
@@ -112,6 +113,14 @@ def whatif(
         Path(out).write_text(text, encoding="utf-8", newline="")
     else:
         sys.stdout.write(text)
+    if not result.spend_rows:
+        if not ctx.quiet:
+            click.echo(
+                f"reconciler: warning: no rated usage in {first}..{last}: nothing to re-rate "
+                "(run `reconciler run` for the window first)",
+                err=True,
+            )
+        return int(ExitCode.FINDINGS)
     if result.unpriced_spend_rows and not ctx.quiet:
         click.echo(
             f"reconciler: warning: {result.unpriced_spend_rows} spend rows in {first}..{last} "
