@@ -1,4 +1,4 @@
--- name: 0012_whatif
+-- name: 0013_whatif
 -- purpose: where the what-if re-ratings are kept (the `whatif` view). A what-if is computed for a
 --   window of UTC days with settings ([whatif] in reconciler.toml, --move, --hit-rate), so it is
 --   not a pure function of the facts like `spend`: `reconciler whatif` and the nightly `run`
