@@ -326,7 +326,8 @@ def reproduce_command(scenario: str, start: date, end: date, options: WhatifOpti
 def _usd(value: Decimal | None) -> str:
     if value is None:
         return "unpriced"
-    return f"${value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+    cents = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"${cents if cents else abs(cents):,}"
 
 
 def _cache_detail(

@@ -43,7 +43,10 @@ _TOP = 10
 
 
 def _cents(value: Decimal | None) -> str:
-    return "unpriced" if value is None else f"{value.quantize(_CENT, rounding=ROUND_HALF_UP):,}"
+    if value is None:
+        return "unpriced"
+    cents = value.quantize(_CENT, rounding=ROUND_HALF_UP)
+    return f"{cents if cents else abs(cents):,}"  # no "-0.00" for a loss below half a cent
 
 
 def _exact(value: Decimal | None) -> str | None:

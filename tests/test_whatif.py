@@ -293,3 +293,14 @@ def test_moves_are_checked():
         options_from_config(WhatifConfig(), scenarios=["nope"])
     with pytest.raises(ConfigError):
         options_from_config(WhatifConfig(), hit_rate=D("1.5"))
+
+
+def test_an_empty_window_stores_nothing_and_clears_its_old_rows(fx, result):
+    """The nightly run refreshes every window, even one with no usage left in it."""
+    from reconciler.whatif import refresh_whatif
+
+    store_whatif(fx, result, run_id="old")
+    fx.execute("DELETE FROM rated_usage")
+    stage = refresh_whatif(fx, WhatifConfig(), START, END, "new")
+    assert (stage.rows_out, stage.findings) == (0, 0)
+    assert fx.execute("SELECT count(*) FROM whatif").fetchall() == [(0,)]

@@ -91,6 +91,16 @@ def test_html_escapes_every_name():
     assert "No what-if was computed" in savings_section(None)
 
 
+def test_a_loss_below_half_a_cent_is_not_minus_zero():
+    tiny = Whatif(
+        RESULT.start, RESULT.end, RESULT.options,
+        (row(savings_usd=D("-0.004"), whatif_cost_usd=D("0.554")),), D("0.55"),
+    )  # fmt: skip
+    table = render_whatif(tiny, "table")
+    assert "-0.00" not in table
+    assert "candidate savings 0.00" in table
+
+
 def test_unknown_format_is_a_usage_error():
     with pytest.raises(ConfigError):
         render_whatif(RESULT, "xml")
