@@ -63,6 +63,9 @@ OPTIONAL_COLUMNS = ("context_tier", "checked", "note")
 
 _DECIMAL_LIMIT = Decimal(10) ** 26
 """Amounts are DECIMAL(38, 12): 26 digits before the point, so a price must stay below 10^26."""
+_PRICE_LIMIT = Decimal(1_000_000)
+"""The most a price may be per unit: thousands of times any Bedrock price, so a larger one is a
+typo or a wrong unit, and rating it would only overflow DECIMAL(38, 12) (exit 70)."""
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _PROFILE_PREFIX = re.compile(r"^(us|eu|apac|global|jp|au|ca|in|us-gov)\.(?=[a-z0-9-]+\.)")
 
@@ -170,6 +173,12 @@ def _price(row: _Row) -> Decimal | None:
         row.fail(
             f"price_usd {quote(value)} does not fit the database's DECIMAL(38,12) "
             "(at most 26 digits before the point); check the value and its unit"
+        )
+        return None
+    if price > _PRICE_LIMIT:
+        row.fail(
+            f"price_usd {quote(value)} is above {_PRICE_LIMIT} USD per unit, beyond any Bedrock "
+            "price; check the value and its unit"
         )
         return None
     exponent = price.normalize().as_tuple().exponent

@@ -361,23 +361,41 @@ def test_price_beyond_decimal_38_12_is_exit_2_naming_file_and_row(tmp_path, caps
     ]
 
 
-def test_largest_price_that_fits_decimal_38_12_loads(tmp_path, capsys):
-    biggest = "9" * 26 + "." + "9" * 12  # 38 digits, 12 after the point
+@pytest.mark.parametrize("verb", ["validate", "load"])
+def test_price_that_would_overflow_a_rated_cost_is_exit_2(tmp_path, capsys, verb):
+    """26 nines fit DECIMAL(38,12) but rating 250 tokens at that price overflowed it (exit 70)."""
+    price = "9" * 26
+    prices = tmp_path / "p.csv"
+    prices.write_text(
+        PRICE_HEADER + f"*,*,*,*,on_demand,input_tokens,token,{price},2025-01-01,,me\n"
+    )
+    code, _, err = in_process(
+        ["--db", str(tmp_path / "r.duckdb"), "prices", verb, str(prices)], capsys
+    )
+    assert code == 2
+    assert err.splitlines() == [
+        f"reconciler: error: {prices}:2: price_usd '{price}' is above 1000000 USD per unit, "
+        "beyond any Bedrock price; check the value and its unit"
+    ]
+
+
+def test_a_price_of_one_million_per_unit_is_the_highest_that_validates(tmp_path, capsys):
     prices = tmp_path / "p.csv"
     prices.write_text(
         PRICE_HEADER
-        + "amazon.nova-micro-v1:0,us-east-1,in_region,standard,on_demand,input_tokens,"
-        + f"token,{biggest},2025-01-01,,me\n"
+        + "amazon.nova-micro-v1:0,us-east-1,*,*,on_demand,input_tokens,hour,1000000,"
+        + "2025-01-01,,me\n"
+        + "amazon.nova-micro-v1:0,us-east-1,*,*,on_demand,output_tokens,hour,"
+        + "1000000.000000000001,2025-01-01,,me\n"
     )
-    db = tmp_path / "r.duckdb"
-    code, _, _ = in_process(["--db", str(db), "prices", "load", str(prices)], capsys)
-    assert code == 0
-    con = connect(str(db), read_only=True)
-    (stored,) = con.execute(
-        "SELECT CAST(price_usd AS VARCHAR) FROM prices WHERE layer = 'overlay'"
-    ).fetchone()
-    con.close()
-    assert stored == biggest
+    code, _, err = in_process(
+        ["--db", str(tmp_path / "r.duckdb"), "prices", "validate", str(prices)], capsys
+    )
+    assert code == 2
+    assert err.splitlines() == [  # only the second row
+        f"reconciler: error: {prices}:3: price_usd '1000000.000000000001' is above 1000000 USD "
+        "per unit, beyond any Bedrock price; check the value and its unit"
+    ]
 
 
 def test_file_system_error_modes_are_documented():
