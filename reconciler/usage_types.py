@@ -268,6 +268,11 @@ def load_billing_names(
             f"billing-name file {user_file} cannot be read ({exc.strerror}); "
             "fix [invoices] billing_names"
         ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"billing-name file {user_file}: not UTF-8 text (byte offset {exc.start}); "
+            "save it as UTF-8"
+        ) from exc
     _read_names(text, user_file, names)
     return names
 

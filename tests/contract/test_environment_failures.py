@@ -422,6 +422,23 @@ def test_non_utf8_model_map_is_exit_2_naming_the_file(tmp_path, capsys):
     )
 
 
+def test_non_utf8_billing_names_is_exit_2_naming_the_file(tmp_path, capsys):
+    names = tmp_path / "names.csv"
+    names.write_bytes(b"name_type,name,base_model,charge\nbilling_name,Caf\xe9,x,\n")
+    config = tmp_path / "reconciler.toml"
+    config.write_text(f'[invoices]\nbilling_names = "{names}"\n')
+    db = new_db(tmp_path / "r.duckdb")
+    invoices = REPO / "fixtures" / "invoices" / "cur2_parquet"
+    code, _, err = in_process(
+        ["--config", str(config), "--db", str(db), "ingest", "invoice", str(invoices)], capsys
+    )
+    assert code == 2
+    assert err.splitlines()[-1] == (
+        f"reconciler: error: billing-name file {names}: not UTF-8 text (byte offset 49); "
+        "save it as UTF-8"
+    )
+
+
 def test_report_out_in_a_missing_directory_names_it(tmp_path, capsys):
     db = new_db(tmp_path / "r.duckdb")
     out = tmp_path / "gone" / "r.csv"
