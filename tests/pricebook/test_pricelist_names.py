@@ -359,3 +359,39 @@ def test_cli_import_matches_against_the_model_ids_in_the_database(tmp_path, caps
             "AWS Price List AmazonBedrock SKU RLLAMA33IN000001 2026-07-01",
         )
     ]
+
+
+def test_invoice_ingest_maps_usage_types_by_what_the_import_learned(con, tmp_path):
+    from reconciler.config import Settings
+    from reconciler.ingest.invoices import ingest_invoices
+
+    # A Llama meter the Price List fixture does not list (on-demand input of Llama 3.1 405B):
+    # mapped through the billing name learned from the batch-output SKU. DeepSeek V3.1 matched
+    # nothing at import, so its invoice line stays unmapped (never deepseek.v3-v1:0).
+    cur = tmp_path / "cur.csv"
+    cur.write_text(
+        "bill_billing_period_start_date,line_item_usage_start_date,line_item_usage_end_date,"
+        "line_item_usage_account_id,line_item_product_code,line_item_usage_type,"
+        "line_item_line_item_type,line_item_usage_amount,pricing_unit,line_item_unblended_rate,"
+        "line_item_unblended_cost,line_item_net_unblended_cost,discount,product_region_code\n"
+        "2026-07-01T00:00:00Z,2026-07-03T00:00:00Z,2026-07-03T00:00:00Z,111122223333,"
+        "AmazonBedrock,USE1-Llama3-1-405B-input-tokens,Usage,10,,0.0024,0.024,,,us-east-1\n"
+        "2026-07-01T00:00:00Z,2026-07-03T00:00:00Z,2026-07-03T00:00:00Z,111122223333,"
+        "AmazonBedrock,USE1-DeepSeekV3-1-input-tokens,Usage,10,,0.00058,0.0058,,,us-east-1\n"
+    )
+
+    def lines(c):
+        return c.execute("SELECT usage_type, base_model FROM invoice_lines ORDER BY 1").fetchall()
+
+    fresh = connect(":memory:")  # the same invoice without an import first
+    migrate(fresh)
+    ingest_invoices(fresh, [str(cur)], settings=Settings(), run_id="r0")
+    # (if the bundled billing names ever list Llama3-1-405B, pick another unlisted §1 name)
+    assert lines(fresh)[1] == ("USE1-Llama3-1-405B-input-tokens", None)  # nothing learned
+    fresh.close()
+    import_price_list(con, map_products(_offer_products(), "o", TABLE, LOGGED), "o", "r1")
+    ingest_invoices(con, [str(cur)], settings=Settings(), run_id="r2")
+    assert lines(con) == [
+        ("USE1-DeepSeekV3-1-input-tokens", None),
+        ("USE1-Llama3-1-405B-input-tokens", LLAMA405),
+    ]
