@@ -11,7 +11,14 @@ A CUR / FOCUS / Cost Explorer row names what it charges for only through its usa
   ``cross-region-global`` and ``latency-optimized``, and a ``<model>-mantle-`` model segment marks
   the Mantle endpoint. Non-token charges: ``<REG>-Guardrail-<Policy>UnitsConsumed``,
   ``<REG>-<BillingName>-ProvisionedThroughput-...-ModelUnits``, ``...-Customization-Storage``,
-  ``...-Training...``, ``<REG>-OSS-CustomModelImport-...`` and image models (``USE1-NovaCanvas``).
+  ``...-Training...``, ``<REG>-OSS-CustomModelImport-...`` and image models (``USE1-NovaCanvas``,
+  ``<REG>-<BillingName>-input-image``). Suffixes chain (``-long-context-cross-region-global``,
+  ``-cross-region-global-batch``); ``<BillingName>-LatencyOptimized`` is the latency-optimized
+  variant of ``<BillingName>``; the region may be a geography (``EU-``). Mantle meters are
+  ``<model id>-mantle-<input|output|cache-read|cache-write>-tokens[-1h][-global][-<tier>]``.
+  AgentCore (``Runtime:Consumption-based:vCPU``) and Knowledge Base
+  (``Knowledge-Base:Consumption-based:Retrieval``) meters are Bedrock charges without a model:
+  charges ``agentcore_usage`` / ``knowledge_base_usage``, never token charges.
 * **Marketplace**: ``[<REG>-MP:]<REG>_<meter>-Units`` with meters in two generations
   (``InputTokenCount_Global``, ``CacheWrite1hInputTokenCount``, ``MillionBatchInputTokens``;
   ``input_tokens_global_standard``, ``cache_write_tokens_1h_global_standard``). The usage type
@@ -48,7 +55,9 @@ from reconciler.vocabulary import CHARGES as VOCABULARY_CHARGES
 __all__ = [
     "AMAZON_BEDROCK_TOKENS_PER_UNIT",
     "CHARGES",
+    "GEOGRAPHY_PREFIXES",
     "MARKETPLACE_TOKENS_PER_UNIT",
+    "NON_MODEL_KINDS",
     "REGION_PREFIXES",
     "BillingNames",
     "LearnedRow",
@@ -57,6 +66,7 @@ __all__ = [
     "learned_rows",
     "load_billing_names",
     "parse_usage_type",
+    "render_usage_type",
 ]
 
 AMAZON_BEDROCK_TOKENS_PER_UNIT = 1_000
@@ -76,7 +86,6 @@ REGION_PREFIXES: dict[str, str] = {
     "UGE1": "us-gov-east-1",
     "CAN1": "ca-central-1",
     "CAN2": "ca-west-1",
-    "EU": "eu-west-1",  # the legacy code AWS kept for eu-west-1 (as in EC2 "EU-BoxUsage")
     "EUW1": "eu-west-1",
     "EUW2": "eu-west-2",
     "EUW3": "eu-west-3",
@@ -104,6 +113,11 @@ REGION_PREFIXES: dict[str, str] = {
 """Usage-type region prefix -> AWS Region code. An unknown prefix gives region None (the row's
 own region column, when it has one, is used instead)."""
 
+GEOGRAPHY_PREFIXES = frozenset({"EU", "US", "APAC", "AP", "JP", "AU", "CA", "GLOBAL"})
+"""Prefixes that name a geography, not a Region (``EU-Qwen3-32B-output-tokens-batch``): region
+None, so the row's own region column decides (billing-vocabulary.md §1). Not eu-west-1: that
+reading ("EU" as in EC2's legacy ``EU-BoxUsage``) would move EU batch spend to the wrong Region."""
+
 
 @dataclass(frozen=True)
 class UsageTypeInfo:
@@ -127,17 +141,32 @@ class UsageTypeInfo:
     tokens_per_unit: int | None
     """Tokens per billed unit (scheme default); None for non-token charges."""
     kind: str
-    """token | image | guardrail | provisioned | storage | training | other"""
+    """token | image | guardrail | provisioned | storage | training | custom_import | agentcore |
+    knowledge_base | unknown (the shape is Bedrock's, the pattern is not one we know)."""
     endpoint: str = "runtime"
     """runtime | mantle (the OpenAI-compatible endpoint, which invocation logs do not cover)."""
     latency_optimized: bool = False
+    context_tier: str = "standard"
+    """standard | long (``-long-context``: the model's long-context prices)."""
+    region_code: str | None = None
+    """The usage type's region prefix as written (``USE1``, ``EU``)."""
+    geography: str | None = None
+    """Set when the prefix is a geography (``EU``) rather than a Region; region is then None."""
+    suffixes: tuple[str, ...] = ()
+    """The token suffixes read, in canonical order (``long-context``, ``cross-region-global``)."""
+    explicit_tier: bool = False
+    """The usage type spells its tier out (``-standard``) rather than implying it."""
+    image_meter: str | None = None
+    """``input`` / ``output`` for ``<Model>-input-image`` meters."""
+    meter: str | None = None
+    """The Marketplace meter as written (``InputTokenCount_Global``)."""
 
     @property
     def mapped(self) -> bool:
         """True when the charge is understood and, for model charges, the model is known."""
-        if self.charge == "other":
+        if self.charge == "other" or self.kind == "unknown":
             return False
-        return self.kind == "guardrail" or self.base_model is not None
+        return self.kind in NON_MODEL_KINDS or self.base_model is not None
 
 
 @dataclass(frozen=True)
@@ -290,31 +319,68 @@ _TOKEN_CHARGE = {
     "input-tokens": "input_tokens",
     "output-tokens": "output_tokens",
 }
-# Longest first so that "global-standard" wins over "global".
+_CHARGE_TOKEN = {v: k for k, v in _TOKEN_CHARGE.items()}
+# Longest first so that "cross-region-global" wins over "global" and "global-standard" over both.
 _SUFFIXES = (
     "cross-region-global",
     "cross-region-geo",
     "latency-optimized",
     "global-standard",
+    "long-context",
     "priority",
     "standard",
     "global",
     "batch",
     "flex",
 )
+_LATENCY_NAME = "-LatencyOptimized"
+# Mantle: <model id>-mantle-<meter>[-1h][-global][-<tier>]
+_MANTLE_METER = re.compile(
+    r"^(?P<meter>input-tokens|output-tokens|cache-read-tokens|cache-write-tokens)"
+    r"(?P<h1>-1h)?(?P<glob>-global)?(?:-(?P<tier>standard|priority|flex))?$"
+)
+_MANTLE_CHARGE = {
+    "input-tokens": "input_tokens",
+    "output-tokens": "output_tokens",
+    "cache-read-tokens": "cache_read_input_tokens",
+    "cache-write-tokens": "cache_write_input_tokens",
+}
+_IMAGE_METER = re.compile(r"-(?P<dir>input|output)-image$")
 _MARKETPLACE = re.compile(
     r"^(?:(?P<reg1>[A-Z]{2,4}[0-9]?)-MP:)?(?P<reg>[A-Z]{2,4}[0-9]?)_(?P<meter>.+)-Units$"
 )
 _WORDS = re.compile(r"[0-9]+[a-z]*|[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+# Bedrock features that are not model inference: never token charges (billing-vocabulary §2).
+_AGENTCORE_FEATURES = (
+    "Runtime:",
+    "Gateway:",
+    "Memory:",
+    "Identity:",
+    "Browser:",
+    "CodeInterpreter:",
+    "Policy:",
+    "Evaluations:",
+    "Observability:",
+)
+_KNOWLEDGE_BASE = "Knowledge-Base:"
+NON_MODEL_KINDS = frozenset({"guardrail", "agentcore", "knowledge_base"})
+"""Kinds that are Bedrock charges without a model: understood (mapped) with no base model."""
 
 
 def parse_usage_type(
-    usage_type: str, product_name: str | None = None, *, names: BillingNames | None = None
+    usage_type: str,
+    product_name: str | None = None,
+    *,
+    names: BillingNames | None = None,
+    product_code: str | None = None,
 ) -> UsageTypeInfo | None:
     """Parse a billing usage type; None when it follows neither Bedrock grammar.
 
-    ``product_name`` names the model of Marketplace rows. ``names`` defaults to the bundled
-    billing-name table; pass :func:`load_billing_names` to include the user's rows.
+    ``product_name`` names the model of Marketplace rows; ``product_code`` (or a product name
+    naming AgentCore) marks AgentCore rows. ``names`` defaults to the bundled billing-name
+    table; pass :func:`load_billing_names` to include learned and user rows. A usage type that
+    follows the shape but not a known pattern gives kind ``unknown`` (charge ``other``, not
+    mapped): the reconciliation reports it, nothing is guessed.
     """
     table = names if names is not None else bundled_billing_names()
     text = usage_type.strip()
@@ -324,76 +390,22 @@ def parse_usage_type(
             text, m.group("reg1") or m.group("reg"), m.group("meter"), product_name, table
         )
     m = _BEDROCK.match(text)
-    if m:
-        info = _amazon_bedrock(text, m.group("reg"), m.group("rest"), table)
-        direct = table.usage_type(text)
-        if direct is not None:  # a whole usage type learned from the Price List names its model
-            info = replace(info, base_model=direct.base_model)
-        return info
-    return None
+    if not m:
+        return None
+    agentcore = product_code == "AmazonBedrockAgentCore" or "AgentCore" in (product_name or "")
+    info = _amazon_bedrock(text, m.group("reg"), m.group("rest"), table, agentcore=agentcore)
+    direct = table.usage_type(text)
+    if direct is not None and info.kind not in NON_MODEL_KINDS:
+        # a whole usage type learned from the Price List names its model
+        info = replace(info, base_model=direct.base_model)
+    return info
 
 
-def _amazon_bedrock(text: str, reg: str, rest: str, table: BillingNames) -> UsageTypeInfo:
-    region = REGION_PREFIXES.get(reg)
-    tok = _TOKEN_TYPE.search(rest)
-    if tok is None:
-        return _bedrock_non_token(text, region, rest, table)
-    model = rest[: tok.start()]
-    endpoint = "runtime"
-    if model.endswith("-mantle"):
-        model, endpoint = model.removesuffix("-mantle"), "mantle"
-    entry = table.billing_name(model)
-    info = UsageTypeInfo(
+def _base(text: str, reg: str) -> UsageTypeInfo:
+    return UsageTypeInfo(
         usage_type=text,
         scheme="amazon_bedrock",
-        region=region,
-        billing_model_name=model,
-        base_model=entry.base_model if entry else None,
-        charge=_TOKEN_CHARGE[tok.group("type")],
-        mode="on_demand",
-        tier="standard",
-        routing="regional",
-        tokens_per_unit=AMAZON_BEDROCK_TOKENS_PER_UNIT,
-        kind="token",
-        endpoint=endpoint,
-    )
-    return _apply_suffixes(info, tok.group("suffix") or "")
-
-
-def _apply_suffixes(info: UsageTypeInfo, suffix: str) -> UsageTypeInfo:
-    changes: dict[str, Any] = {}
-    rest = suffix
-    while rest:
-        part = next((s for s in _SUFFIXES if rest == s or rest.startswith(s + "-")), None)
-        if part is None:  # an unknown suffix: the charge is not understood, say so
-            return _replace(info, charge="other", kind="other", tokens_per_unit=None)
-        rest = rest[len(part) + 1 :]
-        if part in ("cross-region-global", "global"):
-            changes["routing"] = "global"
-        elif part == "global-standard":
-            changes.update(routing="global", tier="standard")
-        elif part == "cross-region-geo":
-            changes["routing"] = "regional"  # geo bills under the regional usage type
-        elif part in ("priority", "standard", "flex"):
-            changes["tier"] = part
-        elif part == "batch":
-            changes["mode"] = "batch"
-        elif part == "latency-optimized":
-            changes["latency_optimized"] = True
-    return _replace(info, **changes)
-
-
-def _replace(info: UsageTypeInfo, **changes: Any) -> UsageTypeInfo:
-    return replace(info, **changes)
-
-
-def _bedrock_non_token(
-    text: str, region: str | None, rest: str, table: BillingNames
-) -> UsageTypeInfo:
-    base = UsageTypeInfo(
-        usage_type=text,
-        scheme="amazon_bedrock",
-        region=region,
+        region=REGION_PREFIXES.get(reg),
         billing_model_name=None,
         base_model=None,
         charge="other",
@@ -401,15 +413,152 @@ def _bedrock_non_token(
         tier="standard",
         routing=None,
         tokens_per_unit=None,
-        kind="other",
+        kind="unknown",
+        region_code=reg,
+        geography=reg if reg in GEOGRAPHY_PREFIXES else None,
     )
+
+
+def _amazon_bedrock(
+    text: str, reg: str, rest: str, table: BillingNames, *, agentcore: bool = False
+) -> UsageTypeInfo:
+    base = _base(text, reg)
+    if rest.startswith(_KNOWLEDGE_BASE):
+        return replace(base, charge="knowledge_base_usage", kind="knowledge_base")
+    if agentcore or rest.startswith(_AGENTCORE_FEATURES):
+        return replace(base, charge="agentcore_usage", kind="agentcore")
+    at = rest.find("-mantle-")
+    if at > 0:
+        return _mantle(base, rest[:at], rest[at + len("-mantle-") :], table)
+    tok = _TOKEN_TYPE.search(rest)
+    if tok is not None:
+        model, latency = _model_segment(rest[: tok.start()])
+        entry = table.billing_name(model)
+        info = replace(
+            base,
+            billing_model_name=model,
+            base_model=entry.base_model if entry else None,
+            charge=_TOKEN_CHARGE[tok.group("type")],
+            routing="regional",
+            tokens_per_unit=AMAZON_BEDROCK_TOKENS_PER_UNIT,
+            kind="token",
+            latency_optimized=latency,
+        )
+        return _apply_suffixes(info, tok.group("suffix") or "")
+    img = _IMAGE_METER.search(rest)
+    if img is not None:
+        model = rest[: img.start()]
+        entry = table.billing_name(model)
+        return replace(
+            base,
+            billing_model_name=model,
+            base_model=entry.base_model if entry else None,
+            charge="images",
+            kind="image",
+            routing="regional",
+            image_meter=img.group("dir"),
+        )
+    return _bedrock_non_token(base, rest, table)
+
+
+def _model_segment(model: str) -> tuple[str, bool]:
+    """(billing name, latency optimized): ``Llama3-1-70B-LatencyOptimized`` names Llama3-1-70B."""
+    if model.endswith(_LATENCY_NAME) and len(model) > len(_LATENCY_NAME):
+        return model.removesuffix(_LATENCY_NAME), True
+    return model, False
+
+
+def _mantle(base: UsageTypeInfo, model: str, meter: str, table: BillingNames) -> UsageTypeInfo:
+    """``<model id>-mantle-<meter>``: the model id is verbatim up to ``-mantle``.
+
+    The table may name the logged spelling of that id (``openai.gpt-oss-120b`` is logged as
+    ``openai.gpt-oss-120b-1:0``); otherwise the embedded id is the model, as AWS wrote it.
+    """
+    entry = table.billing_name(model)
+    info = replace(
+        base,
+        billing_model_name=model,
+        base_model=entry.base_model if entry else model,
+        endpoint="mantle",
+        routing="regional",
+    )
+    m = _MANTLE_METER.match(meter)
+    if m is None:
+        return info  # kind unknown: a meter we have not seen
+    charge = _MANTLE_CHARGE[m.group("meter")]
+    if m.group("h1"):
+        if charge != "cache_write_input_tokens":
+            return info
+        charge = "cache_write_1h_input_tokens"
+    return replace(
+        info,
+        charge=charge,
+        kind="token",
+        tokens_per_unit=AMAZON_BEDROCK_TOKENS_PER_UNIT,
+        routing="global" if m.group("glob") else "regional",
+        tier=m.group("tier") or "standard",
+        explicit_tier=m.group("tier") is not None,
+    )
+
+
+def _apply_suffixes(info: UsageTypeInfo, suffix: str) -> UsageTypeInfo:
+    changes: dict[str, Any] = {}
+    rest = suffix
+    seen: set[str] = set()
+    while rest:
+        part = next((s for s in _SUFFIXES if rest == s or rest.startswith(s + "-")), None)
+        if part is None or part in seen:  # an unknown (or doubled) suffix: say so
+            return replace(info, charge="other", kind="unknown", tokens_per_unit=None)
+        seen.add(part)
+        rest = rest[len(part) + 1 :]
+        if part in ("cross-region-global", "global"):
+            changes["routing"] = "global"
+        elif part == "global-standard":
+            changes.update(routing="global", tier="standard", explicit_tier=True)
+        elif part == "cross-region-geo":
+            changes["routing"] = "regional"  # geo bills under the regional usage type
+        elif part in ("priority", "standard", "flex"):
+            changes.update(tier=part, explicit_tier=True)
+        elif part == "batch":
+            changes["mode"] = "batch"
+        elif part == "latency-optimized":
+            changes["latency_optimized"] = True
+        elif part == "long-context":
+            changes["context_tier"] = "long"
+    return replace(info, suffixes=tuple(_order(seen)), **changes)
+
+
+def _order(seen: set[str]) -> list[str]:
+    return [s for s in _RENDER_ORDER if s in seen]
+
+
+# The order suffixes are rendered in (as AWS chains them: long-context-cross-region-global,
+# cross-region-global-batch).
+_RENDER_ORDER = (
+    "long-context",
+    "latency-optimized",
+    "cross-region-global",
+    "cross-region-geo",
+    "global-standard",
+    "global",
+    "batch",
+    "priority",
+    "flex",
+    "standard",
+)
+
+
+def _bedrock_non_token(base: UsageTypeInfo, rest: str, table: BillingNames) -> UsageTypeInfo:
     if rest.startswith("Guardrail-") and rest.endswith("UnitsConsumed"):
-        return _replace(base, charge="guardrail_text_units", kind="guardrail")
+        return replace(base, charge="guardrail_text_units", kind="guardrail")
     if rest.startswith("OSS-CustomModelImport"):
-        return _replace(base, charge="custom_model_unit_minutes", mode="custom_import")
+        return replace(
+            base, charge="custom_model_unit_minutes", mode="custom_import", kind="custom_import"
+        )
     for marker, changes in (
         ("-ProvisionedThroughput-", {"charge": "model_unit_hours", "kind": "provisioned"}),
         ("-Customization-Storage", {"charge": "storage_months", "kind": "storage"}),
+        ("-Customization-Training", {"charge": "training_tokens", "kind": "training"}),
         ("-Training", {"kind": "training"}),
     ):
         at = rest.find(marker)
@@ -420,8 +569,10 @@ def _bedrock_non_token(
             if changes.get("kind") == "provisioned":
                 extra["mode"] = "provisioned"
                 if not rest.endswith("-ModelUnits"):
-                    extra.update(charge="other", kind="other")
-            return _replace(
+                    extra.update(charge="other", kind="unknown")
+            if marker == "-Customization-Training" and rest != model + marker:
+                extra.update(charge="other", kind="unknown")  # a training meter not seen yet
+            return replace(
                 base,
                 billing_model_name=model,
                 base_model=entry.base_model if entry else None,
@@ -429,7 +580,7 @@ def _bedrock_non_token(
             )
     entry = table.billing_name(rest)
     if entry is not None and entry.charge == "images":
-        return _replace(
+        return replace(
             base,
             billing_model_name=rest,
             base_model=entry.base_model,
@@ -437,7 +588,7 @@ def _bedrock_non_token(
             kind="image",
             routing="regional",
         )
-    return _replace(base, billing_model_name=rest, base_model=entry.base_model if entry else None)
+    return replace(base, billing_model_name=rest, base_model=entry.base_model if entry else None)
 
 
 def _marketplace(
@@ -456,16 +607,24 @@ def _marketplace(
         tier="standard",
         routing="regional",
         tokens_per_unit=None,
-        kind="other",
+        kind="unknown",
+        region_code=reg,
+        meter=meter,
     )
-    return _replace(info, **_meter_fields(words))
+    return replace(info, **_meter_fields(words))
 
 
 _METER_NOISE = frozenset({"count", "units", "million", "usage", "5m"})
+_METER_KNOWN = frozenset(
+    {
+        "token", "tokens", "input", "output", "cache", "read", "write", "1h", "global", "batch",
+        "standard", "priority", "flex",
+    }
+) | _METER_NOISE  # fmt: skip
 
 
 def _meter_fields(words: list[str]) -> dict[str, Any]:
-    """Interpret a Marketplace meter by its words; any word not understood -> charge other."""
+    """Interpret a Marketplace meter by its words; any word not understood -> kind unknown."""
     w = set(words)
     if {"provisioned", "throughput"} <= w:
         return {
@@ -474,28 +633,13 @@ def _meter_fields(words: list[str]) -> dict[str, Any]:
             "mode": "provisioned",
             "routing": None,
         }
-    if w == {"created", "image"}:
+    if words[:2] == ["created", "image"]:
+        # USE1_created_image_stable_image_core: an image model's images (the rest names its
+        # quality/variant, which the product name already says)
         return {"charge": "images", "kind": "image"}
-    if not w & {"token", "tokens"}:
+    if not w & {"token", "tokens"} or w - _METER_KNOWN:
         return {"routing": None}
     out: dict[str, Any] = {"kind": "token", "tokens_per_unit": MARKETPLACE_TOKENS_PER_UNIT}
-    known = {
-        "token",
-        "tokens",
-        "input",
-        "output",
-        "cache",
-        "read",
-        "write",
-        "1h",
-        "global",
-        "batch",
-        "standard",
-        "priority",
-        "flex",
-    } | _METER_NOISE
-    if w - known:
-        return {"routing": None}
     if "cache" in w and "read" in w:
         out["charge"] = "cache_read_input_tokens"
     elif "cache" in w and "write" in w:
@@ -513,5 +657,70 @@ def _meter_fields(words: list[str]) -> dict[str, Any]:
     for tier in ("priority", "flex", "standard"):
         if tier in w:
             out["tier"] = tier
+            out["explicit_tier"] = True
             break
     return out
+
+
+# --- rendering (the inverse, for tests and for documentation) ----------------------------------
+
+
+def render_usage_type(info: UsageTypeInfo) -> str | None:
+    """A usage type that parses back to ``info``'s fields (None for kinds without a grammar).
+
+    Not necessarily the original string: suffixes come out in one canonical order and a
+    Marketplace meter in the newer generation's words.
+    """
+    reg = info.region_code
+    if reg is None:
+        return None
+    if info.scheme == "marketplace":
+        return _render_marketplace(info, reg)
+    if info.billing_model_name is None:
+        return None
+    model = info.billing_model_name or ""
+    if info.kind == "token" and info.endpoint == "mantle":
+        meter = {
+            "input_tokens": "input-tokens",
+            "output_tokens": "output-tokens",
+            "cache_read_input_tokens": "cache-read-tokens",
+            "cache_write_input_tokens": "cache-write-tokens",
+            "cache_write_1h_input_tokens": "cache-write-tokens-1h",
+        }[info.charge]
+        glob = "-global" if info.routing == "global" else ""
+        tier = f"-{info.tier}" if info.explicit_tier or info.tier != "standard" else ""
+        return f"{reg}-{model}-mantle-{meter}{glob}{tier}"
+    if info.kind == "token":
+        name = model + (
+            _LATENCY_NAME if info.latency_optimized and not _has(info, "latency-optimized") else ""
+        )
+        return f"{reg}-{name}-{_CHARGE_TOKEN[info.charge]}" + "".join(
+            f"-{s}" for s in info.suffixes
+        )
+    if info.kind == "image" and info.image_meter:
+        return f"{reg}-{model}-{info.image_meter}-image"
+    if info.kind == "training" and info.charge == "training_tokens":
+        return f"{reg}-{model}-Customization-Training"
+    return None
+
+
+def _has(info: UsageTypeInfo, suffix: str) -> bool:
+    return suffix in info.suffixes
+
+
+def _render_marketplace(info: UsageTypeInfo, reg: str) -> str | None:
+    if info.kind != "token":
+        return None
+    meter = {
+        "input_tokens": "input_tokens",
+        "output_tokens": "output_tokens",
+        "cache_read_input_tokens": "cache_read_tokens",
+        "cache_write_input_tokens": "cache_write_tokens",
+        "cache_write_1h_input_tokens": "cache_write_tokens_1h",
+    }[info.charge]
+    parts = [("batch_" if info.mode == "batch" else "") + meter]
+    if info.routing == "global":
+        parts.append("global")
+    if info.explicit_tier or info.tier != "standard":
+        parts.append(info.tier)
+    return f"{reg}-MP:{reg}_{'_'.join(parts)}-Units"

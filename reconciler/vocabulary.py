@@ -21,9 +21,13 @@ CHARGES = (
     "storage_months",
     "guardrail_text_units",
     "other",
+    "agentcore_usage",
+    "knowledge_base_usage",
 )
 """What a quantity is: a token class, images, provisioned hours, ... (`other`: known to be
-Bedrock, not yet one of these)."""
+Bedrock, not yet one of these). `agentcore_usage` (AgentCore runtime vCPU/memory, gateway ...)
+and `knowledge_base_usage` (Knowledge Base retrieval) are Bedrock charges that are not model
+inference: never matched to tokens."""
 
 MODES = ("on_demand", "batch", "provisioned", "custom_import")
 TIERS = ("standard", "priority", "flex")

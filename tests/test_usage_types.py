@@ -18,8 +18,9 @@ CASES = [
      "input_tokens", "on_demand", "standard", "regional", K, "token"),
     ("USW2-NovaMicro-output-tokens", None, "us-west-2", "NovaMicro", "amazon.nova-micro-v1:0",
      "output_tokens", "on_demand", "standard", "regional", K, "token"),
-    ("EUW2-MistralLarge-output-tokens", None, "eu-west-2", "MistralLarge", None,
-     "output_tokens", "on_demand", "standard", "regional", K, "token"),
+    ("EUW2-MistralLarge-output-tokens", None, "eu-west-2", "MistralLarge",
+     "mistral.mistral-large-2402-v1:0", "output_tokens", "on_demand", "standard", "regional", K,
+     "token"),
     ("USW2-TitanTextG1-Lite-input-tokens", None, "us-west-2", "TitanTextG1-Lite",
      "amazon.titan-text-lite-v1", "input_tokens", "on_demand", "standard", "regional", K, "token"),
     ("USW2-TitanEmbeddingsG1-Text-input-tokens", None, "us-west-2", "TitanEmbeddingsG1-Text",
@@ -38,7 +39,7 @@ CASES = [
      "regional", K, "token"),
     ("USE1-NovaMicro-input-tokens-batch", None, "us-east-1", "NovaMicro", "amazon.nova-micro-v1:0",
      "input_tokens", "batch", "standard", "regional", K, "token"),
-    ("EU-Qwen3-32B-output-tokens-batch", None, "eu-west-1", "Qwen3-32B", "qwen.qwen3-32b-v1:0",
+    ("EU-Qwen3-32B-output-tokens-batch", None, None, "Qwen3-32B", "qwen.qwen3-32b-v1:0",
      "output_tokens", "batch", "standard", "regional", K, "token"),
     ("USE1-Nova2.0Lite-input-tokens-flex", None, "us-east-1", "Nova2.0Lite",
      "amazon.nova-2-lite-v1:0", "input_tokens", "on_demand", "flex", "regional", K, "token"),
@@ -53,13 +54,13 @@ CASES = [
      "output_tokens", "on_demand", "standard", "regional", K, "token"),
     ("USE1-NovaPro-input-tokens-latency-optimized", None, "us-east-1", "NovaPro",
      "amazon.nova-pro-v1:0", "input_tokens", "on_demand", "standard", "regional", K, "token"),
-    ("USE1-Llama3.3-70B-input-tokens", None, "us-east-1", "Llama3.3-70B",
+    ("USE1-Llama3-3-70B-input-tokens", None, "us-east-1", "Llama3-3-70B",
      "meta.llama3-3-70b-instruct-v1:0", "input_tokens", "on_demand", "standard", "regional", K,
      "token"),
     ("USE1-NovaCanvas", None, "us-east-1", "NovaCanvas", "amazon.nova-canvas-v1:0", "images",
      "on_demand", "standard", "regional", None, "image"),
     ("USE1-NovaReel-T2V-Medfps-HDRes", None, "us-east-1", "NovaReel-T2V-Medfps-HDRes", None,
-     "other", "on_demand", "standard", None, None, "other"),
+     "other", "on_demand", "standard", None, None, "unknown"),
     ("USE1-Guardrail-ContentPolicyUnitsConsumed", None, "us-east-1", None, None,
      "guardrail_text_units", "on_demand", "standard", None, None, "guardrail"),
     ("USE1-Nova2.0Lite-ProvisionedThroughput-NoCommit-ModelUnits", None, "us-east-1",
@@ -70,7 +71,7 @@ CASES = [
     ("USE1-Nova2.0Lite-RFT-Training-Hours", None, "us-east-1", "Nova2.0Lite-RFT", None, "other",
      "on_demand", "standard", None, None, "training"),
     ("USE1-OSS-CustomModelImport-Inference-v1:0", None, "us-east-1", None, None,
-     "custom_model_unit_minutes", "custom_import", "standard", None, None, "other"),
+     "custom_model_unit_minutes", "custom_import", "standard", None, None, "custom_import"),
     # Marketplace, old generation
     ("USE1-MP:USE1_InputTokenCount-Units", SONNET45_PRODUCT, "us-east-1", SONNET45_PRODUCT,
      SONNET45, "input_tokens", "on_demand", "standard", "regional", M, "token"),
@@ -149,7 +150,7 @@ def test_mantle_and_latency_flags():
 
 def test_mapped_flag():
     assert parse_usage_type("USE1-NovaMicro-input-tokens").mapped
-    assert not parse_usage_type("EUW2-MistralLarge-output-tokens").mapped  # unmapped model
+    assert not parse_usage_type("EUW2-Mistral9B-output-tokens").mapped  # unmapped model
     assert parse_usage_type("USE1-Guardrail-ContentPolicyUnitsConsumed").mapped  # no model needed
     assert not parse_usage_type("USE1-MP:USE1_InputTokenCount-Units").mapped  # no product name
 
@@ -162,7 +163,7 @@ def test_unknown_suffix_or_meter_word_is_not_understood(usage_type):
     info = parse_usage_type(usage_type)
     assert (info.charge, info.kind, info.tokens_per_unit, info.mapped) == (
         "other",
-        "other",
+        "unknown",
         None,
         False,
     )
@@ -201,14 +202,14 @@ def test_user_file_extends_and_overrides(tmp_path):
     user = tmp_path / "names.csv"
     user.write_text(
         "name_type,name,base_model,charge,source,notes\n"
-        "billing_name,MistralLarge,mistral.mistral-large-2402-v1:0,,our CUR,checked by finops\n"
+        "billing_name,MistralLarge,mistral.mistral-large-2407-v1:0,,our CUR,checked by finops\n"
         "billing_name,NovaMicro,amazon.nova-micro-v9:0,,test override,\n"
         "product_name,Cohere Command R (Amazon Bedrock Edition),cohere.command-r-v1:0,,x,\n"
     )
     names = load_billing_names(str(user))
     assert (
         parse_usage_type("EUW2-MistralLarge-output-tokens", names=names).base_model
-        == "mistral.mistral-large-2402-v1:0"
+        == "mistral.mistral-large-2407-v1:0"
     )
     assert (
         parse_usage_type("USE1-NovaMicro-input-tokens", names=names).base_model
@@ -223,7 +224,10 @@ def test_user_file_extends_and_overrides(tmp_path):
         == "cohere.command-r-v1:0"
     )
     # the bundled table itself is untouched
-    assert parse_usage_type("EUW2-MistralLarge-output-tokens").base_model is None
+    assert (
+        parse_usage_type("EUW2-MistralLarge-output-tokens").base_model
+        == "mistral.mistral-large-2402-v1:0"
+    )
 
 
 @pytest.mark.parametrize(
@@ -253,7 +257,7 @@ def test_learned_rows_sit_between_bundled_and_user_rows(con, tmp_path):
     # the table a Price List import fills (migration 0011); read back in insertion order
     con.execute(
         "INSERT INTO billing_name_map (name_type, name, base_model, charge, source) VALUES "
-        "('billing_name', 'MistralLarge', 'mistral.mistral-large-2402-v1:0', NULL, 'SKU A'), "
+        "('billing_name', 'Mistral9B', 'mistral.mistral-9b-v1:0', NULL, 'SKU A'), "
         "('usage_type', 'USE1-Odd-input-tokens', 'vendor.odd-v1:0', NULL, 'SKU B'), "
         "('billing_name', 'NovaMicro', 'amazon.nova-micro-v7:0', NULL, 'SKU C')"
     )
@@ -261,8 +265,8 @@ def test_learned_rows_sit_between_bundled_and_user_rows(con, tmp_path):
     assert ("usage_type", "USE1-Odd-input-tokens", "vendor.odd-v1:0", None) in learned
     names = load_billing_names(None, learned)
     assert (
-        parse_usage_type("EUW2-MistralLarge-output-tokens", names=names).base_model
-        == "mistral.mistral-large-2402-v1:0"
+        parse_usage_type("EUW2-Mistral9B-output-tokens", names=names).base_model
+        == "mistral.mistral-9b-v1:0"
     )
     assert parse_usage_type("USE1-Odd-input-tokens", names=names).base_model == "vendor.odd-v1:0"
     assert parse_usage_type("USW2-Odd-input-tokens", names=names).base_model is None  # exact only

@@ -21,7 +21,7 @@
 -- column tier: standard | priority | flex
 -- column mode: on_demand | batch | provisioned | custom_import
 -- column charge: CONTRACT charge vocabulary; other when the usage type is not understood
--- column usage_kind: token | image | guardrail | provisioned | storage | training | other
+-- column usage_kind: token | image | guardrail | provisioned | storage | training | custom_import | agentcore | knowledge_base | unknown (Bedrock-shaped usage type of no known pattern: a finding)
 -- column endpoint: runtime | mantle (Mantle calls are not in invocation logs)
 -- column mapped: false when the usage type or its model is not in the mapping (unmapped_usage_type)
 -- column quantity: native usage amount in `unit`
