@@ -33,6 +33,7 @@ import duckdb
 from reconciler.config import Settings
 from reconciler.db import sql
 from reconciler.db.connect import transaction
+from reconciler.ingest.invoice_models import match_invoice_models
 from reconciler.runs import StageResult
 
 __all__ = ["CAUSES", "reconcile"]
@@ -80,6 +81,9 @@ def reconcile(
         "run_id": run_id or "unknown",
     }
     with transaction(con):
+        # invoice lines whose model no table named: match them to the models logged that day
+        # (logs may have arrived after the invoice)
+        matched = match_invoice_models(con, start, end)
         con.execute(_DELETE, window)
         # only rows that take part: Cost Explorer lines ignored by the CUR-wins rule are not in
         row = sql.execute(con, "stages/reconcile_inputs", window).fetchone()
@@ -87,6 +91,8 @@ def reconcile(
         sql.execute(con, "stages/reconcile", params)
         summary = con.execute(_SUMMARY, window).fetchall()
     result = StageResult("reconcile", rows_in=rows_in)
+    if matched["model_matched"] or matched["model_unmatched"]:
+        result.counts.update(matched)
     rated = invoiced = gap_usd = Decimal(0)
     for cause, n, gaps, r, i, g in summary:
         result.rows_out += n

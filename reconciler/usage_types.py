@@ -67,6 +67,7 @@ __all__ = [
     "load_billing_names",
     "parse_usage_type",
     "render_usage_type",
+    "self_described",
 ]
 
 AMAZON_BEDROCK_TOKENS_PER_UNIT = 1_000
@@ -724,3 +725,92 @@ def _render_marketplace(info: UsageTypeInfo, reg: str) -> str | None:
     if info.explicit_tier or info.tier != "standard":
         parts.append(info.tier)
     return f"{reg}-MP:{reg}_{'_'.join(parts)}-Units"
+
+
+# --- bills that describe themselves ------------------------------------------------------------
+
+_EDITION = " (Amazon Bedrock Edition)"
+
+
+def _words(text: str | None) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", (text or "").lower()))
+
+
+def _described_charge(inference_type: str | None) -> tuple[str, str] | None:
+    """(charge, kind) from a CUR 2.0 ``inference_type`` such as "Input tokens"; None if unclear."""
+    w = _words(inference_type)
+    if "cache" in w and "read" in w:
+        return "cache_read_input_tokens", "token"
+    if "cache" in w and "write" in w:
+        one_hour = "1h" in w or ({"1", "hour"} <= w)
+        return ("cache_write_1h_input_tokens" if one_hour else "cache_write_input_tokens"), "token"
+    if w & {"token", "tokens"} and "input" in w and "output" not in w:
+        return "input_tokens", "token"
+    if w & {"token", "tokens"} and "output" in w and "input" not in w:
+        return "output_tokens", "token"
+    if w & {"image", "images"}:
+        return "images", "image"
+    return None
+
+
+def self_described(
+    info: UsageTypeInfo | None,
+    usage_type: str | None,
+    model: str | None,
+    inference_type: str | None,
+    feature: str | None,
+    *,
+    names: BillingNames | None = None,
+) -> UsageTypeInfo | None:
+    """Complete a parse with what the row says about itself (CUR 2.0 ``product`` map keys
+    ``model``, ``inference_type``, ``feature``; FOCUS SkuPriceDetails when present).
+
+    The grammar wins where it understood the usage type; the row's own description fills in
+    only what it could not: a charge for a usage type of no known pattern (kind ``unknown`` or
+    no Bedrock grammar at all), and a model for a billing name no table knows, when the display
+    name is a known product ("Claude Sonnet 4.5" -> the "(Amazon Bedrock Edition)" row). A
+    display name no table knows stays for :mod:`reconciler.ingest.invoice_models` to match
+    against the logged models.
+    """
+    table = names if names is not None else bundled_billing_names()
+    described = _described_charge(inference_type)
+    if (info is None or info.kind == "unknown") and described is not None and usage_type:
+        charge, kind = described
+        base = info or UsageTypeInfo(
+            usage_type=usage_type,
+            scheme="amazon_bedrock",
+            region=None,
+            billing_model_name=None,
+            base_model=None,
+            charge="other",
+            mode="on_demand",
+            tier="standard",
+            routing=None,
+            tokens_per_unit=None,
+            kind="unknown",
+        )
+        fw = _words(feature) | _words(inference_type)
+        info = replace(
+            base,
+            charge=charge,
+            kind=kind,
+            routing="global" if fw & {"global", "cross"} else "regional",
+            mode="batch" if "batch" in fw else "on_demand",
+            tier=next((t for t in ("priority", "flex") if t in fw), "standard"),
+            latency_optimized="latency" in fw,
+            tokens_per_unit=(
+                (
+                    MARKETPLACE_TOKENS_PER_UNIT
+                    if base.scheme == "marketplace"
+                    else AMAZON_BEDROCK_TOKENS_PER_UNIT
+                )
+                if kind == "token"
+                else None
+            ),
+            billing_model_name=base.billing_model_name or model,
+        )
+    if info is not None and info.base_model is None and model and info.kind not in NON_MODEL_KINDS:
+        entry = table.product(model) or table.product(model + _EDITION)
+        if entry is not None:
+            info = replace(info, base_model=entry.base_model)
+    return info

@@ -9,7 +9,7 @@ INSERT INTO invoice_line_items (
     charge, quantity, unit, tokens_per_unit, quantity_tokens, unblended_rate, unblended_cost_usd,
     net_cost_usd, resource_id, iam_principal, tags, mapped, source_format, source_uri,
     line_number, run_id, charge_category, usage_kind, endpoint, unit_source, unit_check,
-    source_family, payer_account_id
+    source_family, payer_account_id, model_display_name
 )
 SELECT
     t.billing_period, t.usage_start, t.usage_end, t.account_id,
@@ -23,12 +23,16 @@ SELECT
     t.unblended_rate, t.unblended_cost, t.net_cost, t.resource_id, t.iam_principal, t.tags,
     COALESCE(u.mapped, false), t.source_format, t.source_uri, t.line_number, $run_id,
     cat.category, u.kind, u.endpoint, u.unit_source, 'unknown', t.source_family,
-    t.payer_account_id
+    t.payer_account_id, t.model_display_name
 FROM invoice_typed AS t
 LEFT JOIN invoice_usage_types AS u
     ON u.usage_type IS NOT DISTINCT FROM t.usage_type
     AND u.product_name IS NOT DISTINCT FROM t.product_name
     AND u.pricing_unit IS NOT DISTINCT FROM t.pricing_unit
+    AND u.product_code IS NOT DISTINCT FROM t.product_code
+    AND u.model_display_name IS NOT DISTINCT FROM t.model_display_name
+    AND u.inference_type IS NOT DISTINCT FROM t.inference_type
+    AND u.feature IS NOT DISTINCT FROM t.feature
 CROSS JOIN LATERAL (
     SELECT CASE
         WHEN t.line_item_type IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
@@ -45,4 +49,4 @@ CROSS JOIN LATERAL (
     END AS category
 ) AS cat
 WHERE t.bad IS NULL
-    AND (t.strong_bedrock OR (t.marketplace_candidate AND u.kind = 'token'))
+    AND (t.strong_bedrock OR (t.marketplace_candidate AND u.kind IN ('token', 'image')))

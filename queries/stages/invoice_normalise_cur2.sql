@@ -1,6 +1,8 @@
 -- name: invoice_normalise_cur2
 -- purpose: CUR 2.0 (Data Exports, snake_case columns) -> the common raw invoice columns, as text.
 --   Reads temp view invoice_src (every column below guaranteed, maps as MAP(VARCHAR, VARCHAR)).
+--   The product map's self-description (keys model, inference_type, feature; CUR 2.0 exports since
+--   2026-07-20) is carried for usage types no table knows yet.
 -- grain: one row per CUR line item
 SELECT
     $source_uri AS source_uri,
@@ -28,5 +30,8 @@ SELECT
     CAST(line_item_resource_id AS VARCHAR) AS resource_id,
     CAST(line_item_iam_principal AS VARCHAR) AS iam_principal,
     resource_tags AS tags,
-    CAST(bill_payer_account_id AS VARCHAR) AS payer_account_id
+    CAST(bill_payer_account_id AS VARCHAR) AS payer_account_id,
+    product['model'] AS model_display_name,
+    product['inference_type'] AS inference_type,
+    product['feature'] AS feature
 FROM invoice_src

@@ -28,5 +28,8 @@ SELECT
     CAST("lineItem/ResourceId" AS VARCHAR) AS resource_id,
     CAST(NULL AS VARCHAR) AS iam_principal,
     CAST(NULL AS MAP(VARCHAR, VARCHAR)) AS tags,
-    CAST("bill/PayerAccountId" AS VARCHAR) AS payer_account_id
+    CAST("bill/PayerAccountId" AS VARCHAR) AS payer_account_id,
+    CAST(NULL AS VARCHAR) AS model_display_name,
+    CAST(NULL AS VARCHAR) AS inference_type,
+    CAST(NULL AS VARCHAR) AS feature
 FROM invoice_src

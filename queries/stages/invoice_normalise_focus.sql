@@ -3,7 +3,10 @@
 --   x_UsageType (1.0) or SkuMeter (1.2); the line type is ChargeCategory; quantity and unit are
 --   PricingQuantity/PricingUnit (the CUR usage amount and pricing unit; ConsumedQuantity when
 --   absent); cost is BilledCost and net cost EffectiveCost (UNCONFIRMED equivalences, see
---   docs/invoices.md). FOCUS carries no IAM principal.
+--   docs/invoices.md). FOCUS carries no IAM principal. Any spec-conformant FOCUS 1.0-1.2 file
+--   reads: an AWS column it lacks (x_ServiceCode, x_UsageType) is NULL. SkuPriceDetails (1.1+),
+--   when it is a JSON object with keys model / inference_type / feature, describes the SKU like
+--   the CUR 2.0 product map (UNCONFIRMED for AWS exports).
 -- grain: one row per FOCUS charge row
 SELECT
     $source_uri AS source_uri,
@@ -31,5 +34,14 @@ SELECT
     CAST(ResourceId AS VARCHAR) AS resource_id,
     CAST(NULL AS VARCHAR) AS iam_principal,
     Tags AS tags,
-    CAST(BillingAccountId AS VARCHAR) AS payer_account_id
-FROM invoice_src
+    CAST(BillingAccountId AS VARCHAR) AS payer_account_id,
+    CASE WHEN json_valid(sku) THEN coalesce(json_extract_string(sku, '$.model'),
+                                            json_extract_string(sku, '$.Model')) END
+        AS model_display_name,
+    CASE WHEN json_valid(sku) THEN coalesce(json_extract_string(sku, '$.inference_type'),
+                                            json_extract_string(sku, '$.inferenceType')) END
+        AS inference_type,
+    CASE WHEN json_valid(sku) THEN coalesce(json_extract_string(sku, '$.feature'),
+                                            json_extract_string(sku, '$.Feature')) END
+        AS feature
+FROM (SELECT *, NULLIF(trim(CAST(SkuPriceDetails AS VARCHAR)), '') AS sku FROM invoice_src)

@@ -2,8 +2,9 @@
 -- purpose: type the raw invoice rows (temp table invoice_norm) into temp table invoice_typed:
 --   numbers as exact DECIMAL(38,12) straight from their text (never through binary floats),
 --   times as UTC timestamps, account ids (usage and payer) as 12 digits; `bad` names the first field that does not
---   parse (the row is quarantined); `strong_bedrock` says the product code, family or name is
---   Bedrock's, `marketplace_candidate` that only the usage type suggests a Marketplace model.
+--   parse (the row is quarantined); `strong_bedrock` says the product code (AmazonBedrock,
+--   AmazonBedrockService, AmazonBedrockFoundationModels, AmazonBedrockAgentCore), family or name
+--   is Bedrock's (legacy CUR and exports before 2026-07-20 have no product family), `marketplace_candidate` that only the usage type suggests a Marketplace model.
 -- grain: one row per raw invoice row
 CREATE OR REPLACE TEMP TABLE invoice_typed AS
 WITH n AS (
@@ -30,7 +31,10 @@ WITH n AS (
         NULLIF(trim(resource_id), '') AS resource_id,
         NULLIF(trim(iam_principal), '') AS iam_principal,
         tags,
-        NULLIF(trim(payer_account_id), '') AS payer
+        NULLIF(trim(payer_account_id), '') AS payer,
+        NULLIF(trim(model_display_name), '') AS model_display_name,
+        NULLIF(trim(inference_type), '') AS inference_type,
+        NULLIF(trim(feature), '') AS feature
     FROM invoice_norm
 ), c AS (
     SELECT
@@ -59,6 +63,7 @@ SELECT
     resource_id, iam_principal, tags,
     CASE WHEN regexp_full_match(payer, '[0-9]{1,12}') THEN lpad(payer, 12, '0') ELSE payer END
         AS payer_account_id,
+    model_display_name, inference_type, feature,
     CASE
         WHEN bp IS NULL THEN 'billing period start is missing or not a timestamp'
         WHEN us IS NULL THEN 'usage start is missing or not a timestamp'
@@ -71,9 +76,10 @@ SELECT
         WHEN disc_raw IS NOT NULL AND disc IS NULL THEN 'total discount is not a number'
     END AS bad,
     (
-        product_code = 'AmazonBedrock'
+        product_code IN ('AmazonBedrock', 'AmazonBedrockService', 'AmazonBedrockFoundationModels',
+                         'AmazonBedrockAgentCore')
         OR product_family = 'Amazon Bedrock'
-        OR product_name = 'Amazon Bedrock'
+        OR product_name IN ('Amazon Bedrock', 'Amazon Bedrock Service', 'Amazon Bedrock AgentCore')
         OR product_name LIKE '%(Amazon Bedrock Edition)'
     ) IS TRUE AS strong_bedrock,
     COALESCE(

@@ -25,6 +25,7 @@ WITH logged AS (
         tier, mode, charge,
         CAST(NULL AS VARCHAR) AS usage_type,
         CAST(NULL AS VARCHAR) AS line_item_type,
+        CAST(NULL AS VARCHAR) AS model_match,
         quantity AS logged_q,
         CAST(0 AS DECIMAL(38, 12)) AS invoiced_q,
         cost_usd AS rated,
@@ -52,9 +53,11 @@ classified AS (
                 THEN 'usage'
             -- every discount-like type the invoice ingest files as a credit (charge_category
             -- 'Credit': SppDiscount, DistributorDiscount ... and FOCUS ChargeCategory Credit)
+            -- FOCUS ChargeCategory Adjustment (a negotiated discount, a correction) is a
+            -- discount or credit too; FOCUS Tax stays a tax
             WHEN line_item_type IN ('Credit', 'Refund', 'EdpDiscount', 'PrivateRateDiscount',
                                     'BundledDiscount', 'SppDiscount', 'DistributorDiscount',
-                                    'SavingsPlanNegation', 'Discount')
+                                    'SavingsPlanNegation', 'Discount', 'Adjustment')
                 OR charge_category = 'Credit'
                 THEN 'credit'
             ELSE 'other'
@@ -80,6 +83,8 @@ billed AS (
              THEN coalesce(usage_type, '') END AS usage_type,
         CASE WHEN kind = 'other' OR (kind = 'credit' AND (base_model IS NULL OR charge IS NULL))
              THEN line_item_type END AS line_item_type,
+        -- the matcher's finding (candidates logged that day) for a line with no model
+        CASE WHEN kind = 'usage' AND base_model IS NULL THEN model_match END AS model_match,
         CAST(0 AS BIGINT) AS logged_q,
         CASE WHEN kind = 'usage' THEN coalesce(quantity_tokens, quantity, 0)
              ELSE 0 END AS invoiced_q,
@@ -113,9 +118,11 @@ bucket AS (
         sum(usage_lines) AS usage_lines,
         sum(credit_lines) AS credit_lines,
         sum(other_lines) AS other_lines,
-        bool_or(unit_flag) AS unit_flag
+        bool_or(unit_flag) AS unit_flag,
+        min(model_match) AS model_match
     FROM (SELECT * FROM logged UNION ALL BY NAME SELECT * FROM billed)
-    GROUP BY ALL
+    GROUP BY usage_date, account_id, region, base_model, routing, tier, mode, charge, usage_type,
+        line_item_type
 ),
 measured AS (
     SELECT
@@ -188,10 +195,13 @@ SELECT
             CASE WHEN abs(invoiced) >= 0.01 THEN CAST(CAST(invoiced AS DECIMAL(38, 2)) AS VARCHAR)
                  ELSE CAST(CAST(invoiced AS DECIMAL(38, 6)) AS VARCHAR) END)
         WHEN 'unmapped_usage_type' THEN printf(
-            'usage type %s has no model mapping: $%s billed, add it to the usage-type map',
+            'usage type %s has no model mapping: $%s billed, add it to the usage-type map%s',
             left(regexp_replace(usage_type, '[^A-Za-z0-9.:_/-]', '', 'g'), 100),
             CASE WHEN abs(invoiced) >= 0.01 THEN CAST(CAST(invoiced AS DECIMAL(38, 2)) AS VARCHAR)
-                 ELSE CAST(CAST(invoiced AS DECIMAL(38, 6)) AS VARCHAR) END)
+                 ELSE CAST(CAST(invoiced AS DECIMAL(38, 6)) AS VARCHAR) END,
+            -- names and model ids only, stripped to a safe alphabet
+            CASE WHEN model_match IS NOT NULL THEN '; ' || left(regexp_replace(
+                model_match, '[^A-Za-z0-9.:_/, ()+''\[\]-]', '', 'g'), 400) ELSE '' END)
         WHEN 'unpriced_usage' THEN printf(
             '%s of %s logged row(s) have no price: rated cost is incomplete, add a price',
             CAST(unpriced_rows AS VARCHAR), CAST(logged_rows AS VARCHAR))
@@ -220,7 +230,10 @@ SELECT
                 CASE WHEN abs(rated) >= 0.01 THEN CAST(CAST(rated AS DECIMAL(38, 2)) AS VARCHAR)
                      ELSE CAST(CAST(rated AS DECIMAL(38, 6)) AS VARCHAR) END) END
         WHEN 'non_token_charge' THEN printf(
-            '%s charge of $%s with nothing logged to rate it against', coalesce(charge, 'other'),
+            CASE WHEN charge IN ('agentcore_usage', 'knowledge_base_usage')
+                 THEN '%s charge of $%s: not model inference, kept out of token reconciliation'
+                 ELSE '%s charge of $%s with nothing logged to rate it against' END,
+            coalesce(charge, 'other'),
             CASE WHEN abs(invoiced) >= 0.01 THEN CAST(CAST(invoiced AS DECIMAL(38, 2)) AS VARCHAR)
                  ELSE CAST(CAST(invoiced AS DECIMAL(38, 6)) AS VARCHAR) END)
         WHEN 'unit_mismatch' THEN printf(

@@ -41,6 +41,11 @@
 -- column run_id: run that loaded the line
 -- column payer_account_id: 12-digit payer (management) account that receives the invoice (CUR
 --   bill_payer_account_id, FOCUS BillingAccountId); NULL when the source does not name it
+-- column model_display_name: the row's own model name (CUR 2.0 product['model'], e.g. "Llama 3.3
+--   70B"); NULL when the export does not describe it
+-- column model_match: how a model no table named was matched to the models logged the same
+--   account, Region and day, or the ambiguous/missing finding naming every candidate; NULL when
+--   a table named the model
 CREATE OR REPLACE VIEW invoice_lines AS
 SELECT
     billing_period, usage_start, usage_end, account_id, region, product_code, product,
@@ -48,5 +53,5 @@ SELECT
     routing, tier, mode, charge, usage_kind, endpoint, mapped, quantity, unit, unit_source,
     tokens_per_unit, quantity_tokens, unit_check, unblended_rate, unblended_cost_usd,
     net_cost_usd, resource_id, iam_principal, source_format, source_uri, line_number, run_id,
-    payer_account_id
+    payer_account_id, model_display_name, model_match
 FROM invoice_line_items;

@@ -8,8 +8,11 @@ Input: the Cost Explorer API (``GetDimensionValues``, ``GetCostAndUsage``, DAILY
 How, and why this way:
 
 * **Which services.** ``GetDimensionValues SERVICE`` over the window, keeping every value that
-  contains ``Bedrock``: ``Amazon Bedrock`` plus the Marketplace ``... (Amazon Bedrock Edition)``
-  products (one per third-party model).
+  contains ``Bedrock``: ``Amazon Bedrock``, ``Amazon Bedrock Service`` (where Claude 4.x
+  first-party usage bills), ``Amazon Bedrock AgentCore`` and the Marketplace ``... (Amazon
+  Bedrock Edition)`` products (one per third-party model). AgentCore and Knowledge Base charges
+  are not model inference: they are kept (charges ``agentcore_usage`` / ``knowledge_base_usage``,
+  counted as ``non_model_rows``) and never matched to tokens.
 * **One query per service and record type.** Cost Explorer groups by at most two keys, and we need
   four apart: the usage type and the account (grouped), the service and the record type
   (filtered). The service must be kept apart because Marketplace usage types do not name the model
@@ -63,6 +66,7 @@ from reconciler.aws import from_boto
 from reconciler.config import Settings
 from reconciler.db import transaction
 from reconciler.errors import ConfigError, ReconcilerError, SourceUnavailable
+from reconciler.ingest.invoice_models import match_counts
 from reconciler.ingest.invoices import check_invoice_units, resolve_unit
 from reconciler.quarantine import Problems, Reason, write_problems
 from reconciler.runs import StageResult
@@ -92,6 +96,7 @@ __all__ = [
     "ingest_cost_explorer",
     "line_item_type",
     "lookup_payer_account",
+    "product_code",
     "record_types",
 ]
 
@@ -176,6 +181,18 @@ def api_window(start: date, end: date) -> tuple[str, str]:
     if end < start:
         raise ConfigError(f"--end {end} is before --start {start}: the window is inclusive")
     return start.isoformat(), (end + timedelta(days=1)).isoformat()
+
+
+_SERVICE_CODES = {
+    "Amazon Bedrock": "AmazonBedrock",
+    "Amazon Bedrock Service": "AmazonBedrockService",
+    "Amazon Bedrock AgentCore": "AmazonBedrockAgentCore",
+}
+
+
+def product_code(service: str) -> str | None:
+    """The product code of a Cost Explorer SERVICE (None for Marketplace products: opaque)."""
+    return _SERVICE_CODES.get(service)
 
 
 def line_item_type(record_type: str) -> str:
@@ -328,7 +345,7 @@ def ingest_cost_explorer(
     counts = dict.fromkeys(
         (
             "services", "record_types", "estimated_days", "unmapped_rows", "replaced_rows",
-            "payer_unknown",
+            "payer_unknown", "non_model_rows",
         ),
         0,
     )  # fmt: skip
@@ -357,6 +374,9 @@ def ingest_cost_explorer(
     counts["unmapped_rows"] = sum(
         1 for r in rows if not r["mapped"] and r["charge_category"] == "Usage"
     )
+    counts["non_model_rows"] = sum(
+        1 for r in rows if r["usage_kind"] in ("agentcore", "knowledge_base")
+    )
     with transaction(con):
         counts["replaced_rows"] = _scalar(
             con,
@@ -375,6 +395,7 @@ def ingest_cost_explorer(
         _record(con, api_start, api_end, run_id, len(rows), len(problems) - first_problem)
         write_problems(con, problems, first_problem, run_id)
     check_invoice_units(con)
+    counts |= match_counts(con, run_id)
     result = StageResult("ingest cost explorer", rows_in=len(pulled), rows_out=len(rows))
     result.counts = counts
     result.problems_by_reason = Problems(items=problems.items[first_problem:]).by_reason()
@@ -403,7 +424,11 @@ def _rows(
         key = (g.usage_type, service)
         if key not in parsed:
             parsed[key] = (
-                parse_usage_type(g.usage_type, service, names=names) if g.usage_type else None
+                parse_usage_type(
+                    g.usage_type, service, names=names, product_code=product_code(service)
+                )
+                if g.usage_type
+                else None
             )
         row = _row(service, rt, uri, g, parsed[key], settings, run_id, problems)
         if row is not None:
@@ -450,7 +475,7 @@ def _row(
         "usage_end": datetime(g.day.year, g.day.month, g.day.day) + timedelta(days=1),  # noqa: DTZ001
         "account_id": account.zfill(12),
         "region": info.region if info else None,
-        "product_code": "AmazonBedrock" if service == "Amazon Bedrock" else None,
+        "product_code": product_code(service),
         "product": service,
         "usage_type": g.usage_type or None,
         "line_item_type": lit,

@@ -34,6 +34,7 @@ import duckdb
 
 from reconciler.config import Settings
 from reconciler.db import sql, transaction
+from reconciler.ingest.invoice_models import match_counts, match_invoice_models
 from reconciler.ingest.invoice_sources import InvoiceFile, InvoiceGroup, discover, materialise
 from reconciler.progress import NO_PROGRESS, ProgressSink
 from reconciler.quarantine import Problems, Reason, write_problems
@@ -44,6 +45,7 @@ from reconciler.usage_types import (
     learned_rows,
     load_billing_names,
     parse_usage_type,
+    self_described,
 )
 
 __all__ = ["check_invoice_units", "detect_format", "ingest_invoices", "resolve_unit"]
@@ -69,7 +71,16 @@ _FOCUS = (
     "BillingPeriodStart", "ChargePeriodStart", "ChargePeriodEnd", "SubAccountId", "RegionId",
     "x_ServiceCode", "ServiceName", "x_UsageType", "SkuMeter", "x_Operation", "ChargeCategory",
     "PricingQuantity", "ConsumedQuantity", "PricingUnit", "ContractedUnitPrice", "ListUnitPrice",
-    "BilledCost", "EffectiveCost", "ResourceId", "BillingAccountId",
+    "BilledCost", "EffectiveCost", "ResourceId", "BillingAccountId", "SkuPriceDetails",
+)  # fmt: skip
+# Columns every FOCUS 1.0, 1.1 and 1.2 file has (mandatory in all three versions of the spec), and
+# columns that first appear in 1.1/1.2: a file is FOCUS by the first set, whatever its provider.
+_FOCUS_MANDATORY = frozenset(
+    {"BilledCost", "BillingPeriodStart", "ChargeCategory", "ChargePeriodStart", "BillingCurrency"}
+)
+_FOCUS_LATER = frozenset(
+    {"SkuMeter", "SkuPriceDetails", "ServiceSubcategory", "InvoiceId", "PricingCurrency",
+     "CapacityReservationId", "CommitmentDiscountQuantity", "BillingAccountType"}
 )  # fmt: skip
 # format -> (normaliser SQL, scalar columns it reads, map columns it reads)
 _FORMATS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
@@ -86,11 +97,13 @@ CREATE OR REPLACE TEMP TABLE invoice_norm (
     usage_type VARCHAR, operation VARCHAR, line_item_type VARCHAR, quantity VARCHAR,
     pricing_unit VARCHAR, unblended_rate VARCHAR, unblended_cost VARCHAR, net_cost VARCHAR,
     discount_total VARCHAR, discounts MAP(VARCHAR, VARCHAR), resource_id VARCHAR,
-    iam_principal VARCHAR, tags MAP(VARCHAR, VARCHAR), payer_account_id VARCHAR)
+    iam_principal VARCHAR, tags MAP(VARCHAR, VARCHAR), payer_account_id VARCHAR,
+    model_display_name VARCHAR, inference_type VARCHAR, feature VARCHAR)
 """
 _UT_DDL = """
 CREATE OR REPLACE TEMP TABLE invoice_usage_types (
-    usage_type VARCHAR, product_name VARCHAR, pricing_unit VARCHAR, region VARCHAR,
+    usage_type VARCHAR, product_name VARCHAR, pricing_unit VARCHAR, product_code VARCHAR,
+    model_display_name VARCHAR, inference_type VARCHAR, feature VARCHAR, region VARCHAR,
     billing_model_name VARCHAR, base_model VARCHAR, charge VARCHAR, mode VARCHAR, tier VARCHAR,
     routing VARCHAR, kind VARCHAR, endpoint VARCHAR, mapped BOOLEAN, tokens_per_unit BIGINT,
     unit VARCHAR, unit_source VARCHAR)
@@ -98,16 +111,22 @@ CREATE OR REPLACE TEMP TABLE invoice_usage_types (
 
 
 def detect_format(columns: set[str]) -> str | None:
-    """The invoice format a file's column names show, or None."""
+    """The invoice format a file's column names show, or None.
+
+    FOCUS is recognised by the columns every FOCUS 1.0-1.2 file must have, not by AWS's own
+    ``x_`` columns, so any conformant file reads (one with no Bedrock rows loads 0 rows).
+    ``focus_1_2`` covers 1.1 and 1.2 (a column new in 1.1/1.2 is present), ``focus_1_0`` the rest.
+    """
     if "line_item_usage_type" in columns:
         return "cur2"
     if "lineItem/UsageType" in columns:
         return "cur_legacy"
-    if "ChargeCategory" in columns and "BilledCost" in columns:
-        if "x_UsageType" in columns:
-            return "focus_1_0"
-        if "SkuMeter" in columns:
+    if columns >= _FOCUS_MANDATORY or {"ChargeCategory", "BilledCost", "x_UsageType"} <= columns:
+        if "x_UsageType" not in columns and columns & _FOCUS_LATER:
             return "focus_1_2"
+        return "focus_1_0"
+    if {"ChargeCategory", "BilledCost", "SkuMeter"} <= columns:
+        return "focus_1_2"
     return None
 
 
@@ -171,8 +190,12 @@ def ingest_invoices(
     names = load_billing_names(settings.invoices.billing_names, learned_rows(con))
     result = StageResult("ingest invoice")
     counts = dict.fromkeys(
-        ("files", "files_unchanged", "files_skipped", "non_bedrock_rows", "unmapped_rows"), 0
-    )
+        (
+            "files", "files_unchanged", "files_skipped", "bedrock_rows", "non_bedrock_rows",
+            "unmapped_rows", "non_model_rows",
+        ),
+        0,
+    )  # fmt: skip
     groups, counts["files_skipped"] = discover(sources, s3_client)
     sink.set_total(sum(len(g.files) for g in groups))
     with tempfile.TemporaryDirectory(prefix="reconciler-invoices-") as workdir:
@@ -189,20 +212,30 @@ def ingest_invoices(
             counts["files"] += len(group.files)
             result.rows_in += done["rows"]
             result.rows_out += done["inserted"]
+            counts["bedrock_rows"] += done["inserted"]
             counts["non_bedrock_rows"] += done["non_bedrock"]
             counts["unmapped_rows"] += done["unmapped"]
+            counts["non_model_rows"] += done["non_model"]
     write_problems(con, problems, first_problem, run_id)
     check_invoice_units(con)
+    counts |= match_counts(con, run_id)
     result.counts = counts
     result.problems_by_reason = Problems(items=problems.items[first_problem:]).by_reason()
     result.seconds = time.perf_counter() - started
     return result
 
 
-def check_invoice_units(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)compute ``unit_check`` of every invoice line against the current price book."""
+def check_invoice_units(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """(Re)compute ``unit_check`` of every invoice line against the current price book.
+
+    Lines whose model no table named are matched to the logged models first
+    (:func:`~reconciler.ingest.invoice_models.match_invoice_models`), so they are checked too;
+    returns that match's counts.
+    """
+    matched = match_invoice_models(con)
     con.execute("UPDATE invoice_line_items SET unit_check = 'unknown'")
     sql.execute(con, "stages/invoice_unit_check")
+    return matched
 
 
 def _unchanged(con: duckdb.DuckDBPyConnection, files: list[InvoiceFile]) -> bool:
@@ -300,8 +333,9 @@ def _stage_file(
             f.uri,
             None,
             Reason.UNKNOWN_FORMAT,
-            "not CUR 2.0, legacy CUR or FOCUS: no line_item_usage_type, lineItem/UsageType "
-            "or ChargeCategory+BilledCost column",
+            "not CUR 2.0, legacy CUR or FOCUS 1.0-1.2: no line_item_usage_type or "
+            "lineItem/UsageType column, nor the FOCUS columns "
+            + "+".join(sorted(_FOCUS_MANDATORY)),
         )
         return None
     sql_name, scalars, maps = _FORMATS[fmt]
@@ -358,16 +392,22 @@ def _load_usage_types(
 ) -> None:
     con.execute(_UT_DDL)
     keys = con.execute(
-        "SELECT DISTINCT usage_type, product_name, pricing_unit FROM invoice_typed "
+        "SELECT DISTINCT usage_type, product_name, pricing_unit, product_code, "
+        "model_display_name, inference_type, feature FROM invoice_typed "
         "WHERE bad IS NULL AND (strong_bedrock OR marketplace_candidate)"
     ).fetchall()
     rows = []
-    for usage_type, product, unit in keys:
-        info = parse_usage_type(usage_type, product, names=names) if usage_type else None
+    for usage_type, product, unit, code, display, inference, feature in keys:
+        info = (
+            parse_usage_type(usage_type, product, names=names, product_code=code)
+            if usage_type
+            else None
+        )
+        info = self_described(info, usage_type, display, inference, feature, names=names)
         tpu, unit_label, unit_source = resolve_unit(info, unit, settings)
         rows.append(
             (
-                usage_type, product, unit,
+                usage_type, product, unit, code, display, inference, feature,
                 info.region if info else None,
                 info.billing_model_name if info else None,
                 info.base_model if info else None,
@@ -384,7 +424,7 @@ def _load_usage_types(
     if rows:
         con.executemany(
             "INSERT INTO invoice_usage_types VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
 
@@ -394,12 +434,13 @@ def _group_stats(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
         "SELECT count(*), count(*) FILTER (WHERE NOT strong_bedrock AND NOT marketplace_candidate)"
         " FROM invoice_typed"
     ).fetchone() or (0, 0)
-    inserted, unmapped = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE NOT mapped AND charge_category = 'Usage') "
+    inserted, unmapped, non_model = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE NOT mapped AND charge_category = 'Usage'), "
+        "count(*) FILTER (WHERE usage_kind IN ('agentcore', 'knowledge_base')) "
         "FROM invoice_line_items WHERE run_id = $r "
         "AND source_uri IN (SELECT DISTINCT source_uri FROM invoice_typed)",
         {"r": run_id},
-    ).fetchone() or (0, 0)
+    ).fetchone() or (0, 0, 0)
     # Marketplace-looking rows that turned out not to be Bedrock token meters are non-Bedrock too.
     bad = con.execute(
         "SELECT count(*) FROM invoice_typed WHERE bad IS NOT NULL "
@@ -412,6 +453,7 @@ def _group_stats(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
         "inserted": int(inserted),
         "non_bedrock": int(non_bedrock),
         "unmapped": int(unmapped),
+        "non_model": int(non_model),
     }
 
 

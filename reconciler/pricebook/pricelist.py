@@ -137,6 +137,8 @@ def _map_usage_type(info: UsageTypeInfo) -> UsageTypeInfo | str:
         if info.scheme == "marketplace":
             return f"product {info.billing_model_name!r} not in the billing-name table"
         return f"billing name {info.billing_model_name} not in the billing-name table"
+    if info.context_tier != "standard":
+        return "long-context price: imported only with its context tier"
     if info.latency_optimized:
         return "latency-optimized price: the price key has no latency dimension"
     if info.endpoint != "runtime":

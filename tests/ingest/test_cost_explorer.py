@@ -249,6 +249,9 @@ def test_pull_gives_the_hand_written_invoice_lines(con, ce):
         "unmapped_rows": 1,
         "replaced_rows": 0,
         "payer_unknown": 0,
+        "non_model_rows": 0,
+        "model_matched": 0,
+        "model_unmatched": 1,  # Mystery9000: no logged model to match it to
     }
     assert con.execute("SELECT DISTINCT payer_account_id FROM invoice_lines").fetchall() == [
         ("999988887777",)
@@ -515,3 +518,68 @@ def test_payer_unknown_when_organizations_denies(aws_env):
     stub.add_client_error("describe_organization", "AccessDeniedException", "no", 403)
     with stub:
         assert cost_explorer.lookup_payer_account(org, _NoCall()) is None
+
+
+def test_agentcore_and_bedrock_service_are_kept_apart_from_tokens(con, ce):
+    agentcore, service = "Amazon Bedrock AgentCore", "Amazon Bedrock Service"
+    opus = "anthropic.claude-opus-4-6-v1"
+    stub = Stubber(ce)
+    svc = {"TimePeriod": API, "Dimension": "SERVICE", "Context": "COST_AND_USAGE"}
+    stub.add_response("get_dimension_values", dv([agentcore, service, "Amazon EC2"]), svc)
+    stub.add_response(
+        "get_dimension_values",
+        dv(["Usage"]),
+        {
+            "TimePeriod": API,
+            "Dimension": "RECORD_TYPE",
+            "Context": "COST_AND_USAGE",
+            "Filter": {"Dimensions": {"Key": "SERVICE", "Values": [agentcore, service]}},
+        },
+    )
+    stub.add_response(
+        "get_cost_and_usage",
+        {"ResultsByTime": [day("2025-11-03", "2025-11-04", [
+            group("USE1-Runtime:Consumption-based:vCPU", A1, "0.179", "2"),
+            group("USE1-Runtime:Consumption-based:Memory", A1, "0.0189", "2"),
+        ])]},
+        cau_params(agentcore, "Usage"),
+    )  # fmt: skip
+    stub.add_response(
+        "get_cost_and_usage",
+        {"ResultsByTime": [day("2025-11-03", "2025-11-04", [
+            group("USE1-Claude4.6Opus-input-tokens-cross-region-global", A1, "0.6", "120"),
+        ])]},
+        cau_params(service, "Usage"),
+    )  # fmt: skip
+    with stub:
+        result = ingest_cost_explorer(
+            con, settings=Settings(), run_id="r", start=START, end=END, ce_client=ce,
+            payer_lookup=lambda: None,
+        )  # fmt: skip
+        stub.assert_no_pending_responses()
+    assert result.counts["non_model_rows"] == 2
+    assert result.counts["unmapped_rows"] == 0
+    got = con.execute(
+        "SELECT usage_type, product_code, base_model, charge, usage_kind, mapped, quantity_tokens"
+        " FROM invoice_lines ORDER BY usage_type"
+    ).fetchall()
+    assert got == [
+        ("USE1-Claude4.6Opus-input-tokens-cross-region-global", "AmazonBedrockService", opus,
+         "input_tokens", "token", True, D(120000)),
+        ("USE1-Runtime:Consumption-based:Memory", "AmazonBedrockAgentCore", None,
+         "agentcore_usage", "agentcore", True, None),
+        ("USE1-Runtime:Consumption-based:vCPU", "AmazonBedrockAgentCore", None,
+         "agentcore_usage", "agentcore", True, None),
+    ]  # fmt: skip
+    # the logged Opus tokens match the Opus line; the AgentCore compute is its own line
+    rated(con, quantity=120000, cost="0.6", base_model=opus, routing="global", account=A1,
+          day=START)  # fmt: skip
+    reconcile(con, Settings(), START, START, "r2")
+    rows = con.execute(
+        "SELECT base_model, charge, invoiced_cost_usd, status, cause FROM reconciliation "
+        "ORDER BY charge"
+    ).fetchall()
+    assert rows == [
+        (None, "agentcore_usage", D("0.1979"), "gap", "non_token_charge"),
+        (opus, "input_tokens", D("0.6"), "matched", None),
+    ]
