@@ -106,7 +106,10 @@ REFERENCE: list[tuple[str, str | None, Want]] = [
      Want(E1, "Llama3-1-405B", "meta.llama3-1-405b-instruct-v1:0", OUT, mode="batch")),
     ("USW2-Llama3-3-70B-Customization-Training", None,
      Want(W2, "Llama3-3-70B", LLAMA33, "training_tokens", routing=None, kind="training")),
-    ("USE1-DeepSeekV3-1-input-tokens", None, Want(E1, "DeepSeekV3-1", "deepseek.v3-v1:0", IN)),
+    # "DeepSeek V3.1": no table row; deepseek.v3-v1:0 is not V3.1 (billing-vocabulary.md §3), so
+    # the model is left to the log match (a finding when nothing matches), never guessed
+    ("USE1-DeepSeekV3-1-input-tokens", None,
+     Want(E1, "DeepSeekV3-1", None, IN, mapped=False)),
     ("USW2-Mistral-Large-3-675b-Instruct-output-tokens-priority", None,
      Want(W2, "Mistral-Large-3-675b-Instruct", "mistral.mistral-large-3-675b-instruct", OUT,
           tier="priority")),

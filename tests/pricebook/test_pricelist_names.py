@@ -297,10 +297,13 @@ def test_learned_names_feed_the_invoice_mapping_under_the_users_file(con, tmp_pa
     )
     assert opus is not None
     assert opus.base_model == OPUS46
-    # A name nobody matched stays unmapped (never the nearest: Llama 3.1 70B Latency Optimized)
+    # A name nobody matched is not learned (never the nearest: Llama 3.1 70B Latency Optimized);
+    # the grammar reads the usage type as Llama 3.1 70B, latency-optimized: its own price, the
+    # same model (usage_types: `<BillingName>-LatencyOptimized`)
+    assert "Llama3-1-70B-LatencyOptimized" not in names.billing
     lat = parse_usage_type("USE1-Llama3-1-70B-LatencyOptimized-input-tokens", None, names=names)
     assert lat is not None
-    assert lat.base_model is None
+    assert (lat.billing_model_name, lat.latency_optimized) == ("Llama3-1-70B", True)
     # The user's file wins over what the Price List taught
     user = tmp_path / "names.csv"
     user.write_text("name_type,name,base_model,charge\nbilling_name,Llama3-3-70B,acme.x-v1:0,\n")
