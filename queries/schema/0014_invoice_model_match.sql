@@ -1,4 +1,4 @@
--- name: 0013_invoice_model_match
+-- name: 0014_invoice_model_match
 -- purpose: what an invoice line says about its own model and how its model was found: the CUR
 --   2.0 product['model'] display name (FOCUS SkuPriceDetails 'model' when present), and the
 --   result of matching a name no table knows against the model ids logged the same account,
