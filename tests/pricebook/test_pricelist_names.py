@@ -389,8 +389,13 @@ def test_invoice_ingest_maps_usage_types_by_what_the_import_learned(con, tmp_pat
     fresh = connect(":memory:")  # the same invoice without an import first
     migrate(fresh)
     ingest_invoices(fresh, [str(cur)], settings=Settings(), run_id="r0")
-    # (if the bundled billing names ever list Llama3-1-405B, pick another unlisted §1 name)
-    assert lines(fresh)[1] == ("USE1-Llama3-1-405B-input-tokens", None)  # nothing learned
+    # The bundled billing names now list every §1 name (Llama3-1-405B included), so the fresh
+    # database maps it too; what the import adds must agree with it, and DeepSeek V3.1 stays
+    # unmapped either way (no table row, nothing learned).
+    assert lines(fresh) == [
+        ("USE1-DeepSeekV3-1-input-tokens", None),
+        ("USE1-Llama3-1-405B-input-tokens", LLAMA405),
+    ]
     fresh.close()
     import_price_list(con, map_products(_offer_products(), "o", TABLE, LOGGED), "o", "r1")
     ingest_invoices(con, [str(cur)], settings=Settings(), run_id="r2")
