@@ -172,7 +172,16 @@ def _check_dims(by: Sequence[str]) -> tuple[str, ...]:
 _NEEDED = {
     "allocated_spend": {"billing_period", *(c for c, _ in PARTS), "allocated_usd", "basis"},
     "bill_bridge": {"billing_period", "kind", "amount_usd"},
-    "spend": {"usage_date", "cost_usd", "priced"},
+    "spend": {
+        "usage_date",
+        "team",
+        "application",
+        "base_model",
+        "account_id",
+        "charge",
+        "cost_usd",
+        "priced",
+    },
 }
 
 

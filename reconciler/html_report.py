@@ -14,17 +14,26 @@ Why it looks the way it does:
   add up to the total shown (the total itself is the exact sum, rounded), i.e. totals tie out.
   Chart geometry is computed with Decimal too and formatted as pixel strings.
 * **Unpriced is not $0.** Usage without a price is counted and labelled, never drawn as zero.
+* **It leads with what a team lead forwards**: the chargeback per team (what each team owes from
+  the invoice, with the reason for every negative or surprising amount), then the trends, the bill
+  bridge, the gaps (explanations visible without scrolling) and coverage. Sections are entries of
+  :data:`SECTIONS`, so adding one (e.g. savings) is adding a function and a line there.
+* **Amounts are formatted for their size**: cents from a cent up, two significant digits below a
+  cent (a $0.0021 gap is not "0.00"), never ``-0.00``. Names are stripped of control and bidi
+  characters and clipped (the full name, clipped at 200 characters, is the tooltip).
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
+from reconciler.chargeback import PARTS, PeriodTotal
 from reconciler.report_data import (
     BridgeStep,
+    Chargeback,
     Gap,
     LoggingCoverage,
     ModelSpend,
@@ -33,9 +42,12 @@ from reconciler.report_data import (
     TeamDaySpend,
     build_report_data,
 )
+from reconciler.textsafe import strip_controls
 
 __all__ = [
+    "SECTIONS",
     "BridgeStep",
+    "Chargeback",
     "Gap",
     "LoggingCoverage",
     "ModelSpend",
@@ -46,6 +58,7 @@ __all__ = [
     "render_html",
     "tie_to_cents",
 ]
+
 
 CENT = Decimal("0.01")
 
@@ -67,12 +80,19 @@ _PALETTE = (
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f23;
- margin:0 auto;max-width:1100px;padding:24px}
+ margin:0 auto;max-width:1280px;padding:24px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 8px;border-bottom:1px solid #ddd}
 h3{font-size:15px;margin:16px 0 6px}
 .meta{color:#57606a;margin:0 0 16px}
-table{border-collapse:collapse;margin:8px 0 16px;font-size:13px}
-th,td{border:1px solid #d0d7de;padding:3px 8px;text-align:left;vertical-align:top}
+table{border-collapse:collapse;margin:8px 0 16px;font-size:13px;max-width:100%}
+th,td{border:1px solid #d0d7de;padding:3px 8px;text-align:left;vertical-align:top;
+ overflow-wrap:anywhere}
+table.gap-table,table.chargeback-table{table-layout:fixed;width:100%}
+.neg{color:#0a6b3d}.why{color:#3d444d;font-size:12px}
+.kpis{display:flex;flex-wrap:wrap;gap:6px 24px;list-style:none;padding:0;margin:0 0 8px}
+.kpis li{font-size:15px}.kpis b{font-variant-numeric:tabular-nums}
+.contents{color:#57606a;font-size:13px;margin:0 0 8px}
+td .clip{display:block;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 th{background:#f6f8fa}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.total td{font-weight:600;background:#f6f8fa}
 .nodata{color:#57606a;font-style:italic}
@@ -98,8 +118,48 @@ def _cents(value: Decimal) -> Decimal:
 
 
 def _money(value: Decimal | None) -> str:
-    """Cents with thousands separators; '' for None (callers say why it is empty)."""
-    return "" if value is None else f"{_cents(value):,.2f}"
+    """Cents with thousands separators; '' for None (callers say why it is empty); never -0.00
+    (``+ 0`` turns a negative zero into zero)."""
+    return "" if value is None else f"{_cents(value) + 0:,.2f}"
+
+
+_TINY = Decimal("0.0001")
+
+
+def _amount(value: Decimal | None) -> str:
+    """An amount formatted for its size, for cells that are not tied to a total: cents from a
+    cent up; below a cent two significant digits (``-0.0021``), below $0.0001 ``< 0.0001``;
+    exactly zero ``0.00``. Never ``-0.00`` and never exponent notation."""
+    if value is None:
+        return ""
+    if value == 0 or abs(value) >= CENT:
+        return _money(value)
+    if abs(value) < _TINY:
+        return "< 0.0001" if value > 0 else "> -0.0001"
+    step = Decimal(1).scaleb(value.adjusted() - 1)
+    return f"{value.quantize(step, rounding=ROUND_HALF_UP):f}"
+
+
+NAME_LIMIT = 64
+"""Characters of an untrusted name shown in a cell or legend (the rest is clipped with …)."""
+_TITLE_LIMIT = 200
+
+
+def _clean(value: object, limit: int) -> str:
+    """Control and bidi characters stripped (a right-to-left override must not turn
+    ``\u202egnp.exe`` into "exe.png"), clipped to ``limit`` characters with …; not escaped."""
+    text = strip_controls(str(value))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _name(value: object, limit: int = NAME_LIMIT) -> str:
+    """An untrusted name for HTML text: cleaned, clipped, escaped; when clipped, the full name
+    (cleaned, at most 200 characters) is the tooltip."""
+    text = strip_controls(str(value))
+    if len(text) <= limit:
+        return _e(text)
+    full = _e(_clean(text, _TITLE_LIMIT))
+    return f'<span class="clip" title="{full}">{_e(_clean(text, limit))}</span>'
 
 
 def _qty(value: Decimal | int | None) -> str:
@@ -152,10 +212,13 @@ def _table(
     rows: Iterable[Sequence[str]],
     total: Sequence[str] | None = None,
     css_class: str = "",
+    widths: Sequence[int] | None = None,
 ) -> str:
-    """headers: (label, numeric). Cells arrive escaped."""
+    """headers: (label, numeric). Cells arrive escaped. ``widths``: column widths in percent
+    (with ``table-layout: fixed`` in the CSS, so wide text wraps instead of scrolling)."""
     head = "".join(
-        f'<th class="num">{_e(h)}</th>' if n else f"<th>{_e(h)}</th>" for h, n in headers
+        f'<th class="num"{_w(widths, i)}>{_e(h)}</th>' if n else f"<th{_w(widths, i)}>{_e(h)}</th>"
+        for i, (h, n) in enumerate(headers)
     )
     out = [f'<table class="{_e(css_class)}"><thead><tr>{head}</tr></thead><tbody>']
     for row in rows:
@@ -172,6 +235,10 @@ def _table(
         out.append(f'<tr class="total">{cells}</tr>')
     out.append("</tbody></table>")
     return "".join(out)
+
+
+def _w(widths: Sequence[int] | None, i: int) -> str:
+    return f' style="width:{int(widths[i])}%"' if widths else ""
 
 
 def _nodata(data: ReportData, key: str) -> str:
@@ -243,8 +310,10 @@ def _team_chart(data: ReportData, teams: Sequence[str]) -> str:
             y -= h
             parts.append(
                 f'<rect class="seg" x="{_px(x)}" y="{_px(y)}" width="{_px(bar_w)}" '
-                f'height="{_px(h)}" fill="{colour.get(r.team, "#888")}" data-team="{_e(r.team)}">'
-                f"<title>{_e(r.team)} · {_e(d.isoformat())} · ${_e(_money(cost))}</title>"
+                f'height="{_px(h)}" fill="{colour.get(r.team, "#888")}" '
+                f'data-team="{_e(_clean(r.team, _TITLE_LIMIT))}">'
+                f"<title>{_e(_clean(r.team, _TITLE_LIMIT))} · {_e(d.isoformat())} · "
+                f"${_e(_amount(cost))}</title>"
                 "</rect>"
             )
         if i % label_every == 0:
@@ -254,7 +323,7 @@ def _team_chart(data: ReportData, teams: Sequence[str]) -> str:
             )
     parts.append("</svg>")
     legend = "".join(
-        f'<li><span class="swatch" style="background:{colour[t]}"></span>{_e(t)}</li>'
+        f'<li><span class="swatch" style="background:{colour[t]}"></span>{_name(t)}</li>'
         for t in teams
     )
     return "".join(parts) + f'<ul class="legend" id="team-legend">{legend}</ul>'
@@ -276,7 +345,7 @@ def _bridge_display(steps: Sequence[BridgeStep]) -> list[Decimal]:
 
 def _clip(text: str, limit: int = 22) -> str:
     """Axis labels are short; the full text is in the step's tooltip and the table."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return _clean(text, limit)
 
 
 def _waterfall(steps: Sequence[BridgeStep], shown: Sequence[Decimal], chart_id: str) -> str:
@@ -331,7 +400,7 @@ def _waterfall(steps: Sequence[BridgeStep], shown: Sequence[Decimal], chart_id: 
         parts.append(
             f'<rect class="step" data-kind="{_e(s.kind)}" x="{_px(x)}" y="{_px(y_top)}" '
             f'width="{_px(bar_w)}" height="{_px(h)}" fill="{fill}">'
-            f"<title>{_e(s.cause)}: ${_e(_money(amount))}</title></rect>"
+            f"<title>{_e(_clean(s.cause, _TITLE_LIMIT))}: ${_e(_money(amount))}</title></rect>"
         )
         if i + 1 < len(steps):
             parts.append(
@@ -374,7 +443,7 @@ def _team_section(data: ReportData) -> str:
         [("Team", False), ("Spend (USD)", True), ("Unpriced rows", True)],
         [
             (
-                _e(t),
+                _name(t),
                 _e(_money(shown_by[t]))
                 if t in shown_by
                 else '<span class="unpriced">unpriced</span>',
@@ -385,8 +454,13 @@ def _team_section(data: ReportData) -> str:
         total=("Total", _e(_money(sum(shown, Decimal(0)))), _e(f"{sum(unpriced.values()):,}")),
         css_class="team-table",
     )
-    body = _team_chart(data, priced_teams) + table + _unpriced_note(sum(unpriced.values()))
-    return _section("team-spend", "Spend per team", body)
+    note = (
+        '<p class="note">Rated cost: logged tokens times list prices (after negotiated '
+        "discounts), per UTC day of the report period. What the teams owe is the chargeback "
+        "above.</p>"
+    )
+    body = note + _team_chart(data, priced_teams) + table + _unpriced_note(sum(unpriced.values()))
+    return _section("team-spend", "Rated spend per team", body)
 
 
 def _model_section(data: ReportData) -> str:
@@ -403,7 +477,7 @@ def _model_section(data: ReportData) -> str:
         ],
         [
             (
-                _e(m.base_model),
+                _name(m.base_model),
                 _e(m.charge),
                 _e(_qty(m.quantity)),
                 _e(m.unit),
@@ -433,7 +507,7 @@ def _bridge_section(data: ReportData) -> str:
         table_rows = []
         for s, v in zip(steps, shown, strict=True):
             running = v if s.kind in ("start", "end") else running + v
-            table_rows.append((_e(s.step), _e(s.cause), _e(_money(v)), _e(_money(running))))
+            table_rows.append((_e(s.step), _name(s.cause), _e(_money(v)), _e(_money(running))))
         body.append(f"<h3>Billing period {_e(p.strftime('%Y-%m'))}</h3>")
         body.append(_waterfall(steps, shown, f"bridge-chart-{p.isoformat()}"))
         body.append(
@@ -452,12 +526,9 @@ def _gap_section(data: ReportData) -> str:
     table = _table(
         [
             ("Day", False),
-            ("Account", False),
-            ("Region", False),
-            ("Model", False),
-            ("Charge", False),
-            ("Logged qty", True),
-            ("Invoiced qty", True),
+            ("Account / Region", False),
+            ("Model / charge", False),
+            ("Logged / invoiced qty", True),
             ("Rated (USD)", True),
             ("Invoiced (USD)", True),
             ("Delta (USD)", True),
@@ -466,24 +537,22 @@ def _gap_section(data: ReportData) -> str:
         ],
         [_gap_cells(g) for g in data.gaps],
         css_class="gap-table",
+        widths=(8, 11, 15, 8, 6, 7, 6, 12, 27),
     )
-    return _section("gaps", "Reconciliation gaps", f'<div class="scroll">{table}</div>')
+    return _section("gaps", "Reconciliation gaps", table)
 
 
 def _gap_cells(g: Gap) -> list[str]:
     return [
         _e(g.day.isoformat()),
-        _e(g.account_id or ""),
-        _e(g.region or ""),
-        _e(g.base_model or ""),
-        _e(g.charge or ""),
-        _e(_qty(g.logged_quantity)),
-        _e(_qty(g.invoiced_quantity)),
-        _e(_money(g.rated_cost_usd)) if g.rated_cost_usd is not None else "unpriced",
-        _e(_money(g.invoiced_cost_usd)),
-        _e(_money(g.delta_usd)),
+        f"{_name(g.account_id or '')}<br>{_name(g.region or '')}",
+        f"{_name(g.base_model or '')}<br>{_e(g.charge or '')}",
+        f"{_e(_qty(g.logged_quantity))}<br>{_e(_qty(g.invoiced_quantity))}",
+        _e(_amount(g.rated_cost_usd)) if g.rated_cost_usd is not None else "unpriced",
+        _e(_amount(g.invoiced_cost_usd)),
+        _e(_amount(g.delta_usd)),
         _e(g.cause or ""),
-        _e(g.explanation or ""),
+        _e(strip_controls(g.explanation or "")),
     ]
 
 
@@ -495,7 +564,7 @@ def _attribution_section(data: ReportData) -> str:
     table = _table(
         [("Rule", False), ("Requests", True), ("Rated cost (USD)", True), ("Share", True)],
         [
-            (_e(r.rule), _e(f"{r.requests:,}"), _e(_money(tied.get(i))), _e(_percent(_share(r))))
+            (_name(r.rule), _e(f"{r.requests:,}"), _e(_money(tied.get(i))), _e(_percent(_share(r))))
             for i, r in enumerate(data.attribution)
         ],
         total=(
@@ -527,9 +596,9 @@ def _logging_section(data: ReportData) -> str:
         ],
         [
             (
-                _e(c.account_id or ""),
-                _e(c.region),
-                _e(c.model_id),
+                _name(c.account_id or ""),
+                _name(c.region),
+                _name(c.model_id),
                 _e(_percent(c.coverage_pct)) if c.coverage_pct is not None else "no metric tokens",
                 _e(f"{c.missing_hours:,}"),
             )
@@ -544,22 +613,119 @@ def _logging_section(data: ReportData) -> str:
     return _section("logging", "Logging coverage", table + note)
 
 
+def _chargeback_section(data: ReportData) -> str:
+    title = "Chargeback per team"
+    cb = data.chargeback
+    if cb is None or not cb.periods:
+        return _section("chargeback", title, _nodata(data, "chargeback"))
+    body = [
+        '<p class="note">What each team owes: the invoiced cost split to teams (view '
+        "allocated_spend), per billing period. The invoice is monthly, so these are whole "
+        "months, even for a shorter report period. Amounts are whole cents and add up to the "
+        "invoice; every amount beyond plain usage says why.</p>"
+    ]
+    for p in cb.periods:
+        body.append(_chargeback_period(cb, p))
+    return _section("chargeback", title, "".join(body))
+
+
+def _chargeback_period(cb: Chargeback, p: PeriodTotal) -> str:
+    rows = [r for r in cb.rows if r.billing_period == p.billing_period]
+    shown = [i for i in range(len(PARTS)) if i == 0 or any(r.parts[i] for r in rows)]
+    if p.invoiced_usd is None:
+        tie = "no invoiced total for this period"
+    elif p.ties:
+        tie = f"invoiced {_money(p.invoiced_usd)}, ties to the cent"
+    else:
+        tie = (
+            f"invoiced {_money(p.invoiced_usd)}: DOES NOT TIE (allocated {_money(p.amount_usd)}; "
+            "run reconciler run over the period again)"
+        )
+    headers = [
+        ("Team", False),
+        ("Owes (USD)", True),
+        *((PARTS[i][1].capitalize(), True) for i in shown),
+        ("Rated (USD)", True),
+        ("Why", False),
+    ]
+    n_parts = len(shown)
+    widths = [14, 9, *([8] * n_parts), 8]
+    widths.append(100 - sum(widths))
+
+    def owes(v: Decimal) -> str:
+        cell = _e(_money(v))
+        return f'<span class="neg">{cell}</span>' if v < 0 else cell
+
+    table = _table(
+        headers,
+        [
+            (
+                _name(r.keys[0]),
+                owes(r.amount_usd),
+                *(_e(_money(r.parts[i])) if r.parts[i] else "" for i in shown),
+                _e(_amount(r.rated_usd)),
+                f'<span class="why">{_e(strip_controls(r.explanation))}</span>',
+            )
+            for r in rows
+        ],
+        total=(
+            "Total",
+            owes(p.amount_usd),
+            *(_e(_money(p.parts[i])) for i in shown),
+            _e(_amount(p.rated_usd)),
+            "",
+        ),
+        css_class="chargeback-table",
+        widths=widths,
+    )
+    heading = f"Billing period {_e(p.billing_period.strftime('%Y-%m'))}: {_e(tie)}"
+    return f"<h3>{heading}</h3>{table}"
+
+
+SECTIONS: list[tuple[str, str, Callable[[ReportData], str]]] = [
+    ("chargeback", "Chargeback", _chargeback_section),
+    ("team-spend", "Trends", _team_section),
+    ("models", "Models", _model_section),
+    ("bill-bridge", "Bill bridge", _bridge_section),
+    ("gaps", "Gaps", _gap_section),
+    ("attribution", "Attribution coverage", _attribution_section),
+    ("logging", "Logging coverage", _logging_section),
+]
+"""The report's sections in order: (element id, short name for the contents line, renderer).
+A new section (e.g. savings) is one function taking the ReportData and one entry here."""
+
+
+def _headline(data: ReportData) -> str:
+    """The few numbers a reader wants before any table."""
+    facts: list[str] = []
+    cb = data.chargeback
+    if cb is not None:
+        for p in cb.periods:
+            month = _e(p.billing_period.strftime("%Y-%m"))
+            facts.append(
+                f"Invoiced {month}: <b>{_e(_money(p.invoiced_usd))}</b> USD"
+                + ("" if p.ties else " (chargeback does not tie)")
+            )
+    rated = [r.cost_usd for r in data.team_daily if r.cost_usd is not None]
+    if rated:
+        facts.append(f"Rated in the period: <b>{_e(_amount(sum(rated, Decimal(0))))}</b> USD")
+    if "gaps" not in data.unavailable:
+        facts.append(f"Reconciliation gaps: <b>{len(data.gaps):,}</b>")
+    if not facts:
+        return ""
+    return '<ul class="kpis">' + "".join(f"<li>{f}</li>" for f in facts) + "</ul>"
+
+
 def render_html(data: ReportData, extra_sections: Sequence[str] = ()) -> str:
     """The whole report as one HTML document (UTF-8 text, no external resources, no script).
 
     ``extra_sections``: finished ``<section>`` markup of other modules (the what-if "Savings",
-    reconciler/whatif_render.py), appended in order; they escape their own data."""
+    reconciler/whatif_render.py), appended in order after :data:`SECTIONS`; they escape their
+    own data."""
     period = f"{data.start.isoformat()} to {data.end.isoformat()}"
     title = f"Amazon Bedrock spend report, {period}"
-    sections = [
-        _team_section(data),
-        _model_section(data),
-        _bridge_section(data),
-        _gap_section(data),
-        _attribution_section(data),
-        _logging_section(data),
-        *extra_sections,
-    ]
+    sections = [*(render(data) for _, _, render in SECTIONS), *extra_sections]
+    contents = " · ".join(_e(name) for _, name, _ in SECTIONS)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
@@ -568,6 +734,8 @@ def render_html(data: ReportData, extra_sections: Sequence[str] = ()) -> str:
         '<meta name="referrer" content="no-referrer">'
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
         f"<header><h1>{_e(title)}</h1>"
-        f'<p class="meta">UTC days, inclusive. Generated by bedrock-reconciler.</p></header>'
+        f'<p class="meta">UTC days, inclusive. Generated by bedrock-reconciler.</p>'
+        f"{_headline(data)}"
+        f'<p class="contents">Sections: {contents}</p></header>'
         f"<main>{''.join(sections)}</main></body></html>\n"
     )

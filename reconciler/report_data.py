@@ -24,10 +24,12 @@ from typing import Any
 
 import duckdb
 
+from reconciler.chargeback import Chargeback, build_chargeback
 from reconciler.db.sql import load
 
 __all__ = [
     "BridgeStep",
+    "Chargeback",
     "Gap",
     "LoggingCoverage",
     "ModelSpend",
@@ -114,12 +116,15 @@ class LoggingCoverage:
 class ReportData:
     """Everything the HTML report shows for the inclusive UTC period ``start``..``end``.
 
-    ``unavailable`` maps a section key (``team_spend``, ``models``, ``bridge``, ``gaps``,
-    ``attribution``, ``logging``) to why it has no data source (view missing or incomplete).
+    ``unavailable`` maps a section key (``chargeback``, ``team_spend``, ``models``, ``bridge``,
+    ``gaps``, ``attribution``, ``logging``) to why it has no data source (view missing or
+    incomplete). ``chargeback`` is what each team owes per billing period (whole months that
+    overlap the period), from the invoice; None when it cannot be built.
     """
 
     start: date
     end: date
+    chargeback: Chargeback | None = None
     team_daily: tuple[TeamDaySpend, ...] = ()
     models: tuple[ModelSpend, ...] = ()
     bridge: tuple[BridgeStep, ...] = ()
@@ -190,6 +195,20 @@ _SOURCES: dict[str, tuple[str, frozenset[str], str]] = {
 }
 
 
+# the chargeback reads these (reconciler.chargeback); absent or older views: no section
+_CHARGEBACK_NEEDS: dict[str, set[str]] = {
+    "allocated_spend": {
+        "billing_period", "allocated_usd", "basis", "usage_usd", "non_token_usd", "idle_usd",
+        "credit_usd", "tax_or_fee_usd", "unattributed_usd",
+    },
+    "bill_bridge": {"billing_period", "kind", "amount_usd"},
+    "spend": {
+        "usage_date", "team", "application", "base_model", "account_id", "charge", "cost_usd",
+        "priced",
+    },
+}  # fmt: skip
+
+
 def _catalog(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     """Tables and views visible in the main schema (persistent and temporary), with columns."""
     rows = con.execute(
@@ -232,9 +251,28 @@ def build_report_data(con: duckdb.DuckDBPyConnection, start: date, end: date) ->
             continue
         rows[section] = _fetch(con, query, start, end)
 
+    chargeback = None
+    missing_cb = {
+        view: sorted(cols - catalog.get(view, set())) for view, cols in _CHARGEBACK_NEEDS.items()
+    }
+    problems = [
+        f"view {v} is not in this database"
+        if v not in catalog
+        else f"view {v} lacks {', '.join(c)}"
+        for v, c in missing_cb.items()
+        if c
+    ]
+    if problems:
+        unavailable["chargeback"] = "; ".join(problems)
+    else:
+        chargeback = build_chargeback(con, start, end, ("team",))
+        if not chargeback.periods:
+            unavailable["chargeback"] = "no invoice is allocated for these billing periods yet"
+
     return ReportData(
         start=start,
         end=end,
+        chargeback=chargeback,
         team_daily=tuple(
             TeamDaySpend(str(t), d, _dec(c), int(u)) for t, d, c, u in rows.get("team_spend", [])
         ),

@@ -14,7 +14,7 @@ from reconciler.html_report import ReportData, render_html, tie_to_cents
 ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "p", "main",
     "section", "table", "thead", "tbody", "tr", "th", "td", "span", "svg", "line", "text",
-    "rect", "ul", "li", "div",
+    "rect", "ul", "li", "div", "b", "br",
 }  # fmt: skip
 
 
@@ -80,7 +80,7 @@ def test_hostile_strings_are_text():
 def _table_rows(doc: str, css: str) -> list[list[str]]:
     m = re.search(rf'<table class="{css}">(.*?)</table>', doc)
     assert m, css
-    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", m.group(1))
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", m.group(1).replace("<br>", " / "))
     return [
         [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r)]
         for r in rows
@@ -131,7 +131,14 @@ def test_model_and_attribution_tables():
     logging = _table_rows(doc, "logging-table")
     assert logging[1][3:] == ["87.50 %", "3"]
     gaps = _table_rows(doc, "gap-table")
-    assert gaps[1][5:10] == ["1,000,000", "1,200,000", "1.00", "1.20", "0.20"]
+    assert gaps[1][1:7] == [
+        "123456789012 / us-east-1",
+        f"{rf.HAIKU} / input_tokens",
+        "1,000,000 / 1,200,000",
+        "1.00",
+        "1.20",
+        "0.20",
+    ]
 
 
 def test_empty_sections_say_no_data_and_why():
@@ -142,6 +149,6 @@ def test_empty_sections_say_no_data_and_why():
             unavailable={"gaps": "view reconciliation is not in this database"},
         )
     )
-    assert doc.count('class="nodata"') == 6
+    assert doc.count('class="nodata"') == 7
     assert "No data for this period (view reconciliation is not in this database)." in doc
     assert "<svg" not in doc

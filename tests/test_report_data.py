@@ -23,10 +23,12 @@ def _stand_ins(con) -> None:
     _drop_real_views(con)
     con.execute(
         "CREATE TABLE spend (usage_date DATE, team VARCHAR, base_model VARCHAR, charge VARCHAR, "
-        "unit VARCHAR, quantity BIGINT, cost_usd DECIMAL(38, 12), priced BOOLEAN)"
+        "unit VARCHAR, quantity BIGINT, cost_usd DECIMAL(38, 12), priced BOOLEAN, "
+        "application VARCHAR DEFAULT 'app', account_id VARCHAR DEFAULT 'a')"
     )
     con.executemany(
-        "INSERT INTO spend VALUES ($1, $2, $3, $4, 'token', $5, $6, $7)",
+        "INSERT INTO spend (usage_date, team, base_model, charge, unit, quantity, cost_usd, "
+        "priced) VALUES ($1, $2, $3, $4, 'token', $5, $6, $7)",
         [
             (NOV3, "search", "m1", "input_tokens", 1000, D("0.10"), True),
             (NOV3, "search", "m1", "input_tokens", 500, D("0.05"), True),
@@ -114,9 +116,20 @@ def test_reads_every_section_for_the_period(con):
     assert [(c.model_id, c.coverage_pct, c.missing_hours) for c in data.logging] == [
         ("m1", D("87.5"), 3)
     ]
+    # invoiced 1.00 in November but nothing allocated yet: shown, and it does not tie
+    assert data.chargeback is not None
+    [period] = data.chargeback.periods
+    assert (period.billing_period, period.amount_usd, period.invoiced_usd, period.ties) == (
+        date(2025, 11, 1),
+        D(0),
+        D("1.00"),
+        False,
+    )
+    assert period.rated_usd == D("0.55") + D("9.00")  # the whole month, priced rows only
     doc = render_html(data)
     assert doc.count('<rect class="step"') == 3
     assert doc.count('<rect class="seg"') == 1
+    assert "invoiced 1.00: DOES NOT TIE (allocated 0.00;" in doc
 
 
 def test_missing_views_are_named_not_fatal(con):
@@ -124,6 +137,7 @@ def test_missing_views_are_named_not_fatal(con):
     con.execute("CREATE TABLE bill_bridge (billing_period DATE, step INTEGER, name VARCHAR)")
     data = build_report_data(con, NOV3, NOV4)
     assert data.unavailable == {
+        "chargeback": "view bill_bridge lacks amount_usd, kind; view spend is not in this database",
         "team_spend": "view spend is not in this database",
         "models": "view spend is not in this database",
         "bridge": "view bill_bridge lacks column(s) amount_usd, kind",

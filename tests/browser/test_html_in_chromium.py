@@ -68,7 +68,8 @@ def test_page_renders_with_every_section(driver, tmp_path):
     assert d.title == "Amazon Bedrock spend report, 2025-11-03 to 2025-11-05"
     headings = [h.text for h in d.find_elements(By.TAG_NAME, "h2")]
     assert headings == [
-        "Spend per team",
+        "Chargeback per team",
+        "Rated spend per team",
         "Spend per model",
         "Bill bridge",
         "Reconciliation gaps",

@@ -431,7 +431,8 @@ def test_html_report_of_the_demo_renders_in_chromium(demo):
     try:
         d.get((demo["out"] / "report.html").as_uri())
         assert [h.text for h in d.find_elements(By.TAG_NAME, "h2")] == [
-            "Spend per team",
+            "Chargeback per team",
+            "Rated spend per team",
             "Spend per model",
             "Bill bridge",
             "Reconciliation gaps",
@@ -444,7 +445,7 @@ def test_html_report_of_the_demo_renders_in_chromium(demo):
             boxes = browser._boxes(d, css)
             assert boxes, css
             assert all(b["w"] > 0 and b["h"] > 0 for b in boxes), (css, boxes)
-        for table in ("team-table", "model-table", "bridge-table", "gap-table"):
+        for table in ("chargeback-table", "team-table", "model-table", "bridge-table", "gap-table"):
             rows = d.find_elements(By.CSS_SELECTOR, f"table.{table} tbody tr")
             assert rows, table
         assert (
