@@ -37,11 +37,13 @@ class CloudWatchSource(_Model):
 
 class SourcesConfig(_Model):
     logs: list[str] = Field(default_factory=list)
-    """Invocation-log sources for `run`: paths, globs or s3:// prefixes."""
+    """Invocation-log sources for `run`: paths, globs or s3:// prefixes (relative paths are
+    relative to the config file's directory)."""
     cloudwatch: list[CloudWatchSource] = Field(default_factory=list)
     """CloudWatch Logs groups to pull for `run`."""
     invoices: list[str] = Field(default_factory=list)
-    """CUR 2.0 / FOCUS sources for `run`: paths, globs or s3:// prefixes."""
+    """CUR 2.0 / FOCUS sources for `run`: paths, globs or s3:// prefixes (relative to the config
+    file's directory)."""
     cost_explorer: bool = False
     """Pull the run's window from Cost Explorer (GetCostAndUsage) as an invoice source; CUR
     lines win over Cost Explorer lines for the same billing period and account."""
@@ -70,8 +72,9 @@ class ReportsConfig(_Model):
     """What `reconciler run` writes after the stages (docs/report.md)."""
 
     dir: str | None = "reports"
-    """Directory for the run's report files (relative to the working directory); empty string
-    or `--no-reports` writes none."""
+    """Directory for the run's report files (relative to the config file's directory when the
+    file sets it; the default `reports` is in the working directory); empty string or
+    `--no-reports` writes none."""
     by: list[str] = Field(default_factory=lambda: ["team", "application"])
     """Grouping of the spend report files."""
 
@@ -215,5 +218,41 @@ def load_settings(path: str | None = None, *, required: bool = False) -> Setting
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
         raise ConfigError(f"{chosen}: key '{key}': {err['msg']}") from exc
-    del base
-    return settings
+    return _resolve_paths(settings, base, data)
+
+
+def _local(value: str, base: Path) -> str:
+    """A path written in a config file, relative to that file's directory (like ``model_map``
+    always was), so a config works from any working directory; URIs (``s3://``) and absolute
+    paths stay as they are, ``~`` is expanded."""
+    if "://" in value:
+        return value
+    path = Path(value).expanduser()
+    return str(path if path.is_absolute() else base / path)
+
+
+def _resolve_paths(settings: Settings, base: Path, data: dict[str, Any]) -> Settings:
+    """Every file or directory path of a config file resolved against the file's directory:
+    ``[sources] logs, invoices``, ``model_map``, ``[invoices] billing_names`` and, when the file
+    sets it, ``[reports] dir`` (docs/scheduling.md)."""
+    src = settings.sources
+    update: dict[str, Any] = {
+        "sources": src.model_copy(
+            update={
+                "logs": [_local(p, base) for p in src.logs],
+                "invoices": [_local(p, base) for p in src.invoices],
+            }
+        )
+    }
+    if settings.model_map:
+        update["model_map"] = _local(settings.model_map, base)
+    if settings.invoices.billing_names:
+        update["invoices"] = settings.invoices.model_copy(
+            update={"billing_names": _local(settings.invoices.billing_names, base)}
+        )
+    reports = data.get("reports")
+    if settings.reports.dir and isinstance(reports, dict) and "dir" in reports:
+        update["reports"] = settings.reports.model_copy(
+            update={"dir": _local(settings.reports.dir, base)}
+        )
+    return settings.model_copy(update=update)

@@ -649,7 +649,7 @@ def _chargeback_period(cb: Chargeback, p: PeriodTotal) -> str:
         ("Why", False),
     ]
     n_parts = len(shown)
-    widths = [14, 9, *([8] * n_parts), 8]
+    widths = [13, 9, *([9] * n_parts), 8]
     widths.append(100 - sum(widths))
 
     def owes(v: Decimal) -> str:

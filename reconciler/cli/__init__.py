@@ -38,7 +38,8 @@ __all__ = ["cli", "main"]
     "config_path",
     envvar="RECONCILER_CONFIG",
     default=None,
-    help="Settings file (env RECONCILER_CONFIG; default ./reconciler.toml if present).",
+    help="Settings file (env RECONCILER_CONFIG; default ./reconciler.toml if present). Relative "
+    "paths in it (sources, model_map, reports dir) resolve against its directory.",
 )
 @click.option("-v", "--verbose", count=True, help="More detail on stderr (repeat for debug logs).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")

@@ -60,7 +60,23 @@ def show_summary(ctx: Ctx, summary: RunSummary, *, as_json: bool = False) -> int
         )
     elif not as_json:
         click.echo(summary.asstr(), err=True)
+        for hint in _finding_hints(ctx, summary):
+            click.echo(hint, err=True)
     return summary.exit_code
+
+
+def _finding_hints(ctx: Ctx, summary: RunSummary) -> list[str]:
+    """One line per finding whose count alone does not say where to look."""
+    conflicts = sum(s.counts.get("conflicts", 0) for s in summary.stages)
+    if not conflicts:
+        return []
+    # a command line printed for the user to run, never executed here
+    query = f"SELECT * FROM duplicate_conflicts WHERE run_id = '{summary.run_id}'"  # noqa: S608
+    return [
+        f"reconciler: {conflicts} duplicate conflict(s): copies of one request with different "
+        "token counts (the first copy is kept); they are in the table duplicate_conflicts: "
+        f'duckdb -readonly {ctx.db} "{query}"'
+    ]
 
 
 def _stderr() -> TextIO:

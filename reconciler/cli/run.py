@@ -55,7 +55,8 @@ def run(
 
     \b
     Report files (in --reports-dir, default ./reports): spend-<window>.csv/.md,
-    report-<window>.html, gaps-<window>.csv; a re-run overwrites them.
+    chargeback-<window>.csv/.md (when the window has an invoice), report-<window>.html,
+    gaps-<window>.csv; a re-run overwrites them.
     One writer at a time. Exit 0 when nothing is beyond tolerance, 1 with findings (gaps,
     unpriced usage, quarantined records, a window with no invocations or no invoice lines), 2 on
     a config error, a window in the future or a path that is missing, not writable or full, 3

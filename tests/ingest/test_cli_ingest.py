@@ -92,3 +92,19 @@ def test_cloudwatch_bad_time_is_a_usage_error(tmp_path, capsys):
     )
     assert code == 2
     assert err.startswith("reconciler: error: bad time 'soon'")
+
+
+def test_a_duplicate_conflict_is_named_with_how_to_inspect_it(tmp_path, capsys):
+    db = str(tmp_path / "d.duckdb")
+    code, out, err = run_cli(["--db", db, "ingest", "logs", str(FIXTURES)], capsys)
+    assert code == 1
+    assert out == ""
+    assert "conflicts 1;" in err
+    with duckdb.connect(db, read_only=True) as c:
+        [(run_id,)] = c.execute("SELECT run_id FROM runs").fetchall()
+        assert c.execute("SELECT count(*) FROM duplicate_conflicts").fetchone() == (1,)
+    assert (
+        "reconciler: 1 duplicate conflict(s): copies of one request with different token counts "
+        "(the first copy is kept); they are in the table duplicate_conflicts: "
+        f"duckdb -readonly {db} \"SELECT * FROM duplicate_conflicts WHERE run_id = '{run_id}'\"\n"
+    ) in err
