@@ -23,7 +23,7 @@ import io
 import json
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -66,6 +66,23 @@ DIMENSIONS: dict[str, str] = {
 }
 """``--by`` names -> ``spend`` columns. The only identifiers that reach the report's SQL."""
 
+NO_TOKEN_DIMENSIONS: dict[str, str] = {
+    "team": "team",
+    "application": "application",
+    "model": "coalesce(base_model, model_id)",
+    "account": "account_id",
+    "region": "region",
+    "routing": "coalesce(routing, 'unknown')",
+    "rule": "attribution_rule",
+}
+"""``--by`` names -> ``invocations`` expressions (as the aggregate stage fills them), for the
+requests with no tokens at all; the other dimensions (charge, tier ...) do not apply to them."""
+
+_NO_TOKENS = (
+    "coalesce(input_tokens, 0) = 0 AND coalesce(output_tokens, 0) = 0 "
+    "AND coalesce(cache_read_input_tokens, 0) = 0 AND coalesce(cache_write_input_tokens, 0) = 0"
+)
+
 MEASURES = ("cost_usd", "share", "tokens", "requests", "unpriced_tokens")
 """The columns every report row has after its keys."""
 
@@ -95,6 +112,10 @@ class Report:
     by: tuple[str, ...]
     rows: tuple[ReportRow, ...]
     total: ReportRow
+    no_token_requests: int = 0
+    """Requests with no tokens at all (blocked by a guardrail, or failed) in the period; they are
+    in ``requests`` (of their group, or only of the total when grouped by charge, tier, mode or
+    context tier, which they do not have)."""
 
     @property
     def unpriced_rows(self) -> int:
@@ -150,9 +171,55 @@ def build_report(
     total_row = con.execute(f"SELECT {measures} {where}", params).fetchall()[0]
     total_cost = total_row[0]
     rows = [_row(tuple(r[: len(dims)]), r[len(dims) :], total_cost) for r in grouped]
+    by_group, no_tokens = _no_token_requests(con, start, end, dims)
+    if by_group:
+        rows = _add_requests(rows, by_group)
     rows.sort(key=lambda r: (r.cost_usd is None, -(r.cost_usd or 0), r.keys))
     total = _row((), total_row, total_cost)
-    return Report(start, end, dims, tuple(rows), total)
+    if no_tokens:
+        total = replace(total, requests=total.requests + no_tokens)
+    return Report(start, end, dims, tuple(rows), total, no_tokens)
+
+
+def _no_token_requests(
+    con: duckdb.DuckDBPyConnection, start: date, end: date, dims: tuple[str, ...]
+) -> tuple[dict[tuple[str, ...], int], int]:
+    """Requests with no tokens at all in the period, per group and in total.
+
+    They make no usage rows (a quantity of 0 is not a row, docs/rating.md), so ``spend`` never
+    counts them; a guardrail-blocked call is still a request a team made, so the report counts
+    it from the ``invocations`` view. Per group only when every ``--by`` dimension applies to a
+    request without tokens; else they are in the total only.
+    """
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'main' AND table_name = 'invocations'"
+    ).fetchone()
+    if not found or not found[0]:
+        return {}, 0
+    where = (
+        "FROM invocations WHERE event_time >= CAST($start AS TIMESTAMP) "
+        "AND event_time < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY AND " + _NO_TOKENS
+    )
+    params = {"start": start, "end": end}
+    total_row = con.execute(f"SELECT count(*) {where}", params).fetchone()
+    total = int(total_row[0]) if total_row else 0
+    if not total or any(d not in NO_TOKEN_DIMENSIONS for d in dims):
+        return {}, total
+    keys = ", ".join(f"coalesce({NO_TOKEN_DIMENSIONS[d]}, '')" for d in dims)
+    # identifiers and expressions come only from NO_TOKEN_DIMENSIONS; values are bound
+    grouped = con.execute(f"SELECT {keys}, count(*) {where} GROUP BY ALL", params).fetchall()
+    return {tuple(str(k) for k in r[:-1]): int(r[-1]) for r in grouped}, total
+
+
+def _add_requests(rows: list[ReportRow], extra: dict[tuple[str, ...], int]) -> list[ReportRow]:
+    """Add the no-token requests to their groups; a group of only such requests costs $0."""
+    out = [replace(r, requests=r.requests + extra.get(r.keys, 0)) for r in rows]
+    seen = {r.keys for r in rows}
+    for keys, n in sorted(extra.items()):
+        if keys not in seen:
+            out.append(ReportRow(keys, Decimal(0), Decimal(0), Decimal(0), 0, n, 0, 0, Decimal(0)))
+    return out
 
 
 def _check_dims(by: Sequence[str]) -> tuple[str, ...]:
@@ -214,6 +281,16 @@ def _display_cells(row: ReportRow) -> list[str]:
 
 def _footer(report: Report) -> list[str]:
     lines = [f"total ties out to spend: {_exact(report.total.cost_usd) or '0'} USD exact"]
+    if report.no_token_requests:
+        where = (
+            "in their groups"
+            if all(d in NO_TOKEN_DIMENSIONS for d in report.by)
+            else "in the total only (they have no charge, tier, mode or context tier)"
+        )
+        lines.append(
+            f"requests include {report.no_token_requests:,} with no tokens (blocked by a "
+            f"guardrail, or failed), {where}"
+        )
     if report.unpriced_rows:
         lines.append(
             f"unpriced: {report.unpriced_rows} spend rows, {report.total.unpriced_tokens:,} "

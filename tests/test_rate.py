@@ -360,3 +360,31 @@ def test_unpriced_usage_makes_the_run_exit_1(tmp_path):
         r2.add(aggregate(r2.con, DAY, DAY, run_id=r2.run_id))
         r2.add(rate(r2.con, DAY, DAY, run_id=r2.run_id))
     assert r2.summary.exit_code == 0  # once the model resolves and has a price
+
+
+def test_guardrail_blocked_requests_count_in_the_report(con):
+    from reconciler.report import build_report, render
+
+    add_model(con, NOVA_MICRO, NOVA_MICRO, "in_region")
+    add_price(con, "nm-in", NOVA_MICRO, "input_tokens", "0.035")
+    add_price(con, "nm-out", NOVA_MICRO, "output_tokens", "0.14")
+    add_request(con, NOVA_MICRO, at(3), input_tokens=1000, output_tokens=10, team="search")
+    add_request(con, NOVA_MICRO, at(3), team="search")  # blocked by a guardrail: 0/0
+    add_request(con, NOVA_MICRO, at(3, 13), team="ops")  # blocked too
+    add_request(con, NOVA_MICRO, at(4, 1), team="ops")  # 0/0 but the next day: not counted
+    run(con)
+    report = build_report(con, DAY, DAY, ["team"])
+    got = {r.keys: (r.requests, r.tokens, r.cost_usd) for r in report.rows}
+    assert got == {
+        ("search",): (2, 1010, per_m(1000, "0.035") + per_m(10, "0.14")),
+        ("ops",): (1, 0, Decimal(0)),
+    }
+    assert (report.total.requests, report.no_token_requests, report.unpriced_rows) == (3, 2, 0)
+    table = render(report, "table")
+    assert "requests include 2 with no tokens (blocked by a guardrail, or failed)" in table
+    by_charge = build_report(con, DAY, DAY, ["team", "charge"])
+    assert sorted((r.keys, r.requests) for r in by_charge.rows) == [
+        (("search", "input_tokens"), 1),
+        (("search", "output_tokens"), 1),
+    ]
+    assert by_charge.total.requests == 2 + 2  # per charge (as documented), plus the two blocked
