@@ -112,12 +112,30 @@ class InvoicesConfig(_Model):
     billing_names: str | None = None
     """Your CSV of extra billing-name / product-name -> base-model rows (same header as
     reconciler/data/billing_names.csv); your rows win over the bundled ones."""
-    amazon_bedrock_tokens_per_unit: int = Field(default=1_000, gt=0)
+    amazon_bedrock_tokens_per_unit: int = Field(default=1_000, gt=0, le=1_000_000)
     """Tokens per billed unit of AmazonBedrock token usage types when the row has no pricing unit
     (AWS bills these per 1K tokens; UNCONFIRMED, see docs/invoices.md)."""
-    marketplace_tokens_per_unit: int = Field(default=1_000_000, gt=0)
+    marketplace_tokens_per_unit: int = Field(default=1_000_000, gt=0, le=1_000_000)
     """Tokens per billed unit of Marketplace ``-Units`` token meters without a pricing unit
     (per 1M tokens; UNCONFIRMED)."""
+    currency_rates: dict[str, Decimal] = Field(default_factory=dict)
+    """USD per unit of a billing currency, e.g. ``{ EUR = "1.08" }`` (a string keeps the rate
+    exact; above 0, below 1000, at most 11 decimal places): a bill in that currency is loaded
+    with every amount multiplied by it. Without a rate a non-USD bill is refused (quarantined as
+    non_usd_currency, exit 1)."""
+
+    @model_validator(mode="after")
+    def _rates_positive(self) -> InvoicesConfig:
+        for code, rate in self.currency_rates.items():
+            if not (len(code) == 3 and code.isascii() and code.isalpha()):
+                raise ValueError(f"currency_rates: {code!r} is not a 3-letter ISO currency code")
+            exponent = rate.as_tuple().exponent if rate.is_finite() else 0
+            if not rate.is_finite() or not 0 < rate < 1000 or int(exponent) < -11:
+                raise ValueError(
+                    f"currency_rates.{code}: the rate must be a positive number of USD per "
+                    "unit below 1000 with at most 11 decimal places"
+                )
+        return self
 
 
 AllocationPolicy = Literal["usage_share", "even", "owner"]

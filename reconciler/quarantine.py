@@ -62,6 +62,14 @@ class Reason(StrEnum):
     OVERSIZED_FIELD = "oversized_field"
     """An id, ARN, Region or requestMetadata key/value over ingest.max_field_chars, or more
     requestMetadata entries than ingest.max_metadata_entries."""
+    NEGATIVE_USAGE_COST = "negative_usage_cost"
+    """An invoice Usage line whose cost is below zero (credits and refunds are their own lines)."""
+    DUPLICATE_LINE_ITEM = "duplicate_line_item"
+    """Invoice rows repeating a line item of the same delivery: loaded once (one row per file)."""
+    NON_USD_CURRENCY = "non_usd_currency"
+    """An invoice file billed in a currency with no configured USD rate: the delivery is refused."""
+    SUPERSEDED_INVOICE_SOURCE = "superseded_invoice_source"
+    """An invoice source for a billing period that a preferred source also holds: not counted."""
 
 
 class StrictModeError(ValueError):

@@ -7,4 +7,5 @@
 SELECT DISTINCT account_id, payer_account_id
 FROM invoice_line_items
 WHERE CAST(usage_start AS DATE) BETWEEN $start AND $end
+    AND superseded_by IS NULL  -- only the source used (stages/invoice_precedence)
 ORDER BY account_id, payer_account_id NULLS LAST;

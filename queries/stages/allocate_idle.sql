@@ -11,6 +11,7 @@ SELECT
 FROM invoice_line_items AS l
 WHERE l.charge = 'model_unit_hours'
     AND CAST(l.usage_start AS DATE) BETWEEN $start AND $end
+    AND l.superseded_by IS NULL  -- only the source used (stages/invoice_precedence)
     AND l.line_item_type IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
     -- as in stages/reconcile: Cost Explorer lines only where no CUR/FOCUS line covers the month
     AND (l.source_format <> 'cost_explorer' OR NOT EXISTS (

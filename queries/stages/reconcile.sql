@@ -64,6 +64,8 @@ classified AS (
         END AS kind
     FROM invoice_line_items AS l
     WHERE CAST(usage_start AS DATE) BETWEEN $start AND $end
+        -- only the source used for the period and account (stages/invoice_precedence)
+        AND l.superseded_by IS NULL
         -- Cost Explorer lines stand in only where no CUR/FOCUS line exists for the same billing
         -- period and account: when both sources hold a month, CUR wins (never both, no double
         -- count). stages/reconcile_inputs counts with the same rule.

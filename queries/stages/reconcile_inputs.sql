@@ -9,6 +9,7 @@ SELECT
     (SELECT count(*) FROM rated_usage WHERE usage_date BETWEEN $start AND $end)
     + (SELECT count(*) FROM invoice_line_items AS l
        WHERE CAST(usage_start AS DATE) BETWEEN $start AND $end
+           AND l.superseded_by IS NULL
            AND (source_format <> 'cost_explorer' OR NOT EXISTS (
                SELECT 1 FROM invoice_line_items AS c
                WHERE c.source_format <> 'cost_explorer'

@@ -34,6 +34,7 @@ SELECT concat_ws('|',
                 billing_period, usage_start, usage_end, account_id, region, usage_type, operation,
                 line_item_type, base_model, routing, tier, mode, charge, quantity, unit,
                 quantity_tokens, unblended_cost_usd, net_cost_usd, resource_id, iam_principal,
-                tags, mapped, source_format, source_uri, line_number)), 0)
+                tags, mapped, source_format, source_uri, line_number, superseded_by, currency,
+                currency_rate)), 0)
      FROM invoice_line_items)
 ) AS fingerprint

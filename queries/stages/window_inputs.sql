@@ -11,6 +11,7 @@ SELECT
        AND event_time < CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)) AS invocations,
     (SELECT count(*)
      FROM invoice_line_items
-     WHERE usage_start < CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)
+     WHERE superseded_by IS NULL  -- only the source used (stages/invoice_precedence)
+       AND usage_start < CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)
        AND (usage_end > CAST($start AS TIMESTAMP)
             OR usage_start >= CAST($start AS TIMESTAMP))) AS invoice_lines

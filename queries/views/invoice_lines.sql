@@ -2,8 +2,12 @@
 -- purpose: Bedrock invoice lines as billed (CUR 2.0, legacy CUR, FOCUS, Cost Explorer), with the
 --   usage type parsed into model, charge, mode, tier and routing and the quantity converted to
 --   tokens. Credits, discounts and tax are kept with their line item type. Non-Bedrock rows are
---   not here.
--- grain: one row per Bedrock line item of the latest delivery of each billing period
+--   not here. Only the source used for a billing period and account is shown: when CUR 2.0, FOCUS,
+--   legacy CUR, copies of one of them or Cost Explorer hold the same month, the others' lines
+--   are superseded (see view invoice_sources and docs/invoices.md); a duplicated line item is here
+--   once. Amounts are USD: a bill in another currency is loaded only with a configured rate.
+-- grain: one row per Bedrock line item of the latest delivery of the source used for each billing
+--   period and account
 -- column billing_period: first day of the billing month
 -- column usage_start: UTC start of the line's usage period (hour or day)
 -- column usage_end: UTC end of the line's usage period
@@ -31,7 +35,7 @@
 -- column quantity_tokens: quantity x tokens_per_unit for usage lines; NULL for non-token charges
 -- column unit_check: ok | x1000_off | unknown: billed cost against the price book per token
 -- column unblended_rate: billed rate per unit
--- column unblended_cost_usd: cost before discounts, DECIMAL(38,12) USD
+-- column unblended_cost_usd: cost before discounts, DECIMAL(38,12) USD (converted by currency_rate)
 -- column net_cost_usd: cost after discounts (net unblended / discount map / EffectiveCost)
 -- column resource_id: line_item_resource_id (e.g. an inference profile ARN) when exported
 -- column iam_principal: calling IAM principal when the export includes it (CUR 2.0 only)
@@ -46,6 +50,10 @@
 -- column model_match: how a model no table named was matched to the models logged the same
 --   account, Region and day, or the ambiguous/missing finding naming every candidate; NULL when
 --   a table named the model
+-- column currency: ISO 4217 code the line was billed in (CUR line_item_currency_code, FOCUS
+--   BillingCurrency; USD when the file has no currency column; NULL for lines loaded before migration 0015)
+-- column currency_rate: USD per unit of `currency` applied to the amounts (1 for USD; else the
+--   configured [invoices.currency_rates] rate)
 CREATE OR REPLACE VIEW invoice_lines AS
 SELECT
     billing_period, usage_start, usage_end, account_id, region, product_code, product,
@@ -53,5 +61,6 @@ SELECT
     routing, tier, mode, charge, usage_kind, endpoint, mapped, quantity, unit, unit_source,
     tokens_per_unit, quantity_tokens, unit_check, unblended_rate, unblended_cost_usd,
     net_cost_usd, resource_id, iam_principal, source_format, source_uri, line_number, run_id,
-    payer_account_id, model_display_name, model_match
-FROM invoice_line_items;
+    payer_account_id, model_display_name, model_match, currency, currency_rate
+FROM invoice_line_items
+WHERE superseded_by IS NULL;

@@ -67,7 +67,7 @@ from reconciler.config import Settings
 from reconciler.db import transaction
 from reconciler.errors import ConfigError, ReconcilerError, SourceUnavailable
 from reconciler.ingest.invoice_models import match_counts
-from reconciler.ingest.invoices import check_invoice_units, resolve_unit
+from reconciler.ingest.invoices import apply_invoice_precedence, check_invoice_units, resolve_unit
 from reconciler.quarantine import Problems, Reason, write_problems
 from reconciler.runs import StageResult
 from reconciler.usage_types import (
@@ -154,7 +154,8 @@ _SCHEMA = pa.schema(
     )]
     + [("mapped", pa.bool_()), ("quantity", _DEC), ("unit", pa.string()),
        ("unit_source", pa.string()), ("tokens_per_unit", pa.int64()),
-       ("quantity_tokens", _DEC), ("unblended_cost_usd", _DEC), ("net_cost_usd", _DEC)]
+       ("quantity_tokens", _DEC), ("unblended_cost_usd", _DEC), ("net_cost_usd", _DEC),
+       ("currency", pa.string()), ("currency_rate", _DEC), ("delivered_at", _TS)]
     + [(c, pa.string()) for c in (
         "unit_check", "source_format", "source_family", "source_uri", "payer_account_id",
     )]
@@ -392,6 +393,7 @@ def ingest_cost_explorer(
                 con.execute("INSERT INTO invoice_line_items BY NAME SELECT * FROM ce_lines")
             finally:
                 con.unregister("ce_lines")
+        counts["superseded_lines"] = apply_invoice_precedence(con)
         _record(con, api_start, api_end, run_id, len(rows), len(problems) - first_problem)
         write_problems(con, problems, first_problem, run_id)
     check_invoice_units(con)
@@ -462,6 +464,19 @@ def _row(
             problems.add(uri, g.line_number, Reason.BAD_FIELD, f"{name} Amount is {what}")
             return None
         amounts[name] = value
+    # Cost Explorer answers in USD; any other unit is converted only by a configured rate.
+    currency = (g.metrics.get("UnblendedCost", (None, None))[1] or "USD").strip().upper()
+    rate = Decimal(1) if currency == "USD" else settings.invoices.currency_rates.get(currency)
+    if rate is None:
+        problems.add(
+            uri, g.line_number, Reason.NON_USD_CURRENCY,
+            f"amounts in {''.join(c for c in currency[:8] if c.isalnum()) or '?'}, not USD; "
+            "set [invoices] currency_rates in reconciler.toml to convert",
+        )  # fmt: skip
+        return None
+    if rate != 1:
+        for name in ("UnblendedCost", "NetUnblendedCost"):
+            amounts[name] = _exact(amounts[name] * rate)
     ce_unit = g.metrics["UsageQuantity"][1]
     pricing_unit = None if ce_unit in (None, "", "N/A") else ce_unit
     tpu, unit, unit_source = resolve_unit(info, pricing_unit, settings)
@@ -496,6 +511,9 @@ def _row(
         "quantity_tokens": tokens,
         "unblended_cost_usd": amounts["UnblendedCost"],
         "net_cost_usd": amounts["NetUnblendedCost"],
+        "currency": currency,
+        "currency_rate": rate,
+        "delivered_at": datetime.now(UTC).replace(tzinfo=None),
         "unit_check": "unknown",
         "source_format": SOURCE_FORMAT,
         "source_family": SOURCE_FORMAT,

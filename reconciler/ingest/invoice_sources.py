@@ -11,11 +11,13 @@ their own family. Manifests and other non-data files are skipped and counted.
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ class InvoiceFile:
     uri: str
     fingerprint: str
     size: int
+    modified: datetime | None = None  # UTC, naive: S3 LastModified or the file's mtime
 
 
 @dataclass
@@ -103,7 +106,8 @@ def _list_local(src: str) -> Iterator[InvoiceFile]:
 
 def _local(path: Path) -> InvoiceFile:
     st = path.stat()
-    return InvoiceFile(str(path), f"{st.st_size}:{st.st_mtime_ns}", st.st_size)
+    modified = datetime.fromtimestamp(st.st_mtime, UTC).replace(tzinfo=None)
+    return InvoiceFile(str(path), f"{st.st_size}:{st.st_mtime_ns}", st.st_size, modified)
 
 
 def _split_s3(uri: str) -> tuple[str, str]:
@@ -121,6 +125,12 @@ def _s3(s3_client: Callable[[], Any] | None) -> Any:
     return boto3.client("s3")
 
 
+def _utc(value: object) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
 def _list_s3(uri: str, s3_client: Callable[[], Any] | None) -> Iterator[InvoiceFile]:
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -130,7 +140,10 @@ def _list_s3(uri: str, s3_client: Callable[[], Any] | None) -> Iterator[InvoiceF
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for obj in page.get("Contents", []):
                 yield InvoiceFile(
-                    f"s3://{bucket}/{obj['Key']}", str(obj["ETag"]).strip('"'), int(obj["Size"])
+                    f"s3://{bucket}/{obj['Key']}",
+                    str(obj["ETag"]).strip('"'),
+                    int(obj["Size"]),
+                    _utc(obj.get("LastModified")),
                 )
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
@@ -143,6 +156,19 @@ def _list_s3(uri: str, s3_client: Callable[[], Any] | None) -> Iterator[InvoiceF
         raise SourceUnavailable(f"cannot list {uri}: {exc}; retry later") from exc
 
 
+def _temp_suffix(uri: str) -> str:
+    """An opaque, short temp-file suffix for an object: a hash of its URI plus its data suffix.
+
+    Never the key itself: an S3 key may be 1,024 bytes and one path component at most 255
+    (``OSError: File name too long``). The data suffix is kept because DuckDB chooses the
+    decompression (``.gz``) and the reader from it.
+    """
+    digest = hashlib.sha256(uri.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    lower = uri.lower()
+    ext = next((s for s in _DATA_SUFFIXES if lower.endswith(s)), "")
+    return f"-{digest}{ext}"
+
+
 def materialise(f: InvoiceFile, workdir: str, s3_client: Callable[[], Any] | None = None) -> str:
     """A local path DuckDB can read: the file itself, or an S3 object downloaded to workdir."""
     if not f.uri.startswith("s3://"):
@@ -150,8 +176,7 @@ def materialise(f: InvoiceFile, workdir: str, s3_client: Callable[[], Any] | Non
     from botocore.exceptions import BotoCoreError, ClientError
 
     bucket, key = _split_s3(f.uri)
-    name = key.rsplit("/", 1)[-1]
-    fd, path = tempfile.mkstemp(dir=workdir, suffix="-" + name)
+    fd, path = tempfile.mkstemp(dir=workdir, prefix="object-", suffix=_temp_suffix(f.uri))
     os.close(fd)
     try:
         with Path(path).open("wb") as out:

@@ -20,6 +20,12 @@ columns. Output: the Bedrock rows in ``invoice_line_items`` (view ``invoice_line
 * Line item types are all kept (credits, discounts, tax) with a FOCUS ``charge_category``.
 * The payer account (CUR ``bill_payer_account_id``, legacy ``bill/PayerAccountId``, FOCUS
   ``BillingAccountId``) is kept as ``payer_account_id``: the FOCUS export's BillingAccountId.
+* **Guards** (docs/invoices.md): a bill is never counted twice. When several sources hold one
+  billing period and account, one is used by precedence and the others are marked superseded
+  (:func:`apply_invoice_precedence`, reported as ``superseded_invoice_source``); a line item
+  repeated within a delivery loads once (``duplicate_line_item``); every line keeps its currency
+  and a non-USD delivery is refused (``non_usd_currency``) unless a rate is configured; a Usage
+  line with a negative cost is quarantined (``negative_usage_cost``).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -48,7 +55,13 @@ from reconciler.usage_types import (
     self_described,
 )
 
-__all__ = ["check_invoice_units", "detect_format", "ingest_invoices", "resolve_unit"]
+__all__ = [
+    "apply_invoice_precedence",
+    "check_invoice_units",
+    "detect_format",
+    "ingest_invoices",
+    "resolve_unit",
+]
 
 _CUR2 = (
     "bill_billing_period_start_date", "line_item_usage_start_date", "line_item_usage_end_date",
@@ -98,8 +111,18 @@ CREATE OR REPLACE TEMP TABLE invoice_norm (
     pricing_unit VARCHAR, unblended_rate VARCHAR, unblended_cost VARCHAR, net_cost VARCHAR,
     discount_total VARCHAR, discounts MAP(VARCHAR, VARCHAR), resource_id VARCHAR,
     iam_principal VARCHAR, tags MAP(VARCHAR, VARCHAR), payer_account_id VARCHAR,
-    model_display_name VARCHAR, inference_type VARCHAR, feature VARCHAR)
+    model_display_name VARCHAR, inference_type VARCHAR, feature VARCHAR,
+    line_item_id VARCHAR, time_interval VARCHAR, currency VARCHAR)
 """
+# format -> (line item id, time interval, currency) columns, read when the file has them
+_IDENTITY: dict[str, tuple[str, str, str]] = {
+    "cur2": ("identity_line_item_id", "identity_time_interval", "line_item_currency_code"),
+    "cur_legacy": ("identity/LineItemId", "identity/TimeInterval", "lineItem/CurrencyCode"),
+    "focus_1_0": ("", "", "BillingCurrency"),
+    "focus_1_2": ("", "", "BillingCurrency"),
+}
+# Formats in order of precedence (stages/invoice_precedence); the words used in findings.
+PRECEDENCE = ("cur2", "focus_1_2", "focus_1_0", "cur_legacy", "cost_explorer")
 _UT_DDL = """
 CREATE OR REPLACE TEMP TABLE invoice_usage_types (
     usage_type VARCHAR, product_name VARCHAR, pricing_unit VARCHAR, product_code VARCHAR,
@@ -192,7 +215,7 @@ def ingest_invoices(
     counts = dict.fromkeys(
         (
             "files", "files_unchanged", "files_skipped", "bedrock_rows", "non_bedrock_rows",
-            "unmapped_rows", "non_model_rows",
+            "unmapped_rows", "non_model_rows", "duplicate_line_items", "superseded_lines",
         ),
         0,
     )  # fmt: skip
@@ -216,6 +239,8 @@ def ingest_invoices(
             counts["non_bedrock_rows"] += done["non_bedrock"]
             counts["unmapped_rows"] += done["unmapped"]
             counts["non_model_rows"] += done["non_model"]
+            counts["duplicate_line_items"] += done["duplicates"]
+    counts["superseded_lines"] = apply_invoice_precedence(con, run_id, problems)
     write_problems(con, problems, first_problem, run_id)
     check_invoice_units(con)
     counts |= match_counts(con, run_id)
@@ -223,6 +248,52 @@ def ingest_invoices(
     result.problems_by_reason = Problems(items=problems.items[first_problem:]).by_reason()
     result.seconds = time.perf_counter() - started
     return result
+
+
+def apply_invoice_precedence(
+    con: duckdb.DuckDBPyConnection, run_id: str | None = None, problems: Problems | None = None
+) -> int:
+    """Mark the lines of every source that another source supersedes; return how many are.
+
+    A bill must never be counted twice: when CUR 2.0 and FOCUS exports (or two copies of one
+    export, or Cost Explorer and a CUR) hold the same billing period and account, one is used by
+    the precedence in ``queries/stages/invoice_precedence.sql`` and the others stay in the table,
+    marked ``superseded_by``, for the ``invoice_sources`` view. With ``problems`` and ``run_id``,
+    each superseded file source of a period that this run loaded (either side) is reported as
+    ``superseded_invoice_source`` (a finding): two billing exports of one month in the sources is
+    a set-up to fix. Cost Explorer superseded by a CUR is the documented hand-over, not a finding.
+    """
+    sql.execute(con, "stages/invoice_precedence")
+    if problems is not None and run_id is not None:
+        rows = con.execute(
+            "SELECT s.billing_period, s.source_family, min(s.source_format), min(s.superseded_by),"
+            " min(w.source_format), sum(s.lines), CAST(sum(s.net_cost_usd) AS DECIMAL(38, 12)),"
+            " count(DISTINCT s.account_id)"
+            " FROM invoice_sources AS s JOIN invoice_sources AS w"
+            "  ON w.billing_period = s.billing_period AND w.account_id = s.account_id"
+            "  AND w.source_family = s.superseded_by"
+            " WHERE NOT s.used AND s.source_format <> 'cost_explorer'"
+            "  AND (s.run_id = $r OR w.run_id = $r)"
+            " GROUP BY s.billing_period, s.source_family ORDER BY 1, 2",
+            {"r": run_id},
+        ).fetchall()
+        for period, family, fmt, winner, winner_fmt, lines, net, accounts in rows:
+            problems.add(
+                family,
+                None,
+                Reason.SUPERSEDED_INVOICE_SOURCE,
+                f"billing period {period:%Y-%m}, {accounts} account(s): {lines} {fmt} lines "
+                f"(net {net} USD) not counted; {winner_fmt} source {_tail(winner)} is used "
+                f"(precedence {' > '.join(PRECEDENCE)}, latest delivery among copies)",
+            )
+    row = con.execute(
+        "SELECT count(*) FROM invoice_line_items WHERE superseded_by IS NOT NULL"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _tail(family: str, keep: int = 90) -> str:
+    return family if len(family) <= keep else "..." + family[-keep:]
 
 
 def check_invoice_units(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -276,7 +347,10 @@ def _ingest_group(
             return None
         formats[f.uri] = fmt
     sql.execute(con, "stages/invoice_stage")
+    if not _currencies_convertible(con, settings, problems):
+        return None  # refused: the previous delivery stays, retried next run
     _quarantine_bad_rows(con, problems)
+    duplicates = _report_duplicates(con, problems)
     _load_usage_types(con, names, settings)
     with transaction(con):
         periods = [
@@ -292,10 +366,12 @@ def _ingest_group(
                 "DELETE FROM invoice_line_items WHERE source_family = $f AND billing_period = $p",
                 {"f": group.family, "p": period},
             )
-        sql.execute(con, "stages/invoice_insert", {"run_id": run_id})
+        delivered = max((f.modified for f in group.files if f.modified), default=None)
+        sql.execute(con, "stages/invoice_insert", {"run_id": run_id, "delivered_at": delivered})
         stats = _group_stats(con, run_id)
         for f in group.files:
-            _record(con, f, formats[f.uri], run_id)
+            _record(con, f, formats[f.uri], run_id, duplicates.get(f.uri, 0))
+    stats["duplicates"] = sum(duplicates.values())
     return stats
 
 
@@ -341,7 +417,12 @@ def _stage_file(
     sql_name, scalars, maps = _FORMATS[fmt]
     con.execute(_wrapper_sql(columns, scalars, maps))
     con.execute(
-        "INSERT INTO invoice_norm BY NAME\n" + sql.load(sql_name),
+        "INSERT INTO invoice_norm BY NAME\n"  # noqa: S608 - SQL from queries/ and module constants
+        "SELECT n.*, x.line_item_id, x.time_interval, x.currency FROM (\n"
+        + sql.load(sql_name)
+        + "\n) AS n LEFT JOIN (SELECT CAST(file_row AS BIGINT) + $line_offset AS line_number, "
+        + _identity_sql(fmt, columns)
+        + " FROM invoice_src) AS x USING (line_number)",
         {
             "source_uri": f.uri,
             "source_format": fmt,
@@ -350,6 +431,23 @@ def _stage_file(
         },
     )
     return fmt
+
+
+def _identity_sql(fmt: str, columns: dict[str, str]) -> str:
+    """The line item id, time interval and currency columns of a format, NULL where absent.
+
+    Read beside the normaliser (joined on the line number) so that the format's mapping SQL stays
+    as it is; identifiers come only from ``_IDENTITY`` (quoted), never from file content.
+    """
+    out = []
+    for name, alias in zip(
+        _IDENTITY[fmt], ("line_item_id", "time_interval", "currency"), strict=True
+    ):
+        if name and name in columns:
+            out.append(f"CAST({_quote(name)} AS VARCHAR) AS {alias}")
+        else:
+            out.append(f"CAST(NULL AS VARCHAR) AS {alias}")
+    return ", ".join(out)
 
 
 def _quote(name: str) -> str:
@@ -379,12 +477,69 @@ def _wrapper_sql(columns: dict[str, str], scalars: tuple[str, ...], maps: tuple[
 
 def _quarantine_bad_rows(con: duckdb.DuckDBPyConnection, problems: Problems) -> None:
     rows = con.execute(
-        "SELECT source_uri, line_number, bad FROM invoice_typed "
+        "SELECT source_uri, line_number, bad_reason, bad FROM invoice_typed "
         "WHERE bad IS NOT NULL AND (strong_bedrock OR marketplace_candidate) "
         "ORDER BY source_uri, line_number"
     ).fetchall()
-    for uri, line, bad in rows:
-        problems.add(uri, line, Reason.BAD_FIELD, bad)
+    for uri, line, reason, bad in rows:
+        problems.add(uri, line, Reason(reason), bad)
+
+
+def _currencies_convertible(
+    con: duckdb.DuckDBPyConnection, settings: Settings, problems: Problems
+) -> bool:
+    """Fill ``invoice_currency_rates``; False (and each file quarantined) when the delivery has
+    Bedrock lines in a currency without a configured rate: amounts in EUR are not dollars, and
+    reconciling them as such would be silently wrong."""
+    rates = {"USD": Decimal(1)} | {
+        k.upper(): v for k, v in settings.invoices.currency_rates.items()
+    }
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE invoice_currency_rates "
+        "(currency VARCHAR, rate DECIMAL(14, 11))"
+    )
+    con.executemany("INSERT INTO invoice_currency_rates VALUES (?, ?)", list(rates.items()))
+    missing = con.execute(
+        "SELECT source_uri, list(DISTINCT currency ORDER BY currency), count(*) "
+        "FROM invoice_typed WHERE (strong_bedrock OR marketplace_candidate) "
+        "AND currency NOT IN (SELECT currency FROM invoice_currency_rates) "
+        "GROUP BY source_uri ORDER BY source_uri"
+    ).fetchall()
+    for uri, currencies, n in missing:
+        codes = ", ".join(_printable(c) for c in currencies)
+        problems.add(
+            uri,
+            None,
+            Reason.NON_USD_CURRENCY,
+            f"{n} Bedrock lines billed in {codes}, not USD: the delivery is not loaded. Export "
+            f"the bill in USD, or set [invoices] currency_rates = {{ {_printable(currencies[0])} "
+            '= "<USD per unit>" } in reconciler.toml to convert at that rate',
+        )
+    return not missing
+
+
+def _printable(code: str) -> str:
+    """A currency code from the file, safe to echo: short, letters and digits only."""
+    cleaned = "".join(ch for ch in code[:8] if ch.isascii() and ch.isalnum())
+    return cleaned or "?"
+
+
+def _report_duplicates(con: duckdb.DuckDBPyConnection, problems: Problems) -> dict[str, int]:
+    """Rows repeating a line item of the delivery: loaded once; one quarantine row per file."""
+    rows = con.execute(
+        "SELECT source_uri, count(*), min(line_number) FROM invoice_typed "
+        "WHERE duplicate AND (strong_bedrock OR marketplace_candidate) "
+        "GROUP BY source_uri ORDER BY source_uri"
+    ).fetchall()
+    for uri, n, first in rows:
+        problems.add(
+            uri,
+            None,
+            Reason.DUPLICATE_LINE_ITEM,
+            f"{n} rows repeat a line item already in the delivery (same line item id and time "
+            f"interval, or the same row), first at line {first}: each is loaded once",
+        )
+    return {uri: int(n) for uri, n, _ in rows}
 
 
 def _load_usage_types(
@@ -447,7 +602,11 @@ def _group_stats(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
         "AND (strong_bedrock OR marketplace_candidate)"
     ).fetchone()
     quarantined = bad[0] if bad else 0
-    non_bedrock = total - inserted - quarantined
+    dup = con.execute(
+        "SELECT count(*) FROM invoice_typed WHERE duplicate "
+        "AND (strong_bedrock OR marketplace_candidate)"
+    ).fetchone()
+    non_bedrock = total - inserted - quarantined - (dup[0] if dup else 0)
     return {
         "rows": int(total),
         "inserted": int(inserted),
@@ -457,7 +616,9 @@ def _group_stats(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
     }
 
 
-def _record(con: duckdb.DuckDBPyConnection, f: InvoiceFile, fmt: str, run_id: str) -> None:
+def _record(
+    con: duckdb.DuckDBPyConnection, f: InvoiceFile, fmt: str, run_id: str, duplicates: int = 0
+) -> None:
     n = con.execute(
         "SELECT count(*) FROM invoice_line_items WHERE source_uri = $u AND run_id = $r",
         {"u": f.uri, "r": run_id},
@@ -469,7 +630,7 @@ def _record(con: duckdb.DuckDBPyConnection, f: InvoiceFile, fmt: str, run_id: st
     ).fetchone()
     con.execute(
         "INSERT OR REPLACE INTO source_objects (source_uri, fingerprint, size_bytes, kind, run_id,"
-        " loaded_at, records, duplicates, quarantined) VALUES ($u, $f, $s, $k, $r, $t, $n, 0, $q)",
+        " loaded_at, records, duplicates, quarantined) VALUES ($u, $f, $s, $k, $r, $t, $n, $d, $q)",
         {
             "u": f.uri,
             "f": f.fingerprint,
@@ -478,6 +639,7 @@ def _record(con: duckdb.DuckDBPyConnection, f: InvoiceFile, fmt: str, run_id: st
             "r": run_id,
             "t": datetime.now(UTC).replace(tzinfo=None),
             "n": n[0] if n else 0,
+            "d": duplicates,
             "q": q[0] if q else 0,
         },
     )

@@ -252,6 +252,7 @@ def test_pull_gives_the_hand_written_invoice_lines(con, ce):
         "non_model_rows": 0,
         "model_matched": 0,
         "model_unmatched": 1,  # Mystery9000: no logged model to match it to
+        "superseded_lines": 0,
     }
     assert con.execute("SELECT DISTINCT payer_account_id FROM invoice_lines").fetchall() == [
         ("999988887777",)
