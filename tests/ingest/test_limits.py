@@ -195,12 +195,13 @@ def test_oversized_fields_are_quarantined_and_the_limit_can_be_raised(tmp_path, 
         + line(record("meta-n", requestMetadata={f"k{i}": "v" for i in range(65)}))
         + line(record("meta-v", requestMetadata={"team": "x" * 2049}))
         + line(record("ok2", requestMetadata={f"k{i}": "v" * 2048 for i in range(64)}))
+        + line(record("\u00e9" * 2048))  # 2,048 characters in 4,096 bytes: within the limit
     )
     (tmp_path / "f.json").write_bytes(lines)
     db = str(tmp_path / "f.duckdb")
     code, _, err = run_cli(["--db", db, "ingest", "logs", str(tmp_path / "f.json")], capsys)
     assert code == 1, err
-    assert [r for r, _ in loaded(db)] == ["ok1", "ok2"]
+    assert [r for r, _ in loaded(db)] == ["ok1", "ok2", "\u00e9" * 2048]
     assert quarantined(db) == [("f.json", n, "oversized_field") for n in (2, 3, 4, 5)]
     cfg = tmp_path / "reconciler.toml"
     cfg.write_text("[ingest]\nmax_field_chars = 4096\nmax_metadata_entries = 100\n")
@@ -209,7 +210,7 @@ def test_oversized_fields_are_quarantined_and_the_limit_can_be_raised(tmp_path, 
         ["--db", db2, "--config", str(cfg), "ingest", "logs", str(tmp_path / "f.json")], capsys
     )
     assert code == 0, err
-    assert len(loaded(db2)) == 6
+    assert len(loaded(db2)) == 7
 
 
 # --- per file: bounded memory ----------------------------------------------------------------
