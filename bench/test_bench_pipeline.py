@@ -257,3 +257,76 @@ def test_s3_ingest_of_2000_small_objects(
 
 def test_machine_facts() -> None:
     write_section(DOC, "machine", machine_lines(machine()))
+
+
+# --- Publishing: what the always-readable --db path costs a writing command ---------------------
+
+
+def test_publish_cost(month: tuple[Path, Path]) -> None:
+    """A writing command works on a private copy and publishes it (reconciler.db.publish): the
+    copy for the next writer, the checkpoint, the fsync and the rename, on the 10 M database."""
+    from reconciler.db import publish
+    from reconciler.runs import Run
+
+    db, _ = month
+    parts: dict[str, list[float]] = {}
+
+    def timed(name: str, fn):  # type: ignore[no-untyped-def]
+        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                parts.setdefault(name, []).append(time.perf_counter() - t0)
+
+        return wrapper
+
+    real_copy, real_fsync = publish._copy, publish._fsync_file
+    publish._copy = timed("copy", real_copy)  # type: ignore[assignment]
+    publish._fsync_file = timed("fsync", real_fsync)  # type: ignore[assignment]
+    try:
+        for i in range(ROUNDS + 1):
+            Path(f"{db}.work.json").unlink(missing_ok=True)  # force a fresh copy
+            t0 = time.perf_counter()
+            run = Run(str(db), "bench publish")
+            run.__enter__()
+            enter = time.perf_counter() - t0
+            run.con.execute(  # one committed change, so that the run publishes
+                "UPDATE run_log SET summary = '{}' WHERE run_id = $id", {"id": run.run_id}
+            )
+            t1 = time.perf_counter()
+            run.__exit__(None, None, None)
+            if i:
+                parts.setdefault("enter", []).append(enter)
+                parts.setdefault("exit", []).append(time.perf_counter() - t1)
+    finally:
+        publish._copy, publish._fsync_file = real_copy, real_fsync  # type: ignore[assignment]
+    # the first round is a warm-up; each round made two copies (enter, after publishing)
+    copies = parts["copy"][2:]
+    fsyncs = parts["fsync"][1:]
+    size = db.stat().st_size
+    med = statistics.median
+    rows = [
+        "| step | wall (median, min-max) |",
+        "|---|---:|",
+        f"| copy of the published file to `<db>.work` ({size / 2**20:,.0f} MiB, "
+        f"{'reflink' if med(copies) < 0.05 else 'copy_file_range'}) "
+        f"| {med(copies):.2f} s ({min(copies):.2f}-{max(copies):.2f}) |",
+        f"| `fsync` of the working copy before the rename | {med(fsyncs):.2f} s "
+        f"({min(fsyncs):.2f}-{max(fsyncs):.2f}) |",
+        f"| a writing command's start when `<db>.work` must be made (open + copy + migrate) "
+        f"| {med(parts['enter']):.2f} s |",
+        f"| a writing command's end that publishes (checkpoint, close, fsync, rename, copy for "
+        f"the next writer) | {med(parts['exit']):.2f} s |",
+    ]
+    body = (
+        f"Database: {ROWS:,} invocations, {size / 2**20:,.0f} MiB. A run with one committed "
+        f"change, {ROUNDS} rounds after a warm-up, in one process; the working copy was deleted "
+        "before each round so that the start pays for a copy too (normally the previous writer "
+        f"left one). Load average at end: {_load()}.\n\n"
+        + "\n".join(rows)
+        + "\n\nA command that changed nothing publishes nothing and copies nothing: its cost is "
+        "the nightly figure above.\n\nReproduce: `PYTHONPATH=. python -m pytest -q -m benchmark "
+        "bench/test_bench_pipeline.py::test_publish_cost`.\n"
+    )
+    write_section(DOC, "publish", body)

@@ -5,6 +5,13 @@ records a ``running`` row in ``run_log``, and on exit records how it ended, the 
 summary. Rows left ``running`` by a killed process are marked ``abandoned`` by the next writer:
 its uncommitted work was rolled back by DuckDB, and its committed work is complete per source
 object, so nothing needs repair.
+
+A writing run works on a private copy of the database and publishes it onto the ``--db`` path
+when it ends (:mod:`reconciler.db.publish`), so readers always open the last completed state and
+a killed run leaves the path as it was. A run that ended with an error publishes too: what its
+stages committed is complete per stage and its ledger row says how it failed. A run that
+committed nothing after its ledger row (DuckDB wrote no WAL and no checkpoint) publishes nothing,
+so the nightly no-op stays cheap; its ledger row is published with the next change.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import duckdb
 
 from reconciler.db.connect import WriterLock, connect, writer_lock
 from reconciler.db.migrate import migrate
+from reconciler.db.publish import WorkingCopy, open_working_copy
 from reconciler.errors import ExitCode, ReconcilerError, exit_code_for
 
 __all__ = ["Run", "RunSummary", "StageResult", "new_run_id"]
@@ -111,6 +119,7 @@ class Run:
         self.summary = RunSummary(self.run_id, command)
         self._lock: WriterLock | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._copy: WorkingCopy | None = None
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -121,7 +130,11 @@ class Run:
         if self.write:
             self._lock = writer_lock(self.db_path, self.run_id, self.command)
         try:
-            self._con = connect(self.db_path, read_only=not self.write)
+            path = self.db_path
+            if self._lock is not None:  # a file, not :memory:
+                self._copy = open_working_copy(self.db_path)
+                path = str(self._copy.work)
+            self._con = connect(path, read_only=not self.write)
             if self.write:
                 migrate(self._con)
                 self._con.execute(
@@ -132,6 +145,9 @@ class Run:
                     "VALUES ($id, $cmd, $t, 'running')",
                     {"id": self.run_id, "cmd": self.command, "t": _now()},
                 )
+                if self._copy is not None:
+                    self._con.execute("CHECKPOINT")
+                    self._copy.mark()
         except BaseException:
             self._release()
             raise
@@ -155,8 +171,10 @@ class Run:
             status = "failed"
         self.summary.exit_code = int(code)
         self.summary.status = status
+        recorded = changed = False
         try:
             if self.write and self._con is not None:
+                changed = self._copy is None or self._copy.changed_since_mark()
                 extra = {"error": str(exc)[:500]} if isinstance(exc, ReconcilerError) else {}
                 self._con.execute(
                     "UPDATE run_log SET finished_at = $t, status = $s, exit_code = $c, "
@@ -169,16 +187,26 @@ class Run:
                         "id": self.run_id,
                     },
                 )
+                self._con.execute("CHECKPOINT")
+                recorded = True
         finally:
-            self._release()
+            self._release(publish=recorded, changed=changed)
 
-    def _release(self) -> None:
-        if self._con is not None:
-            self._con.close()
-            self._con = None
-        if self._lock is not None:
-            self._lock.release()
-            self._lock = None
+    def _release(self, *, publish: bool = False, changed: bool = False) -> None:
+        try:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+            if self._copy is not None and publish:
+                if changed:
+                    self._copy.publish()
+                else:
+                    self._copy.keep()
+        finally:
+            self._copy = None
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
 
 
 def _now() -> datetime:

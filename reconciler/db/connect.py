@@ -8,8 +8,9 @@ step; the stale text in the file is simply overwritten. A second writer gets
 
 DuckDB also refuses a second read-write process on the same file; that error (for example when a
 user holds the file open in the ``duckdb`` shell) is mapped to the same exception. Read-only
-connections can run alongside each other, but DuckDB does not let them open the file while a
-writer process has it open: run ad hoc SQL between nightly runs, or on a copy.
+connections can run alongside each other, but DuckDB does not let them open a file that a writer
+process has open, so writing commands never open the published ``--db`` file for writing: they
+work on a private copy and publish it atomically (:mod:`reconciler.db.publish`).
 """
 
 from __future__ import annotations

@@ -103,9 +103,8 @@ def resolve_model_ids(
             found = api.resolve(found)
         results.append(found)
     now = datetime.now(UTC).replace(tzinfo=None)
-    with transaction(con):
-        for r in results:
-            execute(con, "stages/resolve_upsert", _row(r, now))
+    if results:
+        _upsert(con, results, now)
     counts: dict[str, int] = {}
     for r in results:
         counts[r.resolution] = counts.get(r.resolution, 0) + 1
@@ -139,6 +138,30 @@ def resolve_offline(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
             for r in settled:
                 execute(con, "stages/resolve_upsert", _row(r, now))
     return len(settled), len(pending) - len(settled)
+
+
+_CONTENT = (
+    "SELECT count(*), bit_xor(hash(model_id, base_model, routing, kind, mode, geo, profile_arn, "
+    "tags, resolved, resolution, model_units, commitment_duration, commitment_expires_at, "
+    "source_model_arn)) FROM model_ids"
+)
+"""Everything in ``model_ids`` but ``resolved_at``: what a retry must change to be worth a write."""
+
+
+def _upsert(con: duckdb.DuckDBPyConnection, results: list[Resolution], now: datetime) -> None:
+    """Write the resolutions, or roll back when they only repeat what is stored (an id still
+    unresolved the same way): then the run writes nothing, and a nightly run with nothing new
+    publishes nothing (reconciler.db.publish)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        before = con.execute(_CONTENT).fetchone()
+        for r in results:
+            execute(con, "stages/resolve_upsert", _row(r, now))
+        unchanged = con.execute(_CONTENT).fetchone() == before
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("ROLLBACK" if unchanged else "COMMIT")
 
 
 def _row(r: Resolution, now: datetime) -> dict[str, Any]:
