@@ -43,4 +43,4 @@ docs: $(STAMP) ## regenerate docs/ from --help and SQL headers
 	$(BIN)/cog -r docs/*.md
 
 clean: ## remove the venv and caches
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache demo.duckdb demo.duckdb.lock demo-out
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache demo.duckdb demo.duckdb.lock demo.duckdb.work demo.duckdb.work.json demo-out
