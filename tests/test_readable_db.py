@@ -258,3 +258,22 @@ def test_a_nightly_run_with_nothing_new_publishes_nothing(tmp_path, capsys, monk
             ("ingest logs",),
             ("run",),
         ]
+
+
+def test_no_room_for_the_working_copy_is_an_environment_error(tmp_path, monkeypatch):
+    import errno
+
+    from reconciler.db import publish
+    from reconciler.errors import FileSystemError, exit_code_for
+
+    db = str(tmp_path / "r.duckdb")
+    duckdb.connect(db).close()
+
+    def full(src: Path, dst: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+
+    monkeypatch.setattr(publish, "_copy", full)
+    with pytest.raises(FileSystemError) as exc:
+        open_working_copy(db)
+    assert str(exc.value).startswith(f"cannot make the working copy {db}.work: ")
+    assert exit_code_for(exc.value) == 2

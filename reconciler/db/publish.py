@@ -38,7 +38,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.errors import DatabaseError, DatabaseLocked
+from reconciler.errors import DatabaseError, DatabaseLocked, file_system_error
 
 __all__ = ["WorkingCopy", "open_working_copy"]
 
@@ -79,16 +79,20 @@ class WorkingCopy:
             raise DatabaseError(
                 f"cannot publish {self.work}: it was not checkpointed; nothing was published"
             )
-        _fsync_file(self.work)
-        self.work.replace(self.published)
-        _fsync_dir(self.published.parent)
+        try:
+            _fsync_file(self.work)
+            self.work.replace(self.published)
+            _fsync_dir(self.published.parent)
+        except OSError as exc:  # the published file is as it was: nothing half-done to see
+            raise _os_error(exc, self.published, "cannot publish the database") from exc
         self.base = _identity(self.published)
         self._copy_for_next_writer()
 
     def keep(self) -> None:
         """Nothing to publish: leave the working copy (and its ledger rows) for the next
         writer, valid as long as the published file is unchanged."""
-        _write_stamp(self.stamp, self.base)
+        with contextlib.suppress(OSError):  # without a stamp the next writer copies again
+            _write_stamp(self.stamp, self.base)
 
     def _copy_for_next_writer(self) -> None:
         # Failing here loses nothing (the next writer copies again), so errors are not raised.
@@ -108,13 +112,20 @@ def open_working_copy(db_path: str) -> WorkingCopy:
         _fold_wal(published)
     base = _identity(published)
     if not (work.exists() and _read_stamp(stamp) == {"base": base, "boot": _boot_id()}):
-        stamp.unlink(missing_ok=True)
-        for stale in (work, _wal(work)):
-            stale.unlink(missing_ok=True)
-        if base is not None:
-            _copy(published, work)
-        _write_stamp(stamp, base)
+        try:
+            stamp.unlink(missing_ok=True)
+            for stale in (work, _wal(work)):
+                stale.unlink(missing_ok=True)
+            if base is not None:
+                _copy(published, work)
+            _write_stamp(stamp, base)
+        except OSError as exc:  # no space for the copy, permissions ...: exit 2 or 3
+            raise _os_error(exc, work, "cannot make the working copy") from exc
     return WorkingCopy(published, work, stamp, base)
+
+
+def _os_error(exc: OSError, path: Path, doing: str) -> Exception:
+    return file_system_error(exc, str(path), doing=doing) or exc
 
 
 def _wal(path: Path) -> Path:
