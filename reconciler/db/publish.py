@@ -110,6 +110,11 @@ def open_working_copy(db_path: str) -> WorkingCopy:
     stamp = Path(f"{db_path}.work.json")
     if _wal(published).exists():
         _fold_wal(published)
+    if published.exists() and not os.access(published, os.W_OK):
+        # publishing renames over the file, which its mode would not stop: respect it
+        raise _os_error(
+            PermissionError(errno.EACCES, "Permission denied"), published, "cannot open database"
+        )
     base = _identity(published)
     if not (work.exists() and _read_stamp(stamp) == {"base": base, "boot": _boot_id()}):
         try:
@@ -194,6 +199,7 @@ def _copy(src: Path, dst: Path) -> None:
                     ) from None
                 raise
             with tmp.open("wb") as d:
+                os.fchmod(d.fileno(), os.fstat(s.fileno()).st_mode & 0o7777)  # keep the mode
                 try:
                     fcntl.ioctl(d.fileno(), _FICLONE, s.fileno())
                 except OSError:

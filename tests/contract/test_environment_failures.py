@@ -202,7 +202,8 @@ def test_read_only_file_system_is_exit_2(tmp_path):
 
 
 def test_disk_full_while_duckdb_writes_is_exit_2_naming_the_file(tmp_path):
-    """A real full disk: the lock file still fits, the ingest's write-ahead log does not."""
+    """A real full disk: the lock file still fits, the writer's working copy of the database
+    (reconciler.db.publish) does not; the published file is left as it was."""
     with tmpfs(tmp_path / "small", 8192) as mounted:
         if not mounted:
             pytest.skip("cannot mount a tmpfs here; the injected ENOSPC tests below still run")
@@ -211,8 +212,8 @@ def test_disk_full_while_duckdb_writes_is_exit_2_naming_the_file(tmp_path):
         code, out, err = cli("--db", str(db), "ingest", "logs", str(LOGS))
         assert (code, out) == (2, "")
         assert err.splitlines() == [
-            f"reconciler: error: {db}.wal: no space left on device (disk full); "
-            "free space or move it to a larger disk"
+            f"reconciler: error: cannot make the working copy {db}.work: no space left on "
+            "device (disk full); free space or move it to a larger disk"
         ]
         (tmp_path / "small" / "filler").unlink()  # space freed: the next run recovers
         code, _, _ = cli("--db", str(db), "ingest", "logs", str(LOGS))
