@@ -33,7 +33,7 @@ lint: $(STAMP) ## ruff, ruff format, mypy, import contracts, generated docs
 test: lint ## create .venv, install, lint, run the full test suite
 	$(BIN)/python -m pytest -q
 
-demo: $(STAMP) ## run the whole pipeline on bundled fixtures into demo.duckdb
+demo: $(STAMP) ## run the whole pipeline on a generated month into demo.duckdb
 	$(BIN)/reconciler --db demo.duckdb demo
 
 bench: $(STAMP) ## large benchmarks (outside `make test`); writes docs/performance.md

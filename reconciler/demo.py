@@ -1,6 +1,11 @@
-"""The end-to-end demo: the whole pipeline on the bundled fixtures, offline, re-runnable.
+"""The end-to-end demo: the whole pipeline on a generated month or the small fixtures, offline.
 
-``run_demo`` is what ``reconciler demo`` (and ``make demo``) call. It loads ``fixtures/demo.toml``
+``run_demo`` is what ``reconciler demo`` (and ``make demo``) call. By default it generates a month
+of a small company (:mod:`reconciler.demo_month`: logs and a matching CUR 2.0 export, written to
+``<out_dir>/data``), runs the pipeline over November 2025 with ``fixtures/demo-month.toml`` and
+prints the per-team chargeback-sized report, the reconciliation gaps summarised per cause and the
+bill bridge. With ``small=True`` (``reconciler demo --small``) it runs on the two-day fixtures
+the tests check by hand instead, as follows. It loads ``fixtures/demo.toml``
 (sources, tolerances, attribution rules, allocation policy, and a model map that resolves the
 fixtures' application-inference-profile and provisioned ARNs without AWS), loads the recorded
 CloudWatch metrics (``fixtures/metrics/``, replayed offline), runs
@@ -29,8 +34,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 import duckdb
 
+from reconciler.chargeback import build_chargeback
+from reconciler.chargeback import render_table as render_chargeback
 from reconciler.config import Settings, load_settings
 from reconciler.db import connect, sql
+from reconciler.demo_month import MONTH_END, MONTH_START, write_month
 from reconciler.errors import ExitCode
 from reconciler.export_focus import export_focus
 from reconciler.html_report import render_html
@@ -92,6 +100,20 @@ def demo_settings(fixtures: Path | None = None) -> Settings:
     return settings.model_copy(update={"sources": sources})
 
 
+def month_settings(data: Path, fixtures: Path | None = None) -> Settings:
+    """``fixtures/demo-month.toml`` with ``[sources]`` set to the generated month under ``data``."""
+    root = fixtures or fixtures_dir()
+    settings = load_settings(str(root / "demo-month.toml"), required=True)
+    sources = settings.sources.model_copy(
+        update={
+            "logs": [str(data / "logs")],
+            "invoices": [str(data / "invoices")],
+            "workers": 1,
+        }
+    )
+    return settings.model_copy(update={"sources": sources})
+
+
 @dataclass(frozen=True)
 class DemoOutput:
     """What the demo produced: the run summary, the text for stdout and the files written."""
@@ -100,32 +122,43 @@ class DemoOutput:
     text: str
     html_path: Path
     focus_path: Path
+    start: date = DEMO_START
+    end: date = DEMO_END
 
 
-def run_demo(db_path: str, out_dir: Path, *, fixtures: Path | None = None) -> DemoOutput:
-    """Run the whole pipeline on the fixtures into ``db_path``; write HTML and FOCUS to
-    ``out_dir``. Returns the rendered text (report, gaps, bridge) for stdout."""
+def run_demo(
+    db_path: str, out_dir: Path, *, fixtures: Path | None = None, small: bool = False
+) -> DemoOutput:
+    """Run the whole pipeline into ``db_path`` on a generated month (default; its data goes to
+    ``out_dir/data``) or on the small fixtures (``small``); write HTML and FOCUS to ``out_dir``.
+    Returns the rendered text (report, gaps, bridge) for stdout."""
     root = fixtures or fixtures_dir()
-    settings = demo_settings(root)
-    with Run(db_path, "demo") as run:
-        for recording in sorted((root / "metrics").glob("*.json")):
-            run.add(_replay_metrics(run, recording))
-        run_window(run, settings, DEMO_START, DEMO_END)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if small:
+        start, end = DEMO_START, DEMO_END
+        with Run(db_path, "demo") as run:
+            for recording in sorted((root / "metrics").glob("*.json")):
+                run.add(_replay_metrics(run, recording))
+            run_window(run, demo_settings(root), start, end)
+    else:
+        start, end = MONTH_START, MONTH_END
+        data = out_dir / "data"
+        write_month(data)
+        with Run(db_path, "demo") as run:
+            run_window(run, month_settings(data, root), start, end)
     html_path, focus_path = out_dir / HTML_NAME, out_dir / FOCUS_NAME
     with contextlib.closing(connect(db_path, read_only=True)) as con:
-        report = render_table(build_report(con, DEMO_START, DEMO_END, ["team"]))
-        text = "\n".join(
-            [
-                report,
-                render_gaps(con, DEMO_START, DEMO_END),
-                render_bridge(con, DEMO_START, DEMO_END),
-            ]
-        )
-        html = render_html(build_report_data(con, DEMO_START, DEMO_END))
-        export_focus(con, DEMO_START, DEMO_END, out=focus_path, fmt="csv")
+        report = render_table(build_report(con, start, end, ["team"]))
+        if small:
+            parts = [report, render_gaps(con, start, end)]
+        else:  # what each team owes first, then the rated view it comes from
+            owed = render_chargeback(build_chargeback(con, start, end, ["team"]))
+            parts = [owed, report, render_gap_causes(con, start, end)]
+        text = "\n".join([*parts, render_bridge(con, start, end)])
+        html = render_html(build_report_data(con, start, end))
+        export_focus(con, start, end, out=focus_path, fmt="csv")
     html_path.write_text(html, encoding="utf-8")
-    return DemoOutput(run.summary, text, html_path, focus_path)
+    return DemoOutput(run.summary, text, html_path, focus_path, start, end)
 
 
 def _replay_metrics(run: Run, path: Path) -> StageResult:
@@ -194,6 +227,49 @@ def render_gaps(con: duckdb.DuckDBPyConnection, start: date, end: date) -> str:
         f"{exact[0] if exact else 0} match exactly"
     )
     return _aligned(title, header, cells, right={6})
+
+
+def render_gap_causes(con: duckdb.DuckDBPyConnection, start: date, end: date) -> str:
+    """The buckets that differ from the invoice, one line per status and cause: how many, their
+    net delta, and the explanation of the largest one (a month has too many for a line each)."""
+    rows = sql.execute(con, "report/demo_gaps", {"start": start, "end": end}).fetchall()
+    exact = con.execute(
+        "SELECT count(*) FROM reconciliation WHERE usage_date BETWEEN $start AND $end "
+        "AND cause IS NULL",
+        {"start": start, "end": end},
+    ).fetchone()
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for row in rows:
+        groups.setdefault((row[7], row[8]), []).append(row)
+    cells = []
+    for (status, cause), members in sorted(
+        groups.items(), key=lambda kv: -abs(sum((Decimal(r[6] or 0) for r in kv[1]), Decimal(0)))
+    ):
+        net = sum((Decimal(r[6] or 0) for r in members), Decimal(0))
+        biggest = max(members, key=lambda r: abs(Decimal(r[6] or 0)))
+        cells.append(
+            [
+                _plain(cause),
+                status,
+                str(len(members)),
+                _money(net),
+                f"{biggest[0]} {_plain(biggest[3], 44)}: {_plain(biggest[9], 160)}",
+            ]
+        )
+    header = ["cause", "status", "buckets", "delta_usd"]
+    title = (
+        f"Reconciliation, {start} to {end}: {len(rows)} bucket(s) differ from the invoice, "
+        f"{exact[0] if exact else 0} match exactly (largest of each cause explained)"
+    )
+    return _aligned(title, header, cells, right={2, 3})
+
+
+def _money(value: Decimal) -> str:
+    """Signed, to the cent for a summary line; never ``-0.00``."""
+    cents = value.quantize(Decimal("0.01"))
+    if cents == 0:
+        return "0.00" if value == 0 else ("+<0.01" if value > 0 else "-<0.01")
+    return f"{cents:+,.2f}"
 
 
 def render_bridge(con: duckdb.DuckDBPyConnection, start: date, end: date) -> str:

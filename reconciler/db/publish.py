@@ -35,12 +35,17 @@ import fcntl
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
 
 from reconciler.errors import DatabaseError, DatabaseLocked, file_system_error
 
-__all__ = ["WorkingCopy", "open_working_copy"]
+__all__ = ["WorkingCopy", "open_working_copy", "write_if_changed"]
 
 _FICLONE = 0x40049409  # linux/fs.h: share the blocks of another file (btrfs, XFS, bcachefs)
 _HEADER_BYTES = 3 * 4096  # DuckDB: the main header, then two database headers (one per checkpoint)
@@ -101,6 +106,22 @@ class WorkingCopy:
             _write_stamp(self.stamp, self.base)
         except OSError:
             self.stamp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def write_if_changed(con: duckdb.DuckDBPyConnection, digest_sql: str) -> Iterator[None]:
+    """A transaction that is rolled back when ``digest_sql`` (one row summarising what the block
+    may change) reads the same after the block as before: a recomputation that came out the
+    same then writes nothing, so the command changed nothing and publishes nothing."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        before = con.execute(digest_sql).fetchone()
+        yield
+        unchanged = con.execute(digest_sql).fetchone() == before
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("ROLLBACK" if unchanged else "COMMIT")
 
 
 def open_working_copy(db_path: str) -> WorkingCopy:

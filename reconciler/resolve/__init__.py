@@ -29,6 +29,7 @@ import duckdb
 
 from reconciler.config import Settings
 from reconciler.db.connect import transaction
+from reconciler.db.publish import write_if_changed
 from reconciler.db.sql import execute
 from reconciler.resolve.bedrock import (
     BedrockClientFactory,
@@ -152,16 +153,9 @@ def _upsert(con: duckdb.DuckDBPyConnection, results: list[Resolution], now: date
     """Write the resolutions, or roll back when they only repeat what is stored (an id still
     unresolved the same way): then the run writes nothing, and a nightly run with nothing new
     publishes nothing (reconciler.db.publish)."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        before = con.execute(_CONTENT).fetchone()
+    with write_if_changed(con, _CONTENT):
         for r in results:
             execute(con, "stages/resolve_upsert", _row(r, now))
-        unchanged = con.execute(_CONTENT).fetchone() == before
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("ROLLBACK" if unchanged else "COMMIT")
 
 
 def _row(r: Resolution, now: datetime) -> dict[str, Any]:

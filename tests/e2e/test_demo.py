@@ -170,7 +170,7 @@ def demo(tmp_path_factory):
     """Run the demo twice (no network, no Bedrock client); snapshot the views after each run."""
     root = tmp_path_factory.mktemp("demo")
     db, out = root / "demo.duckdb", root / "demo-out"
-    args = ["--db", str(db), "demo", "--out-dir", str(out)]
+    args = ["--db", str(db), "demo", "--small", "--out-dir", str(out)]
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(socket.socket, "connect", _no_network)
         mp.setattr(reconciler.resolve, "_default_factory", _no_bedrock)

@@ -68,7 +68,9 @@ def test_missing_source_exits_2(tmp_path, capsys):
 
 def test_demo_ingests_the_fixtures(tmp_path, capsys):
     db = str(tmp_path / "demo.duckdb")
-    code, _, err = run_cli(["--db", db, "demo", "--out-dir", str(tmp_path / "out")], capsys)
+    code, _, err = run_cli(
+        ["--db", db, "demo", "--small", "--out-dir", str(tmp_path / "out")], capsys
+    )
     assert code == 0
     assert "records 29; duplicates 4; conflicts 1; quarantined 8" in err
     with duckdb.connect(db, read_only=True) as c:
