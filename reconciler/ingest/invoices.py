@@ -41,8 +41,8 @@ import duckdb
 
 from reconciler.config import Settings
 from reconciler.db import sql, transaction
-from reconciler.ingest.invoice_models import match_counts, match_invoice_models
 from reconciler.db.publish import write_if_changed
+from reconciler.ingest.invoice_models import match_counts, match_invoice_models
 from reconciler.ingest.invoice_sources import InvoiceFile, InvoiceGroup, discover, materialise
 from reconciler.progress import NO_PROGRESS, ProgressSink
 from reconciler.quarantine import Problems, Reason, write_problems
@@ -305,15 +305,10 @@ def check_invoice_units(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     returns that match's counts.
     """
     matched = match_invoice_models(con)
-    con.execute("UPDATE invoice_line_items SET unit_check = 'unknown'")
-    sql.execute(con, "stages/invoice_unit_check")
-    return matched
-def check_invoice_units(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)compute ``unit_check`` of every invoice line against the current price book; when
-    nothing changed, nothing is written (a nightly run with nothing new publishes nothing)."""
-    with write_if_changed(con, _UNIT_CHECKS):
+    with write_if_changed(con, _UNIT_CHECKS):  # the same verdicts again write nothing
         con.execute("UPDATE invoice_line_items SET unit_check = 'unknown'")
         sql.execute(con, "stages/invoice_unit_check")
+    return matched
 
 
 _UNIT_CHECKS = "SELECT count(*), bit_xor(hash(rowid, unit_check)) FROM invoice_line_items"
