@@ -78,7 +78,7 @@ _BILLING_NAME = {
     NOVA_LITE: "NovaLite",
     NOVA_MICRO: "NovaMicro",
     TITAN: "TitanEmbeddingV2-Text",
-    LLAMA: "Llama3.3-70B",
+    LLAMA: "Llama3-3-70B",
 }
 _MP_METER = {
     "input_tokens": "InputTokenCount",
@@ -359,7 +359,7 @@ def _invoice_lines(usage: dict[tuple[date, str, str, str, str, str, str], int]) 
         if day.weekday() < 5:
             for charge, tokens in (("input-tokens", 9_000_000), ("output-tokens", 1_100_000)):
                 rows.append(
-                    _row(day, A2, USE1, f"USE1-Llama3.3-70B-{charge}", Decimal(tokens) / _K,
+                    _row(day, A2, USE1, f"USE1-Llama3-3-70B-{charge}", Decimal(tokens) / _K,
                          Decimal("0.00072"))
                 )  # fmt: skip
     rows.append(  # a model the usage-type table does not know (unmapped_usage_type)
