@@ -35,6 +35,20 @@ from reconciler.usage_types import BillingNames, learned_rows, load_billing_name
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _output_format(command: Any) -> Any:
+    """``--format table|csv|json`` and its ``--json`` shorthand, the same on every listing verb."""
+    command = click.option("--json", "as_json", is_flag=True, help="Same as --format json.")(
+        command
+    )
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "csv", "json"]),
+        default="table",
+        show_default=True,
+    )(command)
+
+
 @click.group()
 def prices() -> None:
     """The price book: user overlays, validation, AWS Price List import, discounts.
@@ -79,14 +93,7 @@ def validate(ctx: Ctx, files: tuple[str, ...], discounts: bool) -> int:
 @click.option(
     "--date", "on_date", type=click.DateTime(["%Y-%m-%d"]), help="Only prices in effect that day."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
-@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@_output_format
 @click.pass_obj
 def show(
     ctx: Ctx,
@@ -220,14 +227,7 @@ def _price_list_reports(
 @click.option(
     "--missing", is_flag=True, help="Also list keys the source prices and the book leaves unpriced."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
-@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@_output_format
 @click.pass_obj
 def check(
     ctx: Ctx,
