@@ -83,8 +83,8 @@ def build(db: str, rows: int, logs: Path | None = None) -> float:
     con.execute("CHECKPOINT")
     con.close()
     if logs is not None:
+        from reconciler.core.quarantine import Problems
         from reconciler.ingest.load import ingest_logs
-        from reconciler.quarantine import Problems
 
         con = connect(db)
         ingest_logs(con, "bench-logs", [str(logs)], problems=Problems(), workers=1)
@@ -96,9 +96,9 @@ def attribute_month(db: str) -> float:
     """Run the attribution stage over November 2025 (as a nightly run would have); seconds."""
     from datetime import date
 
-    from reconciler.attribute import attribute
-    from reconciler.config import Settings
+    from reconciler.core.config import Settings
     from reconciler.db.connect import connect
+    from reconciler.stages.attribute import attribute
 
     t0 = time.perf_counter()
     con = connect(db)

@@ -22,7 +22,7 @@ from generate_logs import generate
 from harness import REPO, Variant, alternate, machine, machine_lines, measure, write_section
 from month import attribute_month, build
 
-from tests.aws_support import DUMMY_AWS, moto_server_process
+from tests.support.aws import DUMMY_AWS, moto_server_process
 
 pytestmark = pytest.mark.benchmark
 
@@ -124,10 +124,10 @@ import sys, time
 from datetime import date
 sys.path.insert(0, {repo!r})
 from reconciler.db.connect import connect
-from reconciler.config import Settings
-from reconciler.aggregate import aggregate
-from reconciler.rate import rate
-from reconciler.reconcile import reconcile
+from reconciler.core.config import Settings
+from reconciler.stages.aggregate import aggregate
+from reconciler.stages.rate import rate
+from reconciler.stages.reconcile import reconcile
 con = connect({db!r})
 start, end = date(2025, 11, 1), date(2025, 11, 30)
 t = time.perf_counter()
@@ -193,10 +193,10 @@ def test_s3_ingest_of_2000_small_objects(
 ) -> None:
     import boto3
 
+    from reconciler.core.quarantine import Problems
     from reconciler.db.connect import connect
     from reconciler.db.migrate import migrate
     from reconciler.ingest.load import ingest_logs
-    from reconciler.quarantine import Problems
 
     for key, value in (DUMMY_AWS | {"AWS_ENDPOINT_URL": moto_endpoint}).items():
         monkeypatch.setenv(key, value)
@@ -266,7 +266,7 @@ def test_publish_cost(month: tuple[Path, Path]) -> None:
     """A writing command works on a private copy and publishes it (reconciler.db.publish): the
     copy for the next writer, the checkpoint, the fsync and the rename, on the 10 M database."""
     from reconciler.db import publish
-    from reconciler.runs import Run
+    from reconciler.db.runs import Run
 
     db, _ = month
     parts: dict[str, list[float]] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from reconciler.errors import (
+from reconciler.core.errors import (
     ConfigError,
     DatabaseError,
     DatabaseLocked,
@@ -21,21 +21,21 @@ from reconciler.errors import (
 )
 
 if TYPE_CHECKING:
-    from reconciler.config import Settings, load_settings
+    from reconciler.core.config import Settings, load_settings
     from reconciler.db import connect, migrate
-    from reconciler.runs import Run, RunSummary, StageResult
+    from reconciler.db.runs import Run, RunSummary, StageResult
 
 # Imported on first use (PEP 562): the ingest's worker processes import
 # reconciler.ingest.invocation_logs, and pydantic, DuckDB and the config models behind these names
 # would cost each worker about 0.5 s of start-up and 50 MiB it never uses.
 _LAZY = {
-    "Settings": "reconciler.config",
-    "load_settings": "reconciler.config",
+    "Settings": "reconciler.core.config",
+    "load_settings": "reconciler.core.config",
     "connect": "reconciler.db",
     "migrate": "reconciler.db",
-    "Run": "reconciler.runs",
-    "RunSummary": "reconciler.runs",
-    "StageResult": "reconciler.runs",
+    "Run": "reconciler.db.runs",
+    "RunSummary": "reconciler.db.runs",
+    "StageResult": "reconciler.db.runs",
 }
 
 

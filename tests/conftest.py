@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import duckdb
 import pytest
-from aws_support import DUMMY_AWS, moto_server_process
+from support.aws import DUMMY_AWS, moto_server_process
 
 from reconciler.db import connect, migrate
 

@@ -3,7 +3,7 @@
 --   the bundled table (the AWS Price List import: each SKU's usagetype and model display name),
 --   with their provenance. The invoice ingest and Cost Explorer ingest read these rows on top of
 --   reconciler/data/billing_names.csv (and under the user's [invoices] billing_names file, which
---   wins): see reconciler.usage_types.BillingNames.extended and docs/invoices.md.
+--   wins): see reconciler.core.usage_types.BillingNames.extended and docs/invoices.md.
 CREATE TABLE IF NOT EXISTS billing_name_map (
     name_type VARCHAR NOT NULL,   -- billing_name | product_name | usage_type
     name VARCHAR NOT NULL,        -- Llama3-3-70B | Claude Sonnet 4.5 (Amazon Bedrock Edition) | USE1-...

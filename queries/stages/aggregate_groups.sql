@@ -10,9 +10,9 @@
 --   and per charge the sum of quantities and the number of requests with a non-zero quantity
 --   (`requests` counts every request of the group, zero-token ones included, for the summary).
 --   The charge rules that do add up (tier, mode, unpivot into one row per charge) stay in Polars
---   (reconciler.aggregate.facts_from_groups). Sums and the long-context addition are HUGEINT, so
+--   (reconciler.stages.aggregate.facts_from_groups). Sums and the long-context addition are HUGEINT, so
 --   no count can overflow here; the caller checks that the window's totals fit a BIGINT before
---   anything is narrowed (reconciler.aggregate.check_token_range).
+--   anything is narrowed (reconciler.stages.aggregate.check_token_range).
 -- grain: one row per hour x account x region x base_model x model_resolved x routing x operation
 --   x model_mode x service_tier x team x application x attribution_rule x long_context x first_charge
 SELECT

@@ -3,7 +3,7 @@
 --   in the window [$start, $end + 1 day) joined with its resolved model (model_ids), its team and
 --   application (invocation_attribution) and the long-context threshold in force on its date.
 --   Business rules (charges, tiers, context tier) are applied afterwards in Polars
---   (reconciler/aggregate.py); this query only joins and fills what is missing:
+--   (reconciler/stages/aggregate.py); this query only joins and fills what is missing:
 --   * unresolved model: base_model = the logged model_id, model_resolved = false, routing 'unknown';
 --   * no attribution row yet: the contract default (request_metadata team / app|application),
 --     attribution_rule 'fallback:request_metadata', else 'unattributed'.

@@ -3,7 +3,7 @@
 --   [$start, $end + 1 day) (NULL = open), its request metadata, the tags of the application
 --   inference profile it named (model_ids.tags) and its IAM principal split into role, session
 --   (arn:aws:sts::<acct>:assumed-role/<role>/<session>) and user (arn:aws:iam::<acct>:user/<path/>name).
---   reconciler/attribute.py wraps it in the rule expressions; this file only selects and parses.
+--   reconciler/stages/attribute.py wraps it in the rule expressions; this file only selects and parses.
 -- grain: one row per invocation record (account_id, region, request_id)
 SELECT
     r.account_id, r.region, r.request_id, r.event_time, r.identity_arn,

@@ -2,8 +2,9 @@
 
 Each verb parses flags, calls one library function and renders; no SQL and no Polars here.
 stdout carries data, stderr carries progress, warnings and the run summary. One error boundary
-(:func:`main`) maps :class:`~reconciler.errors.ReconcilerError` and environment failures (a missing
-directory, permission denied, a full disk: :func:`~reconciler.errors.classify`) to one line
+(:func:`main`) maps
+:class:`~reconciler.core.errors.ReconcilerError` and environment failures (a missing
+directory, permission denied, a full disk: :func:`~reconciler.core.errors.classify`) to one line
 ``reconciler: error: ...`` and its exit code; anything else is a bug (exit 70). ``--debug`` adds the
 traceback and never changes the exit code.
 """
@@ -19,8 +20,8 @@ from typing import NoReturn
 import click
 
 from reconciler.cli._common import Ctx
-from reconciler.errors import ExitCode, classify
-from reconciler.logfmt import LOG_FORMATS, configure_logging, json_line
+from reconciler.core.errors import ExitCode, classify
+from reconciler.core.logfmt import LOG_FORMATS, configure_logging, json_line
 
 __all__ = ["cli", "main"]
 

@@ -11,11 +11,11 @@ from typing import TextIO
 
 import click
 
-from reconciler.config import Settings, load_settings
-from reconciler.errors import file_system_error
-from reconciler.logfmt import json_line
-from reconciler.progress import Progress
-from reconciler.runs import RunSummary
+from reconciler.core.config import Settings, load_settings
+from reconciler.core.errors import file_system_error
+from reconciler.core.logfmt import json_line
+from reconciler.core.progress import Progress
+from reconciler.db.runs import RunSummary
 
 
 @dataclass

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli._common import Ctx, show_summary
-from reconciler.demo import demo_exit_code, run_demo
+from reconciler.demo.run import demo_exit_code, run_demo
 
 
 @click.command()

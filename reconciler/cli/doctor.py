@@ -6,10 +6,10 @@ import json
 
 import click
 
-from reconciler.aws import default_region
 from reconciler.cli._common import Ctx
-from reconciler.doctor import check_regions, render_table
-from reconciler.errors import ExitCode
+from reconciler.core.aws import default_region
+from reconciler.core.errors import ExitCode
+from reconciler.ingest.doctor import check_regions, render_table
 
 
 @click.command()

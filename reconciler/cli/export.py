@@ -11,9 +11,9 @@ from typing import Literal, cast
 import click
 
 from reconciler.cli._common import Ctx, writing_to
+from reconciler.core.errors import ConfigError, ExitCode
 from reconciler.db import connect
-from reconciler.errors import ConfigError, ExitCode
-from reconciler.export_focus import export_focus, latest_period, render_csv
+from reconciler.outputs.export_focus import export_focus, latest_period, render_csv
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 
 from reconciler.cli._common import Ctx, cli_progress, show_summary
+from reconciler.core.quarantine import Problems
+from reconciler.db.runs import Run
 from reconciler.ingest.cloudwatch import ingest_cloudwatch, parse_time
 from reconciler.ingest.limits import ingest_limits
-from reconciler.quarantine import Problems
-from reconciler.runs import Run
 
 
 @click.command("cloudwatch")

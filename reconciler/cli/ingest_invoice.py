@@ -8,10 +8,10 @@ from datetime import date, datetime
 import click
 
 from reconciler.cli._common import Ctx, cli_progress, show_summary
-from reconciler.errors import ConfigError
+from reconciler.core.errors import ConfigError
+from reconciler.db.runs import Run
 from reconciler.ingest.cost_explorer import ingest_cost_explorer
 from reconciler.ingest.invoices import ingest_invoices
-from reconciler.runs import Run
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 
 from reconciler.cli._common import Ctx, cli_progress, show_summary
+from reconciler.core.quarantine import Problems
+from reconciler.db.runs import Run
 from reconciler.ingest.limits import ingest_limits
 from reconciler.ingest.load import BATCH_FILES, ingest_logs
-from reconciler.quarantine import Problems
-from reconciler.runs import Run
 
 
 @click.command("logs")

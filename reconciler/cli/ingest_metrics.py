@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from reconciler.aws import default_region
 from reconciler.cli._common import Ctx, cli_progress, show_summary
+from reconciler.core.aws import default_region
+from reconciler.db.runs import Run
 from reconciler.ingest.metrics import ingest_metrics, parse_time
-from reconciler.runs import Run
 
 
 @click.command("metrics")

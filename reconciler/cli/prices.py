@@ -13,6 +13,8 @@ from typing import Any
 import click
 
 from reconciler.cli._common import Ctx, show_summary
+from reconciler.core.usage_types import BillingNames, learned_rows, load_billing_names
+from reconciler.db.runs import Run
 from reconciler.pricebook import load_bundled_prices, load_price_files, read_price_files
 from reconciler.pricebook.check import CHECK_COLUMNS, check_book
 from reconciler.pricebook.discounts import load_discount_files, read_discount_files
@@ -29,8 +31,6 @@ from reconciler.pricebook.pricelist import (
 )
 from reconciler.pricebook.public_sources import read_source
 from reconciler.pricebook.show import SHOW_COLUMNS, effective_prices
-from reconciler.runs import Run
-from reconciler.usage_types import BillingNames, learned_rows, load_billing_names
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

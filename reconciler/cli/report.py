@@ -9,15 +9,15 @@ from pathlib import Path
 
 import click
 
-from reconciler.chargeback import build_chargeback, has_invoice
-from reconciler.chargeback import render as render_chargeback
 from reconciler.cli._common import Ctx, writing_to
+from reconciler.core.errors import ExitCode
 from reconciler.db import connect
-from reconciler.errors import ExitCode
-from reconciler.html_report import render_html
-from reconciler.report import DIMENSIONS, RENDERERS, build_report, render, resolve_period
-from reconciler.report_data import build_report_data
-from reconciler.whatif_render import stored_savings_section
+from reconciler.outputs.chargeback import build_chargeback, has_invoice
+from reconciler.outputs.chargeback import render as render_chargeback
+from reconciler.outputs.html_report import render_html
+from reconciler.outputs.report import DIMENSIONS, RENDERERS, build_report, render, resolve_period
+from reconciler.outputs.report_data import build_report_data
+from reconciler.outputs.whatif_render import stored_savings_section
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 
 from reconciler.cli._common import Ctx, show_summary, writing_to
-from reconciler.outputs import write_reports
-from reconciler.pipeline import run_window
-from reconciler.runs import Run
-from reconciler.whatif import refresh_whatif
+from reconciler.db.runs import Run
+from reconciler.outputs.run_files import write_reports
+from reconciler.stages.pipeline import run_window
+from reconciler.stages.whatif import refresh_whatif
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import click
 
 from reconciler.cli._common import Ctx
+from reconciler.core.errors import ConfigError, ExitCode
 from reconciler.db import connect
-from reconciler.errors import ConfigError, ExitCode
-from reconciler.report import resolve_period
-from reconciler.runs import Run
-from reconciler.whatif import SCENARIOS, compute_whatif, options_from_config, store_whatif
-from reconciler.whatif_render import WHATIF_RENDERERS, render_whatif
+from reconciler.db.runs import Run
+from reconciler.outputs.report import resolve_period
+from reconciler.outputs.whatif_render import WHATIF_RENDERERS, render_whatif
+from reconciler.stages.whatif import SCENARIOS, compute_whatif, options_from_config, store_whatif
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 

@@ -4,7 +4,7 @@ A writing command takes an exclusive ``flock`` on ``<db>.lock`` before it opens 
 who it is (run id, command, pid, start) into that file. The kernel drops a ``flock`` when its
 process dies, so a lock left by a killed run is recovered by the next run without any clean-up
 step; the stale text in the file is simply overwritten. A second writer gets
-:class:`~reconciler.errors.DatabaseLocked` naming the holder (exit code 3).
+:class:`~reconciler.core.errors.DatabaseLocked` naming the holder (exit code 3).
 
 DuckDB also refuses a second read-write process on the same file; that error (for example when a
 user holds the file open in the ``duckdb`` shell) is mapped to the same exception. Read-only
@@ -27,7 +27,7 @@ from typing import IO
 
 import duckdb
 
-from reconciler.errors import (
+from reconciler.core.errors import (
     DatabaseError,
     DatabaseLocked,
     FileSystemError,

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import duckdb
 
-from reconciler.errors import DatabaseError, DatabaseLocked, file_system_error
+from reconciler.core.errors import DatabaseError, DatabaseLocked, file_system_error
 
 __all__ = ["WorkingCopy", "open_working_copy", "write_if_changed"]
 

@@ -28,15 +28,15 @@ import boto3
 import botocore.exceptions
 import duckdb
 
-from reconciler.errors import ConfigError, SourceError
+from reconciler.core.errors import ConfigError, SourceError
+from reconciler.core.progress import NO_PROGRESS, ProgressSink
+from reconciler.core.quarantine import Problems
+from reconciler.db.runs import StageResult
 from reconciler.ingest.invocation_logs import RECORD_SCHEMA, ParsedFile, parse_messages
 from reconciler.ingest.limits import DEFAULT_LIMITS, IngestLimits
 from reconciler.ingest.load import LedgerEntry, commit_batch
+from reconciler.ingest.resolve import resolve_offline
 from reconciler.ingest.sources import aws_error
-from reconciler.progress import NO_PROGRESS, ProgressSink
-from reconciler.quarantine import Problems
-from reconciler.resolve import resolve_offline
-from reconciler.runs import StageResult
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient

@@ -42,7 +42,8 @@ How, and why this way:
   account outside an organization pays its own bill (STS ``GetCallerIdentity``). When neither
   can be asked (access denied, no network), ``payer_account_id`` stays NULL and the stage counts
   ``payer_unknown``: the FOCUS export then needs ``--billing-account-id``. Never fatal.
-* **Failures** map through :func:`reconciler.aws.from_boto`; Cost Explorer's throttling error is
+* **Failures** map through :func:`reconciler.core.aws.from_boto`; Cost Explorer's throttling
+  error is
   ``LimitExceededException`` (exit 3, retry later), as are ``DataUnavailableException`` and
   ``RequestChangedException`` (the data moved between pages); access denied is exit 2. Nothing is
   written when a call fails.
@@ -62,21 +63,21 @@ import duckdb
 import pyarrow as pa
 from botocore.exceptions import BotoCoreError, ClientError
 
-from reconciler.aws import from_boto
-from reconciler.config import Settings
-from reconciler.db import transaction
-from reconciler.errors import ConfigError, ReconcilerError, SourceUnavailable
-from reconciler.ingest.invoice_models import match_counts
-from reconciler.ingest.invoices import apply_invoice_precedence, check_invoice_units, resolve_unit
-from reconciler.quarantine import Problems, Reason, write_problems
-from reconciler.runs import StageResult
-from reconciler.usage_types import (
+from reconciler.core.aws import from_boto
+from reconciler.core.config import Settings
+from reconciler.core.errors import ConfigError, ReconcilerError, SourceUnavailable
+from reconciler.core.quarantine import Problems, Reason, write_problems
+from reconciler.core.usage_types import (
     BillingNames,
     UsageTypeInfo,
     learned_rows,
     load_billing_names,
     parse_usage_type,
 )
+from reconciler.db import transaction
+from reconciler.db.runs import StageResult
+from reconciler.ingest.invoice_models import match_counts
+from reconciler.ingest.invoices import apply_invoice_precedence, check_invoice_units, resolve_unit
 
 if TYPE_CHECKING:
     from mypy_boto3_ce import CostExplorerClient

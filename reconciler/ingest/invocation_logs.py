@@ -18,7 +18,8 @@ Invariants and why:
 * **Fast path, then a careful path.** ``Decoder.decode_lines`` decodes the whole buffer in one C
   call with strict types (token counts are non-negative ints). Only if that fails (or blank lines
   would shift the line numbers) is the file decoded line by line, to find each bad line with its
-  1-based number and a reason code (``reconciler.quarantine.Reason``). Good lines around a bad one
+  1-based number and a reason code (``reconciler.core.quarantine.Reason``). Good lines around a bad
+  one
   still load.
 * **Never raise on bad bytes.** Any input yields a ParsedFile (property-tested); gzip damage is a
   whole-file ``corrupt_gzip`` problem, but the complete lines decoded before the damage are kept
@@ -49,8 +50,8 @@ import pyarrow as pa
 import pyarrow.compute
 from isal import isal_zlib
 
+from reconciler.core.quarantine import Reason
 from reconciler.ingest.limits import DEFAULT_LIMITS, INT64_MAX, IngestLimits
-from reconciler.quarantine import Reason
 
 __all__ = [
     "RECORD_SCHEMA",

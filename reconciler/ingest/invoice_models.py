@@ -4,7 +4,7 @@ AWS adds models every month, so the billing-name table (bundled, learned from th
 the user's file) will always lag behind some invoice. For a usage line whose charge the grammar
 understood but whose model it could not name, the natural candidates are the model ids seen in
 the logs of the same account, Region and day: reconciliation compares exactly those. This module
-runs the two-stage matcher (:mod:`reconciler.model_match`) of each such line's name against
+runs the two-stage matcher (:mod:`reconciler.core.model_match`) of each such line's name against
 them:
 
 * the names tried, in order: the CUR 2.0 ``product['model']`` display name when the row has
@@ -27,8 +27,8 @@ from datetime import date
 
 import duckdb
 
+from reconciler.core.model_match import ModelMatch, match_model
 from reconciler.db import sql
-from reconciler.model_match import ModelMatch, match_model
 
 __all__ = ["match_counts", "match_invoice_models"]
 

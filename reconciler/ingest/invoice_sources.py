@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import SourceError, SourceUnavailable
+from reconciler.core.errors import SourceError, SourceUnavailable
 
 __all__ = ["InvoiceFile", "InvoiceGroup", "discover", "materialise"]
 

@@ -39,15 +39,10 @@ from typing import Any
 
 import duckdb
 
-from reconciler.config import Settings
-from reconciler.db import sql, transaction
-from reconciler.db.publish import write_if_changed
-from reconciler.ingest.invoice_models import match_counts, match_invoice_models
-from reconciler.ingest.invoice_sources import InvoiceFile, InvoiceGroup, discover, materialise
-from reconciler.progress import NO_PROGRESS, ProgressSink
-from reconciler.quarantine import Problems, Reason, write_problems
-from reconciler.runs import StageResult
-from reconciler.usage_types import (
+from reconciler.core.config import Settings
+from reconciler.core.progress import NO_PROGRESS, ProgressSink
+from reconciler.core.quarantine import Problems, Reason, write_problems
+from reconciler.core.usage_types import (
     BillingNames,
     UsageTypeInfo,
     learned_rows,
@@ -55,6 +50,11 @@ from reconciler.usage_types import (
     parse_usage_type,
     self_described,
 )
+from reconciler.db import sql, transaction
+from reconciler.db.publish import write_if_changed
+from reconciler.db.runs import StageResult
+from reconciler.ingest.invoice_models import match_counts, match_invoice_models
+from reconciler.ingest.invoice_sources import InvoiceFile, InvoiceGroup, discover, materialise
 
 __all__ = [
     "apply_invoice_precedence",

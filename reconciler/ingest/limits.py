@@ -12,7 +12,7 @@ anything, so the parser bounds every input before it allocates for it (docs/inge
 
 A file that breaks a per-file limit is quarantined whole and the files beside it still load; a
 record that breaks a per-record limit is quarantined and the records around it still load.
-``reconciler.toml`` ``[ingest]`` sets them (``reconciler.config.IngestConfig``). A frozen
+``reconciler.toml`` ``[ingest]`` sets them (``reconciler.core.config.IngestConfig``). A frozen
 dataclass, so it pickles to the worker processes as it is.
 """
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from reconciler.config import Settings
+    from reconciler.core.config import Settings
 
 __all__ = ["DEFAULT_LIMITS", "INT64_MAX", "IngestLimits", "ingest_limits"]
 

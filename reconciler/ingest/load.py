@@ -50,18 +50,18 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from reconciler.core.errors import ExitCode, ReconcilerError
+from reconciler.core.progress import NO_PROGRESS, ProgressSink
+from reconciler.core.quarantine import Problems, Reason, StrictModeError
 from reconciler.db import sql
 from reconciler.db.connect import transaction
-from reconciler.errors import ExitCode, ReconcilerError
+from reconciler.db.runs import StageResult
 from reconciler.ingest.invocation_logs import RECORD_SCHEMA, ParsedFile
 from reconciler.ingest.limits import DEFAULT_LIMITS, IngestLimits
 from reconciler.ingest.memory import release_memory
 from reconciler.ingest.reader import Reader
+from reconciler.ingest.resolve import resolve_offline
 from reconciler.ingest.sources import SourceObject, expand_sources, make_s3_client
-from reconciler.progress import NO_PROGRESS, ProgressSink
-from reconciler.quarantine import Problems, Reason, StrictModeError
-from reconciler.resolve import resolve_offline
-from reconciler.runs import StageResult
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -37,12 +37,12 @@ import duckdb
 import polars as pl
 from botocore.exceptions import BotoCoreError, ClientError
 
-from reconciler.aws import from_boto
+from reconciler.core.aws import from_boto
+from reconciler.core.errors import ConfigError
+from reconciler.core.progress import NO_PROGRESS, ProgressSink
 from reconciler.db import transaction
+from reconciler.db.runs import StageResult
 from reconciler.db.sql import execute
-from reconciler.errors import ConfigError
-from reconciler.progress import NO_PROGRESS, ProgressSink
-from reconciler.runs import StageResult
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -264,8 +264,8 @@ def ingest_metrics(
     ``model_ids`` empty: discover series with ListMetrics; else query exactly those models (each
     plain, ``+priority`` and ``+flex``). ``account_id`` None: STS GetCallerIdentity. A series not
     returned ``Complete`` is a finding and keeps its earlier rows. AWS failures raise
-    :class:`~reconciler.errors.SourceUnavailable` (retry) or
-    :class:`~reconciler.errors.SourceError`. ``progress`` (optional) is told the number of
+    :class:`~reconciler.core.errors.SourceUnavailable` (retry) or
+    :class:`~reconciler.core.errors.SourceError`. ``progress`` (optional) is told the number of
     Regions and advanced per Region done; the library itself never draws.
     """
     t0 = time.monotonic()

@@ -18,8 +18,8 @@ named explicitly is always read), on the part of the path below the SRC so that 
 
 Fingerprints (the ledger's change detector): the ETag for S3 objects, ``<size>:<mtime_ns>`` for
 local files. Errors: a missing local path or a glob matching nothing is a
-:class:`~reconciler.errors.SourceError` (exit 2); an unreachable endpoint, throttling or
-expired/missing credentials is :class:`~reconciler.errors.SourceUnavailable` (exit 3).
+:class:`~reconciler.core.errors.SourceError` (exit 2); an unreachable endpoint, throttling or
+expired/missing credentials is :class:`~reconciler.core.errors.SourceUnavailable` (exit 3).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
-from reconciler.errors import ReconcilerError, SourceError, SourceUnavailable
+from reconciler.core.errors import ReconcilerError, SourceError, SourceUnavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -7,7 +7,7 @@ any. Blank lines and lines whose first cell starts with ``#`` are skipped, so th
 carry review comments.
 
 Every problem is reported as ``<file>:<line>: <what is wrong>; <how to fix it>`` and all of a
-file's problems are collected before :class:`~reconciler.errors.PriceBookError` is raised, so
+file's problems are collected before :class:`~reconciler.core.errors.PriceBookError` is raised, so
 ``prices validate`` can list them in one pass. Values echoed in messages are quoted and cut short:
 a price file is user input and stderr is not the place to replay it.
 """
@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from reconciler.errors import PriceBookError
+from reconciler.core.errors import PriceBookError
 from reconciler.pricebook.entries import (
     CHARGES,
     CONTEXT_TIERS,

@@ -27,12 +27,12 @@ from pathlib import Path
 
 import duckdb
 
-from reconciler.config import Settings
+from reconciler.core.config import Settings
+from reconciler.core.errors import ConfigError, PriceBookError
 from reconciler.db.connect import transaction
-from reconciler.errors import ConfigError, PriceBookError
+from reconciler.db.runs import StageResult
 from reconciler.pricebook.csvfile import quote
 from reconciler.pricebook.entries import format_range
-from reconciler.runs import StageResult
 
 __all__ = [
     "CONFIG_ORIGIN",

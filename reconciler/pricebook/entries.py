@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from reconciler.vocabulary import CHARGES, MODES, TIERS
+from reconciler.core.vocabulary import CHARGES, MODES, TIERS
 
 __all__ = [
     "CHARGES",

@@ -8,14 +8,14 @@ models; token prices per ``1K tokens``) and the ``AmazonBedrockFoundationModels`
 ``price_list_unmapped`` with the reason.
 
 Names: each SKU's model display name (``model``, ``titanModel``, the Marketplace product name,
-or the model id a Mantle usage type embeds) is matched by :func:`reconciler.model_match.
+or the model id a Mantle usage type embeds) is matched by :func:`reconciler.core.model_match.
 match_model` to one of the model ids seen in the logs / ListFoundationModels; the mappings learned
 go to table ``billing_name_map`` (read by the invoice ingest) and every SKU's facts to
 ``price_list_names``, with the SKU and date as provenance. An ambiguous or missing match is
 reported with its candidates, never resolved to the nearest name.
 
 Mapping is explicit and shared with the invoice side:
-:func:`reconciler.usage_types.parse_usage_type` reads the usage type's grammar (formats.md
+:func:`reconciler.core.usage_types.parse_usage_type` reads the usage type's grammar (formats.md
 §4.3: charge, mode, tier, routing) and the versioned billing-name / product-name table
 (``reconciler/data/billing_names.csv`` plus the user's ``[invoices] billing_names``) gives the
 base model. Anything it cannot map (no model in the
@@ -43,19 +43,19 @@ from typing import Any
 
 import duckdb
 
-from reconciler.db.connect import transaction
-from reconciler.errors import SourceError, SourceUnavailable
-from reconciler.model_match import match_model
-from reconciler.pricebook.entries import PriceEntry, PriceKey
-from reconciler.pricebook.store import read_entries, replace_entries
-from reconciler.runs import StageResult
-from reconciler.usage_types import (
+from reconciler.core.errors import SourceError, SourceUnavailable
+from reconciler.core.model_match import match_model
+from reconciler.core.usage_types import (
     BillingNames,
     LearnedRow,
     UsageTypeInfo,
     bundled_billing_names,
     parse_usage_type,
 )
+from reconciler.db.connect import transaction
+from reconciler.db.runs import StageResult
+from reconciler.pricebook.entries import PriceEntry, PriceKey
+from reconciler.pricebook.store import read_entries, replace_entries
 
 __all__ = [
     "SERVICE_CODES",

@@ -30,7 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import SourceError
+from reconciler.core.errors import SourceError
 
 __all__ = [
     "GENAI_MEMBER",

@@ -23,11 +23,11 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from reconciler.core.errors import PriceBookError
 from reconciler.db.connect import transaction
-from reconciler.errors import PriceBookError
+from reconciler.db.runs import StageResult
 from reconciler.pricebook.csvfile import check_overlaps, parse_price_csv, read_price_files
 from reconciler.pricebook.entries import PriceEntry, PriceKey
-from reconciler.runs import StageResult
 
 __all__ = [
     "BUNDLED_PACKAGE",

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import report_fixture as rf
+import support.report_fixture as rf
 
-from reconciler.html_report import render_html
+from reconciler.outputs.html_report import render_html
 
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 if not (CHROMIUM.exists() and DRIVER.exists()):

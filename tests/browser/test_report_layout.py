@@ -17,11 +17,11 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-import report_fixture as rf
+import support.report_fixture as rf
 
-from reconciler.chargeback import Chargeback, ChargebackRow, PeriodTotal
-from reconciler.html_report import render_html
-from reconciler.report_data import Gap
+from reconciler.outputs.chargeback import Chargeback, ChargebackRow, PeriodTotal
+from reconciler.outputs.html_report import render_html
+from reconciler.outputs.report_data import Gap
 
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 if not (CHROMIUM.exists() and DRIVER.exists()):

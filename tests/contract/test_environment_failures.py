@@ -255,14 +255,14 @@ def test_injected_disk_full_writing_reports_names_the_directory(tmp_path, monkey
 
 
 def test_injected_disk_full_writing_an_export_names_the_file(tmp_path, monkeypatch, capsys):
-    from focus_fixture import load as load_focus
+    from support.focus_fixture import load as load_focus
 
     db = tmp_path / "r.duckdb"
     con = connect(str(db))
     migrate(con)
     load_focus(con)
     con.close()
-    monkeypatch.setattr("reconciler.export_focus.write_focus", _enospc)
+    monkeypatch.setattr("reconciler.outputs.export_focus.write_focus", _enospc)
     code, out, err = in_process(
         ["--db", str(db), "export", "focus", "--out", "f.csv", "--billing-account-id", "1"],
         capsys,

@@ -1,4 +1,4 @@
-from reconciler.errors import (
+from reconciler.core.errors import (
     CheckFailed,
     ConfigError,
     DatabaseLocked,
@@ -35,7 +35,7 @@ def test_environment_failures_map_to_2_or_3_by_errno():
 
     import duckdb
 
-    from reconciler.errors import FileSystemError, classify
+    from reconciler.core.errors import FileSystemError, classify
 
     assert exit_code_for(OSError(errno.ENOSPC, "No space left on device", "/d/r.duckdb")) == 2
     assert exit_code_for(PermissionError(errno.EACCES, "Permission denied", "/d/x")) == 2

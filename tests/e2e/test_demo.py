@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import reconciler.resolve
+import reconciler.ingest.resolve
 from reconciler.cli import cli
 
 A1, A2 = "111122223333", "444455556666"
@@ -173,7 +173,7 @@ def demo(tmp_path_factory):
     args = ["--db", str(db), "demo", "--small", "--out-dir", str(out)]
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(socket.socket, "connect", _no_network)
-        mp.setattr(reconciler.resolve, "_default_factory", _no_bedrock)
+        mp.setattr(reconciler.ingest.resolve, "_default_factory", _no_bedrock)
         first = _cli(args)
         snap1 = _snapshot(db)
         second = _cli(args)
@@ -379,8 +379,8 @@ def test_focus_export_of_the_demo_passes_focus_validator(demo, tmp_path):
     import pyarrow.parquet as pq
     import test_focus_validator as fv
 
-    from reconciler.demo import DEMO_END, DEMO_PAYER, DEMO_START
-    from reconciler.export_focus import export_focus
+    from reconciler.demo.run import DEMO_END, DEMO_PAYER, DEMO_START
+    from reconciler.outputs.export_focus import export_focus
 
     with duckdb.connect(str(demo["db"]), read_only=True) as c:
         table, _ = export_focus(c, DEMO_START, DEMO_END)
@@ -458,9 +458,9 @@ def test_html_report_of_the_demo_renders_in_chromium(demo):
 
 @pytest.mark.parametrize("export", ["cur2_csv", "focus12", "focus10"])
 def test_every_invoice_format_gives_the_same_reconciliation(demo, tmp_path, export):
-    from reconciler.demo import DEMO_END, DEMO_START, demo_settings, fixtures_dir
-    from reconciler.pipeline import run_window
-    from reconciler.runs import Run
+    from reconciler.db.runs import Run
+    from reconciler.demo.run import DEMO_END, DEMO_START, demo_settings, fixtures_dir
+    from reconciler.stages.pipeline import run_window
 
     settings = demo_settings()
     invoices = [str(fixtures_dir() / "invoices" / export)]

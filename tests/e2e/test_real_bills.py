@@ -22,11 +22,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import reconciler.resolve
-from reconciler.config import Settings, SourcesConfig, TolerancesConfig
-from reconciler.pipeline import run_window
+import reconciler.ingest.resolve
+from reconciler.core.config import Settings, SourcesConfig, TolerancesConfig
+from reconciler.db.runs import Run
 from reconciler.pricebook.store import load_price_files
-from reconciler.runs import Run
+from reconciler.stages.pipeline import run_window
 
 ACCT = "210987654321"
 DAY = date(2026, 8, 3)
@@ -110,7 +110,7 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_bedrock(region: str) -> object:
         raise AssertionError(f"no Bedrock control-plane call expected ({region})")
 
-    monkeypatch.setattr(reconciler.resolve, "_default_factory", no_bedrock)
+    monkeypatch.setattr(reconciler.ingest.resolve, "_default_factory", no_bedrock)
 
 
 def _run(tmp: Path, logs: Path, cur: Path, prices: str) -> duckdb.DuckDBPyConnection:

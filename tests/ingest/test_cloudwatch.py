@@ -8,10 +8,10 @@ from pathlib import Path
 import boto3
 import pytest
 
-from reconciler.errors import ConfigError, SourceError
+from reconciler.core.errors import ConfigError, SourceError
+from reconciler.core.quarantine import Problems
 from reconciler.ingest.cloudwatch import day_windows, ingest_cloudwatch, parse_time
 from reconciler.ingest.load import ingest_logs
-from reconciler.quarantine import Problems
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
 GROUP = "/aws/bedrock/modelinvocations"

@@ -11,14 +11,14 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
-from recon_helpers import line, rated
+from support.recon import line, rated
 
 from reconciler.cli import main
-from reconciler.config import Settings
-from reconciler.errors import SourceError, SourceUnavailable
+from reconciler.core.config import Settings
+from reconciler.core.errors import SourceError, SourceUnavailable
 from reconciler.ingest import cost_explorer
 from reconciler.ingest.cost_explorer import api_window, ingest_cost_explorer, line_item_type
-from reconciler.reconcile import reconcile
+from reconciler.stages.reconcile import reconcile
 
 D = Decimal
 BEDROCK = "Amazon Bedrock"

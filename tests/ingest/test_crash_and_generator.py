@@ -13,8 +13,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from generate_logs import generate
 
+from reconciler.core.quarantine import Problems
 from reconciler.ingest.load import DIE_HOOK, ingest_logs
-from reconciler.quarantine import Problems
 
 REPO = Path(__file__).resolve().parents[2]
 

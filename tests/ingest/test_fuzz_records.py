@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from isal import isal_zlib
 
+from reconciler.core.quarantine import Problems
 from reconciler.db import connect, migrate
 from reconciler.ingest.invocation_logs import parse_bytes
 from reconciler.ingest.load import ingest_logs
-from reconciler.quarantine import Problems
 
 CEILING = 100_000_000  # the default ingest.max_tokens_per_count
 MAX_CHARS = 2_048  # the default ingest.max_field_chars

@@ -14,7 +14,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from reconciler.errors import ConfigError, SourceError, SourceUnavailable
+from reconciler.core.errors import ConfigError, SourceError, SourceUnavailable
 from reconciler.ingest.metrics import (
     METRICS,
     hour_window,

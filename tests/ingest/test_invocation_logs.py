@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reconciler.core.quarantine import Reason
 from reconciler.ingest.invocation_logs import decompress, detect_format, parse_bytes, parse_messages
-from reconciler.quarantine import Reason
 
 
 def utc(*args):

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import reconciler.resolve
+import reconciler.ingest.resolve
 from reconciler.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,7 +84,7 @@ def test_poison_billing_folder_gives_one_copy_of_the_bill(tmp_path, monkeypatch)
         raise AssertionError("network")
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
-    monkeypatch.setattr(reconciler.resolve, "_default_factory", no_network)
+    monkeypatch.setattr(reconciler.ingest.resolve, "_default_factory", no_network)
     base = ["--db", str(db), "--config", str(config)]
     code, _, err = _cli([*base, "run", "--start", "2025-11-03", "--end", "2025-11-04",
                          "--no-reports"])  # fmt: skip

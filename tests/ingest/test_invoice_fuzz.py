@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler.config import Settings
+from reconciler.core.config import Settings
+from reconciler.core.quarantine import Problems
 from reconciler.db import connect, migrate
 from reconciler.ingest.invoices import ingest_invoices
-from reconciler.quarantine import Problems
 
 COLUMNS = [
     "bill_billing_period_start_date", "line_item_usage_start_date", "line_item_usage_end_date",

@@ -16,9 +16,9 @@ import duckdb
 import pytest
 
 from reconciler.cli import main
-from reconciler.config import InvoicesConfig, Settings
+from reconciler.core.config import InvoicesConfig, Settings
+from reconciler.core.quarantine import Problems
 from reconciler.ingest.invoices import ingest_invoices
-from reconciler.quarantine import Problems
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "fixtures" / "invoices"

@@ -12,9 +12,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from reconciler.config import InvoicesConfig, Settings
+from reconciler.core.config import InvoicesConfig, Settings
+from reconciler.core.quarantine import Problems
 from reconciler.ingest.invoices import check_invoice_units, detect_format, ingest_invoices
-from reconciler.quarantine import Problems
 
 FIX = Path(__file__).resolve().parents[2] / "fixtures" / "invoices"
 SONNET = "anthropic.claude-sonnet-4-5-20250929-v1:0"

@@ -12,11 +12,11 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from recon_helpers import rated
+from support.recon import rated
 
-from reconciler.config import Settings
+from reconciler.core.config import Settings
 from reconciler.ingest.invoices import detect_format, ingest_invoices
-from reconciler.reconcile import reconcile
+from reconciler.stages.reconcile import reconcile
 
 ACCT = "123456789012"
 SONNET45 = "anthropic.claude-sonnet-4-5-20250929-v1:0"

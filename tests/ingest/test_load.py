@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.core.quarantine import Problems
 from reconciler.ingest.load import StrictIngestError, ingest_logs
-from reconciler.quarantine import Problems
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
 

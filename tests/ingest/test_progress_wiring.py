@@ -16,13 +16,13 @@ import boto3
 import pytest
 from test_cloudwatch import GROUP, STREAM, TODAY, YESTERDAY, fixture_lines, ms, put
 
-from reconciler.config import Settings
+from reconciler.core.config import Settings
+from reconciler.core.progress import Progress
+from reconciler.core.quarantine import Problems
 from reconciler.ingest.cloudwatch import ingest_cloudwatch
 from reconciler.ingest.invoices import ingest_invoices
 from reconciler.ingest.load import ingest_logs
 from reconciler.ingest.metrics import ingest_metrics
-from reconciler.progress import Progress
-from reconciler.quarantine import Problems
 
 ROOT = Path(__file__).resolve().parents[2]
 INVOICES = ROOT / "fixtures" / "invoices"

@@ -10,10 +10,10 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from reconciler.errors import SourceError, SourceUnavailable
+from reconciler.core.errors import SourceError, SourceUnavailable
+from reconciler.core.quarantine import Problems
 from reconciler.ingest.load import ingest_logs
 from reconciler.ingest.sources import expand_sources, make_s3_client, skip_reason
-from reconciler.quarantine import Problems
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
 REPO = FIXTURES.parents[1]

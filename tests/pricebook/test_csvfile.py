@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from reconciler.errors import PriceBookError
+from reconciler.core.errors import PriceBookError
 from reconciler.pricebook import read_price_files
 
 GOOD = "amazon.nova-micro-v1:0,us-east-1,*,standard,on_demand,input_tokens,1K tokens,0.000035,2025-01-01,,aws\n"

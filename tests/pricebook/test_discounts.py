@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from reconciler.config import load_settings
-from reconciler.errors import ConfigError, PriceBookError
+from reconciler.core.config import load_settings
+from reconciler.core.errors import ConfigError, PriceBookError
 from reconciler.pricebook.discounts import load_discount_files, sync_config_discounts
 
 HEADER = "scope,value,percent,effective_from,effective_to,source\n"

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from reconciler.errors import SourceError
+from reconciler.core.errors import SourceError
 from reconciler.pricebook.csvfile import parse_price_csv
 from reconciler.pricebook.entries import PriceEntry, PriceKey
 from reconciler.pricebook.generate import generate, main, placements, render

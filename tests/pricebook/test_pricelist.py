@@ -12,7 +12,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from reconciler.errors import SourceError
+from reconciler.core.errors import SourceError
 from reconciler.pricebook import load_bundled_prices
 from reconciler.pricebook.pricelist import (
     api_products,

@@ -14,6 +14,12 @@ import pytest
 from botocore.stub import Stubber
 
 from reconciler.cli import main
+from reconciler.core.usage_types import (
+    BillingNames,
+    learned_rows,
+    load_billing_names,
+    parse_usage_type,
+)
 from reconciler.db import connect, migrate
 from reconciler.pricebook.pricelist import (
     fetch_api_products,
@@ -24,7 +30,6 @@ from reconciler.pricebook.pricelist import (
     offer_products,
     read_offer,
 )
-from reconciler.usage_types import BillingNames, learned_rows, load_billing_names, parse_usage_type
 
 DATA = Path(__file__).parent / "data"
 CODES = ("AmazonBedrock", "AmazonBedrockService", "AmazonBedrockFoundationModels")
@@ -365,7 +370,7 @@ def test_cli_import_matches_against_the_model_ids_in_the_database(tmp_path, caps
 
 
 def test_invoice_ingest_maps_usage_types_by_what_the_import_learned(con, tmp_path):
-    from reconciler.config import Settings
+    from reconciler.core.config import Settings
     from reconciler.ingest.invoices import ingest_invoices
 
     # A Llama meter the Price List fixture does not list (on-demand input of Llama 3.1 405B):

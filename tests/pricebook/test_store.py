@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from reconciler.errors import PriceBookError
+from reconciler.core.errors import PriceBookError
 from reconciler.pricebook import load_bundled_prices, load_price_files
 
 NOVA = "amazon.nova-micro-v1:0"

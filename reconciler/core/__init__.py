@@ -1,0 +1,1 @@
+"""Shared vocabulary, settings, errors and small leaf helpers every step uses."""

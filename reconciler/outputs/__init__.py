@@ -1,0 +1,1 @@
+"""What users read: reports, chargeback, HTML, FOCUS export, run files."""

@@ -1,0 +1,1 @@
+"""The rating pipeline after ingest: aggregate, rate, reconcile, attribute, allocate, what-if."""

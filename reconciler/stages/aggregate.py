@@ -1,0 +1,216 @@
+"""Aggregation: invocation records -> hourly usage facts, one row per billable charge.
+
+Input tables: ``invocation_records``, ``model_ids``, ``invocation_attribution``,
+``long_context_thresholds``. Output table: ``usage_hourly_facts`` (the ``usage_hourly`` view).
+
+How a request becomes charges (docs/rating.md):
+
+* ``input_tokens`` is the *uncached* input (AWS semantics); cache reads and cache writes are
+  separate charges with their own prices. Folding them into input is the most common way tools
+  misprice Bedrock, so they are never added together here.
+* ``cache_write_input_tokens`` on a fact row is the 5-minute part: all logged cache writes minus
+  the 1-hour part when the body told us the split (``cache_write_1h_input_tokens``); unknown split
+  means all writes are billed as 5-minute writes.
+* Long context: when a request's total input (uncached + cache read + cache write) exceeds its
+  model's threshold, *all* its token charges go to ``context_tier = 'long'``.
+* ``tier``: the logged service tier, NULL or ``default`` -> ``standard``. ``mode``: ``batch`` for
+  records an ingest marks with operation ``CreateModelInvocationJob``, else the model's mode
+  (``on_demand`` unless provisioned / custom_import).
+* Zero quantities are not rows.
+
+The joins happen in DuckDB (``queries/stages/aggregate_requests.sql``), and so does a
+pre-aggregation (``queries/stages/aggregate_groups.sql``: the per-request rules, then sums per
+group), so Polars (:func:`facts_from_groups`) sees about a tenth of the rows: a 10M-request month
+went from 15 s and 6 GiB to a few seconds (docs/performance.md). :func:`usage_facts` runs both
+steps on a frame of requests, for tests. Counting is done on integers only; money never enters
+this stage.
+
+Invariants: re-running a window replaces that window's hours (delete + insert in one
+transaction), so it never double counts; sum(quantity) per charge equals the sum of the
+corresponding record column (cache writes: 5m + 1h = logged writes).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from reconciler.core.errors import ConfigError
+from reconciler.db import transaction
+from reconciler.db.runs import StageResult
+from reconciler.db.sql import load
+
+__all__ = [
+    "BATCH_OPERATION",
+    "CHARGE_ORDER",
+    "FACT_KEYS",
+    "aggregate",
+    "check_token_range",
+    "facts_from_groups",
+    "usage_facts",
+]
+
+BATCH_OPERATION = "CreateModelInvocationJob"
+"""Operation value an ingest writes on records that came from a batch job's output."""
+
+CHARGE_ORDER: tuple[str, ...] = (
+    "input_tokens",
+    "cache_read_input_tokens",
+    "cache_write_input_tokens",
+    "cache_write_1h_input_tokens",
+    "output_tokens",
+    "images",
+)
+"""Every charge a request can produce; a request's ``requests_counted`` goes to the first
+non-zero one in this order, so that sum(requests_counted) counts each request once."""
+
+FACT_KEYS: tuple[str, ...] = (
+    "hour",
+    "account_id",
+    "region",
+    "base_model",
+    "model_resolved",
+    "routing",
+    "tier",
+    "mode",
+    "charge",
+    "context_tier",
+    "team",
+    "application",
+    "attribution_rule",
+)
+"""The grain of ``usage_hourly_facts``."""
+
+_TOKEN_CHARGES = CHARGE_ORDER[:-1]
+_BIGINT_MAX = 2**63 - 1
+
+
+def check_token_range(groups: pl.DataFrame) -> None:
+    """Refuse, with a message a person can act on, a window whose token totals do not fit a
+    BIGINT (``usage_hourly_facts.quantity``), before anything is narrowed.
+
+    The group sums are HUGEINT (exact); if each charge's total over the whole window fits, every
+    partial sum below it fits too. The ingest keeps each count under a plausibility ceiling
+    (``ingest.max_tokens_per_count``), so this only trips when that ceiling was raised far
+    beyond any real request and implausible records were loaded.
+    """
+    for charge in CHARGE_ORDER:
+        total = groups[charge].sum() if groups.height else 0
+        if total is not None and int(total) > _BIGINT_MAX:
+            raise ConfigError(
+                f"the window's {charge} add up to {int(total)}, past the BIGINT range: records "
+                "with implausible token counts were loaded (ingest.max_tokens_per_count was "
+                "raised); find them in the invocations view by their largest counts, lower the "
+                "ceiling and reload those files"
+            )
+
+
+def usage_facts(requests: pl.LazyFrame) -> pl.LazyFrame:
+    """Per-request rows (the columns of ``aggregate_requests.sql``) -> hourly usage facts.
+
+    The same two steps as the stage, without a database file: the per-request rules of
+    ``aggregate_groups.sql`` in an in-memory DuckDB, then :func:`facts_from_groups`.
+    """
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("requests", requests.collect())
+        groups = con.sql(load("stages/aggregate_groups")).pl()
+    finally:
+        con.close()
+    return facts_from_groups(groups.lazy())
+
+
+def facts_from_groups(groups: pl.LazyFrame) -> pl.LazyFrame:
+    """Pre-aggregated request groups (``aggregate_groups.sql``) -> hourly usage facts.
+
+    Tier, mode and context tier are functions of a group's keys, so they are applied per group;
+    each group then becomes one row per charge with a non-zero quantity, and rows with the same
+    fact key are summed. Pure and lazy; the input is small (about a tenth of the requests).
+    """
+    tier = pl.col("service_tier").str.to_lowercase()
+    wide = groups.with_columns(
+        tier=pl.when(tier.is_null() | tier.is_in(["default", "standard"]))
+        .then(pl.lit("standard"))
+        .otherwise(tier),
+        mode=pl.when(pl.col("operation") == BATCH_OPERATION)
+        .then(pl.lit("batch"))
+        .otherwise(pl.col("model_mode").fill_null("on_demand")),
+    )
+    keys = [k for k in FACT_KEYS if k not in ("charge", "context_tier")]
+    per_charge = [
+        wide.select(
+            *keys,
+            charge=pl.lit(c),
+            # images are never long-context: the tier is about input tokens
+            context_tier=pl.when(pl.col("long_context") & pl.lit(c != "images"))
+            .then(pl.lit("long"))
+            .otherwise(pl.lit("standard")),
+            unit=pl.lit("image" if c == "images" else "token"),
+            quantity=pl.col(c).cast(pl.Int64),
+            requests=pl.col(f"{c}_requests").cast(pl.Int64),
+            # a request's first charge has a non-zero quantity, so all of them are counted here
+            requests_counted=pl.when(pl.col("first_charge") == c)
+            .then(pl.col(f"{c}_requests"))
+            .otherwise(0)
+            .cast(pl.Int64),
+        ).filter(pl.col("requests") > 0)
+        for c in CHARGE_ORDER
+    ]
+    return (
+        pl.concat(per_charge)
+        .group_by([*FACT_KEYS, "unit"])
+        .agg(
+            quantity=pl.col("quantity").sum(),
+            requests=pl.col("requests").sum(),
+            requests_counted=pl.col("requests_counted").sum(),
+        )
+        .select([*FACT_KEYS, "quantity", "unit", "requests", "requests_counted"])
+    )
+
+
+def aggregate(
+    con: duckdb.DuckDBPyConnection, start: date, end: date, *, run_id: str = "adhoc"
+) -> StageResult:
+    """Rebuild ``usage_hourly_facts`` for the UTC days ``start``..``end`` (inclusive).
+
+    Delete-then-insert in one transaction: re-running a window replaces it, never adds to it.
+    """
+    t0 = time.perf_counter()
+    params = {"start": start, "end": end}
+    query = (
+        "WITH requests AS (\n"
+        + load("stages/aggregate_requests")
+        + "\n)\n"
+        + load("stages/aggregate_groups")
+    )
+    groups = con.sql(query, params=params).pl()
+    check_token_range(groups)
+    facts = facts_from_groups(groups.lazy()).collect()
+    n_requests = int(groups["requests"].sum())
+    n_unresolved = int(groups.filter(~pl.col("model_resolved"))["requests"].sum())
+    with transaction(con):
+        con.execute(
+            "DELETE FROM usage_hourly_facts "
+            "WHERE hour >= CAST($start AS TIMESTAMP) "
+            "AND hour < CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)",
+            params,
+        )
+        con.register("_usage_facts", facts)
+        try:
+            con.execute(
+                "INSERT INTO usage_hourly_facts BY NAME "
+                "SELECT *, $run_id AS run_id FROM _usage_facts",
+                {"run_id": run_id},
+            )
+        finally:
+            con.unregister("_usage_facts")
+    return StageResult(
+        stage="aggregate",
+        rows_in=n_requests,
+        rows_out=facts.height,
+        counts={"requests_unresolved_model": n_unresolved},
+        seconds=time.perf_counter() - t0,
+    )

@@ -1,0 +1,306 @@
+"""What-if scenarios on the fixture of whatif_data.py: every expected figure worked out by hand
+there and below (tokens x literal $ per 1M), never by calling the code under test."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+from support.rating_data import HAIKU_45, NOVA_MICRO, SONNET_45, add_discount
+from support.whatif_data import END, SPEND_TOTAL, START, load_fixture
+
+from reconciler.core.config import WhatifConfig
+from reconciler.core.errors import ConfigError
+from reconciler.db import connect, migrate
+from reconciler.stages.whatif import (
+    SCENARIOS,
+    WhatifOptions,
+    compute_whatif,
+    options_from_config,
+    parse_moves,
+    store_whatif,
+)
+
+M = D(1_000_000)
+
+
+def per_m(tokens: int, price: str) -> D:
+    return D(tokens) * D(price) / M
+
+
+OPTIONS = WhatifOptions(
+    batch_applications=("tagger",),
+    moves=((SONNET_45, HAIKU_45),),
+    model_unit_tokens_per_minute={"*": 1_000_000, SONNET_45: 20_000},
+)
+
+
+@pytest.fixture
+def fx(con):
+    load_fixture(con)
+    return con
+
+
+@pytest.fixture(scope="module")
+def result():
+    """The fixture re-rated with OPTIONS once for the read-only tests of this module."""
+    c = connect(":memory:")
+    migrate(c)
+    load_fixture(c)
+    yield compute_whatif(c, START, END, OPTIONS)
+    c.close()
+
+
+def rows(result, scenario, **match):
+    return [
+        r
+        for r in result.rows
+        if r.scenario == scenario and all(getattr(r, k) == v for k, v in match.items())
+    ]
+
+
+def one(result, scenario, **match):
+    found = rows(result, scenario, **match)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_fixture_spend_total_is_the_hand_figure(fx):
+    assert fx.execute("SELECT sum(cost_usd) FROM spend").fetchall()[0][0] == SPEND_TOTAL
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_each_scenario_current_cost_sums_to_the_spend_total(result, scenario):
+    assert sum(r.current_cost_usd or 0 for r in rows(result, scenario)) == SPEND_TOTAL
+    assert result.total(scenario).current_cost_usd == SPEND_TOTAL == result.spend_total_usd
+
+
+def test_routing_global_prices_each_day_at_its_own_price(result):
+    """search/ranker (geo): 11-03 2,000,000 in at $3.00 global (was $3.30) + 100,000 out at $15;
+    11-05 after the price change 1,000,000 in at $2.70 + 100,000 out at $15."""
+    r = one(result, "routing_global", team="search", application="ranker")
+    current = (
+        per_m(2_000_000, "3.30") + per_m(100_000, "16.50")
+        + per_m(1_000_000, "3.00") + per_m(100_000, "16.50")
+    )  # fmt: skip
+    whatif = (
+        per_m(2_000_000, "3.00") + per_m(100_000, "15.00")
+        + per_m(1_000_000, "2.70") + per_m(100_000, "15.00")
+    )  # fmt: skip
+    assert (r.direction, r.from_, r.to) == ("opportunity", "geo", "global")
+    assert (r.current_cost_usd, r.whatif_cost_usd) == (current, whatif)
+    assert r.savings_usd == D("1.20") == current - whatif
+    assert r.quantity == 3_200_000
+
+
+def test_routing_reverse_shows_what_residency_costs(result):
+    r = one(result, "routing_global", team="search", application="chat")
+    assert (r.direction, r.from_, r.to) == ("reverse", "global", "geo")
+    assert r.whatif_cost_usd == per_m(1_000_000, "3.30") + per_m(200_000, "16.50")
+    assert r.savings_usd == D("-0.60")
+
+
+def test_a_model_with_no_global_price_is_an_unpriced_row_not_zero(result):
+    r = one(result, "routing_global", team="ops", application="tagger")
+    assert (r.priced, r.unpriced_reason) == (False, "no_target_price")
+    assert (r.whatif_cost_usd, r.savings_usd) == (None, None)
+    assert r.current_cost_usd == per_m(4_000_000, "0.035") + per_m(1_000_000, "0.14")
+    total = result.total("routing_global")
+    # left out of the savings: only the ranker's 1.20 is an opportunity with a price
+    assert total.savings_usd["opportunity"] == D("1.20")
+    assert total.unpriced_rows == 4  # tagger, urgent, and the Haiku cache charges (no geo price)
+
+
+def test_batch_eligible_application_and_ranked_candidates(result):
+    tagger = one(result, "batch", team="ops", application="tagger")
+    assert tagger.direction == "opportunity"
+    assert tagger.whatif_cost_usd == per_m(4_000_000, "0.0175") + per_m(1_000_000, "0.07")
+    assert tagger.savings_usd == D("0.14")
+    ranker = one(result, "batch", team="search", application="ranker")
+    assert (ranker.direction, ranker.rank) == ("candidate", 1)
+    assert ranker.whatif_cost_usd == per_m(3_000_000, "1.65") + per_m(200_000, "8.25")
+    assert ranker.savings_usd == D("12.90") - D("6.60")
+    chat = one(result, "batch", team="search", application="chat")
+    assert (chat.rank, chat.savings_usd) == (2, D("6.00") - D("3.00"))
+    # Haiku has no batch price here: unpriced candidates, ranked by current cost all the same
+    bot = one(result, "batch", team="support", application="bot")
+    assert (bot.rank, bot.priced, bot.whatif_cost_usd) == (3, False, None)
+    total = result.total("batch")
+    assert total.savings_usd["opportunity"] == D("0.14")
+    assert total.savings_usd["candidate"] == D("6.30") + D("3.00") + D("0.045")
+
+
+def test_batch_eligibility_comes_from_the_config(fx):
+    opts = options_from_config(WhatifConfig(batch_applications=["ranker"]))
+    result = compute_whatif(fx, START, END, opts)
+    assert one(result, "batch", application="ranker").direction == "opportunity"
+    assert one(result, "batch", application="tagger").direction == "candidate"
+
+
+def test_tier_moves_standard_to_flex_and_priority_to_standard(result):
+    tagger = one(result, "tier", application="tagger")
+    assert (tagger.from_, tagger.to, tagger.savings_usd) == ("standard", "flex", D("0.14"))
+    urgent = one(result, "tier", application="urgent")
+    assert (urgent.from_, urgent.to) == ("priority", "standard")
+    assert urgent.savings_usd == per_m(1_000_000, "0.0625") - per_m(1_000_000, "0.035")
+    # no flex price for Sonnet: unpriced
+    assert one(result, "tier", application="ranker").unpriced_reason == "no_target_price"
+
+
+def test_cache_that_loses_money_is_an_opportunity(result):
+    """support/bot: reads 100,000 x ($1.00 - $0.10) saved 0.09; 5-minute writes 300,000 x
+    ($1.25 - $1.00) cost 0.075 extra; 1-hour writes 100,000 x ($2.00 - $1.00) cost 0.10 extra:
+    net the cache cost 0.085 more than it saved."""
+    bot = one(result, "caching", application="bot", from_="prompt caching")
+    assert bot.direction == "opportunity"
+    assert bot.current_cost_usd == (
+        per_m(100_000, "0.10") + per_m(300_000, "1.25") + per_m(100_000, "2.00")
+    )
+    assert bot.whatif_cost_usd == per_m(500_000, "1.00")
+    assert bot.savings_usd == D("0.085")
+    assert "100,000 cache-read tokens saved $0.09" in bot.detail
+    assert "300,000 5-minute write tokens cost $0.08 extra" in bot.detail
+    assert "100,000 1-hour write tokens cost $0.10 extra" in bot.detail
+
+
+def test_cache_that_pays_is_the_reverse(result):
+    faq = one(result, "caching", application="faq", from_="prompt caching")
+    assert faq.direction == "reverse"
+    assert faq.savings_usd == (
+        per_m(1_000_000, "0.10") + per_m(100_000, "1.25") - per_m(1_100_000, "1.00")
+    )
+
+
+def test_caching_candidate_at_the_stated_hit_rate(fx, result):
+    """ranker has 100,000 input tokens a request and no cache: at hit rate 0.5 half its input is
+    read ($0.33) and half written ($4.125); 11-03 2,000,000 (was $3.30), 11-05 1,000,000 ($3.00)."""
+    r = one(result, "caching", application="ranker", direction="candidate")
+    assert r.current_cost_usd == per_m(2_000_000, "3.30") + per_m(1_000_000, "3.00")
+    assert r.whatif_cost_usd == per_m(1_500_000, "0.33") + per_m(1_500_000, "4.125")
+    assert r.savings_usd == D("2.9175")
+    assert r.rank == 1
+    assert "hit rate 0.5" in r.assumption
+    # at hit rate 0.8: 2,400,000 read, 600,000 written
+    high_rate = options_from_config(WhatifConfig(cache_hit_rate=D("0.8")))
+    high = compute_whatif(fx, START, END, high_rate)
+    r8 = one(high, "caching", application="ranker", direction="candidate")
+    assert r8.whatif_cost_usd == per_m(2_400_000, "0.33") + per_m(600_000, "4.125")
+    assert "--hit-rate" not in r8.command
+    cli = compute_whatif(fx, START, END, options_from_config(WhatifConfig(), hit_rate=D("0.8")))
+    from_cli = one(cli, "caching", application="ranker", direction="candidate")
+    assert "--hit-rate 0.8" in from_cli.command
+    # apps that already cache are not candidates; a model without cache prices is unpriced
+    assert not rows(result, "caching", application="bot", direction="candidate")
+    assert one(result, "caching", application="chat", direction="candidate").whatif_cost_usd is None
+
+
+def test_model_switch_reprices_logged_tokens_on_the_other_model(result):
+    ranker = one(result, "model_switch", application="ranker")
+    assert (ranker.from_, ranker.to) == (SONNET_45, HAIKU_45)
+    assert ranker.whatif_cost_usd == per_m(3_000_000, "1.10") + per_m(200_000, "5.50")
+    chat = one(result, "model_switch", application="chat")
+    assert chat.whatif_cost_usd == per_m(1_000_000, "1.00") + per_m(200_000, "5.00")
+    assert "tokenisation differ" in chat.assumption
+    assert f"--move {SONNET_45}={HAIKU_45}" in chat.command
+    assert result.total("model_switch").savings_usd["opportunity"] == D("8.50") + D("4.00")
+
+
+def test_provisioned_break_even_from_the_busiest_hour(result):
+    """Sonnet us-east-1: busiest hour 11-03 12:00 = 20 x 105,000 = 2,100,000 tokens; at 20,000
+    tokens/min a unit carries 1,200,000 an hour, so 2 units; 72 hours x 2 x $50 = $7,200 against
+    $18.90 on demand."""
+    s = one(result, "provisioned", base_model=SONNET_45)
+    assert (s.team, s.to, s.quantity) == ("*", "provisioned 2 MU", 4_400_000)
+    assert s.current_cost_usd == D("18.90")
+    assert s.whatif_cost_usd == D(72 * 2 * 50)
+    assert s.savings_usd == D("18.90") - D(7200)
+    assert "utilisation 2.5%" in s.detail  # 4,400,000 / (2 x 20,000 x 60 x 72)
+    # the '*' capacity applies to Nova, which has no model-unit price: unpriced, not $0
+    nova = one(result, "provisioned", base_model=NOVA_MICRO)
+    assert (nova.priced, nova.unpriced_reason) == (False, "no_target_price")
+
+
+def test_provisioned_without_a_capacity_assumption_is_unpriced(fx):
+    result = compute_whatif(fx, START, END, WhatifOptions())
+    s = one(result, "provisioned", base_model=SONNET_45)
+    assert (s.whatif_cost_usd, s.unpriced_reason) == (None, "no_capacity_assumption")
+
+
+def test_discounts_apply_to_the_whatif_cost_like_to_the_current_cost(con):
+    add_discount(con, "d-anthropic", "provider", "anthropic", "10")
+    load_fixture(con)
+    result = compute_whatif(con, START, END, OPTIONS)
+    r = one(result, "routing_global", application="ranker")
+    assert r.current_cost_usd == D("12.90") * D("0.9")
+    assert r.savings_usd == D("1.20") * D("0.9")
+
+
+def test_repricing_a_spend_row_at_its_own_key_gives_its_cost(fx):
+    """The what-if pricing path and the rate stage agree to the last decimal."""
+    compute_whatif(fx, START, END, WhatifOptions(scenarios=("tier",)))
+    fx.execute("DELETE FROM wf_moves")
+    fx.execute(
+        "INSERT INTO wf_moves (scenario, direction, base_key, part, from_label, to_label, "
+        "assumption, t_base_model, t_routing, t_tier, t_mode, t_charge, t_context_tier, "
+        "t_quantity) SELECT 'same', 'opportunity', base_key, 1, '', '', '', base_model, "
+        "routing, tier, mode, charge, context_tier, quantity FROM wf_base WHERE priced"
+    )
+    from reconciler.db.sql import load
+
+    fx.execute(load("whatif/reprice"))
+    mismatched = fx.execute(
+        "SELECT count(*) FROM wf_base b JOIN wf_priced p USING (base_key) "
+        "WHERE p.cost_usd <> b.cost_usd"
+    ).fetchall()[0][0]
+    priced = fx.execute("SELECT count(*) FROM wf_priced").fetchall()[0][0]
+    assert (mismatched, priced) == (0, 18)  # every spend row of the fixture
+
+
+def test_unpriced_usage_stays_unpriced_in_every_scenario(con):
+    load_fixture(con)
+    con.execute("UPDATE rated_usage SET cost_usd = NULL, priced = false, price_id = NULL, "
+                "unpriced_reason = 'no_price' WHERE application = 'urgent'")  # fmt: skip
+    result = compute_whatif(con, START, END, OPTIONS)
+    for scenario in ("routing_global", "batch", "tier", "caching", "model_switch"):
+        urgent = rows(result, scenario, application="urgent")
+        assert [(r.unpriced_reason, r.current_cost_usd, r.whatif_cost_usd) for r in urgent] == [
+            ("current_unpriced", None, None)
+        ]
+        assert result.total(scenario).current_cost_usd == SPEND_TOTAL - D("0.0625")
+
+
+def test_store_replaces_the_window_and_the_view_reads_it(fx, result):
+    store_whatif(fx, result, run_id="r1")
+    store_whatif(fx, result, run_id="r2")
+    got = fx.execute(
+        "SELECT scenario, sum(current_cost_usd), count(DISTINCT run_id) FROM whatif "
+        "WHERE window_start = $s AND window_end = $e GROUP BY scenario ORDER BY scenario",
+        {"s": START, "e": END},
+    ).fetchall()
+    assert got == [(s, SPEND_TOTAL, 1) for s in sorted(SCENARIOS)]
+    cols = [d[0] for d in fx.execute("SELECT * FROM whatif LIMIT 0").description]
+    for col in ("scenario", "team", "application", "base_model", "from", "to", "quantity",
+                "current_cost_usd", "whatif_cost_usd", "savings_usd", "assumption"):  # fmt: skip
+        assert col in cols
+
+
+def test_moves_are_checked():
+    assert parse_moves(["a=b", " c = d "]) == (("a", "b"), ("c", "d"))
+    for bad in (["a"], ["a="], ["a=a"], ["a=b", "a=c"]):
+        with pytest.raises(ConfigError):
+            parse_moves(bad)
+    with pytest.raises(ConfigError):
+        options_from_config(WhatifConfig(), scenarios=["nope"])
+    with pytest.raises(ConfigError):
+        options_from_config(WhatifConfig(), hit_rate=D("1.5"))
+
+
+def test_an_empty_window_stores_nothing_and_clears_its_old_rows(fx, result):
+    """The nightly run refreshes every window, even one with no usage left in it."""
+    from reconciler.stages.whatif import refresh_whatif
+
+    store_whatif(fx, result, run_id="old")
+    fx.execute("DELETE FROM rated_usage")
+    stage = refresh_whatif(fx, WhatifConfig(), START, END, "new")
+    assert (stage.rows_out, stage.findings) == (0, 0)
+    assert fx.execute("SELECT count(*) FROM whatif").fetchall() == [(0,)]
