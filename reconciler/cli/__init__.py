@@ -20,13 +20,31 @@ from typing import NoReturn
 import click
 
 from reconciler.cli._common import Ctx
+from reconciler.cli._lazy import LazyGroup
 from reconciler.core.errors import ExitCode, classify
 from reconciler.core.logfmt import LOG_FORMATS, configure_logging, json_line
 
 __all__ = ["cli", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# Verbs by name -> "module:attribute", imported when a command line names them (or for --help).
+VERBS = {
+    "demo": "reconciler.cli.demo:demo",
+    "doctor": "reconciler.cli.doctor:doctor",
+    "export": "reconciler.cli.export:export",
+    "ingest": "reconciler.cli.ingest:ingest",
+    "prices": "reconciler.cli.prices:prices",
+    "report": "reconciler.cli.report:report",
+    "run": "reconciler.cli.run:run",
+    "whatif": "reconciler.cli.whatif:whatif",
+}
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy_subcommands=VERBS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--db",
     envvar="RECONCILER_DB",
@@ -86,23 +104,6 @@ def cli(
     )
     configure_logging(level, log_format)
     ctx.obj = Ctx.create(db, config_path, verbose, quiet, debug, log_format=log_format)
-
-
-def _register() -> None:
-    from reconciler.cli import demo, doctor, export, ingest, prices, report, whatif
-    from reconciler.cli import run as run_cmd
-
-    cli.add_command(ingest.ingest)
-    cli.add_command(prices.prices)
-    cli.add_command(run_cmd.run)
-    cli.add_command(report.report)
-    cli.add_command(doctor.doctor)
-    cli.add_command(demo.demo)
-    cli.add_command(export.export)
-    cli.add_command(whatif.whatif)
-
-
-_register()
 
 
 def _json_mode(argv: list[str]) -> bool:

@@ -7,15 +7,17 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from reconciler.core.config import Settings, load_settings
 from reconciler.core.errors import file_system_error
 from reconciler.core.logfmt import json_line
 from reconciler.core.progress import Progress
-from reconciler.db.runs import RunSummary
+
+if TYPE_CHECKING:
+    from reconciler.core.config import Settings
+    from reconciler.db.runs import RunSummary
 
 
 @dataclass
@@ -41,6 +43,8 @@ class Ctx:
         log_format: str = "text",
     ) -> Ctx:
         """Validate the settings before any verb does I/O (exit 2 on a bad file)."""
+        from reconciler.core.config import load_settings  # pydantic: imported by a verb, not --help
+
         return cls(db, config_path, verbose, quiet, debug, load_settings(config_path), log_format)
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from reconciler.cli._common import Ctx, show_summary
-from reconciler.demo.run import demo_exit_code, run_demo
 
 
 @click.command()
@@ -38,6 +37,8 @@ def demo(ctx: Ctx, out_dir: str, small: bool) -> int:
     records, unpriced usage, gaps): unlike `run`, the demo exits 0 when every stage completed,
     findings or not.
     """
+    from reconciler.demo.run import demo_exit_code, run_demo
+
     result = run_demo(ctx.db, Path(out_dir), small=small)
     click.echo(result.text, nl=False)
     click.echo(

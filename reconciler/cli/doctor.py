@@ -7,9 +7,7 @@ import json
 import click
 
 from reconciler.cli._common import Ctx
-from reconciler.core.aws import default_region
 from reconciler.core.errors import ExitCode
-from reconciler.ingest.doctor import check_regions, render_table
 
 
 @click.command()
@@ -30,6 +28,9 @@ def doctor(ctx: Ctx, regions: tuple[str, ...], as_json: bool) -> int:
     when bodies are delivered; see docs/doctor.md). Reads AWS only, never the database.
     Exit 0 all clean, 1 something flagged, 3 the API could not be reached (retry).
     """
+    from reconciler.core.aws import default_region
+    from reconciler.ingest.doctor import check_regions, render_table
+
     chosen = list(dict.fromkeys(regions or ctx.settings.regions)) or [default_region()]
     checks = check_regions(chosen)
     warnings = sum(c.warnings for c in checks)

@@ -12,8 +12,6 @@ import click
 
 from reconciler.cli._common import Ctx, writing_to
 from reconciler.core.errors import ConfigError, ExitCode
-from reconciler.db import connect
-from reconciler.outputs.export_focus import export_focus, latest_period, render_csv
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -66,6 +64,9 @@ def focus(
     Without --start/--end it exports the latest billing period with allocated spend and says
     which on stderr. Exit 1 when the period has no allocated spend (nothing to export).
     """
+    from reconciler.db import connect
+    from reconciler.outputs.export_focus import export_focus, latest_period, render_csv
+
     if (start is None) != (end is None):
         raise click.UsageError("--start and --end go together")
     if fmt == "parquet" and out is None:

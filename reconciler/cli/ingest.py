@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import click
 
+from reconciler.cli._lazy import LazyGroup
 
-@click.group()
+
+# Each source has its own module so the verbs stay small and independent.
+@click.group(
+    cls=LazyGroup,
+    lazy_subcommands={
+        "cloudwatch": "reconciler.cli.ingest_cloudwatch:cloudwatch",
+        "invoice": "reconciler.cli.ingest_invoice:invoice",
+        "logs": "reconciler.cli.ingest_logs:logs",
+        "metrics": "reconciler.cli.ingest_metrics:metrics",
+    },
+)
 def ingest() -> None:
     """Load data into the database (incremental: already-loaded objects are skipped)."""
-
-
-def _register() -> None:
-    # Each source has its own module so the verbs stay small and independent.
-    from reconciler.cli import ingest_cloudwatch, ingest_invoice, ingest_logs, ingest_metrics
-
-    ingest.add_command(ingest_logs.logs)
-    ingest.add_command(ingest_cloudwatch.cloudwatch)
-    ingest.add_command(ingest_invoice.invoice)
-    ingest.add_command(ingest_metrics.metrics)
-
-
-_register()

@@ -5,10 +5,6 @@ from __future__ import annotations
 import click
 
 from reconciler.cli._common import Ctx, cli_progress, show_summary
-from reconciler.core.quarantine import Problems
-from reconciler.db.runs import Run
-from reconciler.ingest.cloudwatch import ingest_cloudwatch, parse_time
-from reconciler.ingest.limits import ingest_limits
 
 
 @click.command("cloudwatch")
@@ -38,6 +34,11 @@ def cloudwatch(
     source_uri cloudwatch://<group>/<stream> and line_number = the event's 1-based
     index within that stream for the window.
     """
+    from reconciler.core.quarantine import Problems
+    from reconciler.db.runs import Run
+    from reconciler.ingest.cloudwatch import ingest_cloudwatch, parse_time
+    from reconciler.ingest.limits import ingest_limits
+
     lo, hi = parse_time(start), parse_time(end, end=True)
     with (
         Run(ctx.db, "ingest cloudwatch") as run,

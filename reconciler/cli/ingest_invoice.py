@@ -9,9 +9,6 @@ import click
 
 from reconciler.cli._common import Ctx, cli_progress, show_summary
 from reconciler.core.errors import ConfigError
-from reconciler.db.runs import Run
-from reconciler.ingest.cost_explorer import ingest_cost_explorer
-from reconciler.ingest.invoices import ingest_invoices
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -63,6 +60,10 @@ def invoice(
             "no invoice source: pass SRC... or set [sources] invoices in the config "
             "(or pull Cost Explorer: --cost-explorer --start D --end D)"
         )
+    from reconciler.db.runs import Run
+    from reconciler.ingest.cost_explorer import ingest_cost_explorer
+    from reconciler.ingest.invoices import ingest_invoices
+
     with Run(ctx.db, "ingest invoice") as run:
         if chosen:
             with cli_progress(ctx, "ingest invoice", "files") as progress:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import click
 
+from reconciler.cli._choices import BATCH_FILES
 from reconciler.cli._common import Ctx, cli_progress, show_summary
-from reconciler.core.quarantine import Problems
-from reconciler.db.runs import Run
-from reconciler.ingest.limits import ingest_limits
-from reconciler.ingest.load import BATCH_FILES, ingest_logs
 
 
 @click.command("logs")
@@ -52,6 +49,11 @@ def logs(
     Duplicates (account, region, requestId) are counted; exit 1 when anything was
     quarantined or a duplicate disagreed on token counts.
     """
+    from reconciler.core.quarantine import Problems
+    from reconciler.db.runs import Run
+    from reconciler.ingest.limits import ingest_limits
+    from reconciler.ingest.load import ingest_logs
+
     with Run(ctx.db, "ingest logs") as run, cli_progress(ctx, "ingest logs", "files") as progress:
         run.add(
             ingest_logs(

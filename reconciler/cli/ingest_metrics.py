@@ -5,9 +5,6 @@ from __future__ import annotations
 import click
 
 from reconciler.cli._common import Ctx, cli_progress, show_summary
-from reconciler.core.aws import default_region
-from reconciler.db.runs import Run
-from reconciler.ingest.metrics import ingest_metrics, parse_time
 
 
 @click.command("metrics")
@@ -43,6 +40,10 @@ def metrics(
     the logs in the `logging_coverage` and `logging_coverage_summary` views. A series that comes
     back PartialData or Forbidden is a finding (exit 1) and keeps its earlier rows.
     """
+    from reconciler.core.aws import default_region
+    from reconciler.db.runs import Run
+    from reconciler.ingest.metrics import ingest_metrics, parse_time
+
     window = parse_time(start, "--start"), parse_time(end, "--end")
     chosen = list(regions) or list(ctx.settings.regions) or [default_region()]
     with (

@@ -8,29 +8,17 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from reconciler.cli._common import Ctx, show_summary
-from reconciler.core.usage_types import BillingNames, learned_rows, load_billing_names
-from reconciler.db.runs import Run
-from reconciler.pricebook import load_bundled_prices, load_price_files, read_price_files
-from reconciler.pricebook.check import CHECK_COLUMNS, check_book
-from reconciler.pricebook.discounts import load_discount_files, read_discount_files
-from reconciler.pricebook.pricelist import (
-    ImportReport,
-    fetch_api_products,
-    import_price_list,
-    list_foundation_models,
-    logged_model_ids,
-    map_products,
-    name_rows,
-    offer_products,
-    read_offer,
-)
-from reconciler.pricebook.public_sources import read_source
-from reconciler.pricebook.show import SHOW_COLUMNS, effective_prices
+
+if TYPE_CHECKING:
+    from reconciler.core.usage_types import BillingNames
+    from reconciler.pricebook.pricelist import ImportReport
+
+# The verbs import the price book (Polars, DuckDB, boto3) when they run, not when --help lists them.
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -64,6 +52,9 @@ def prices() -> None:
 @click.pass_obj
 def load(ctx: Ctx, files: tuple[str, ...], as_json: bool) -> int:
     """Load price overlays (CONTRACT CSV); reloading a file replaces its rows."""
+    from reconciler.db.runs import Run
+    from reconciler.pricebook import load_bundled_prices, load_price_files
+
     with Run(ctx.db, "prices load") as run:
         run.add(load_bundled_prices(run.con, run.run_id))
         run.add(load_price_files(run.con, list(files), run.run_id))
@@ -76,6 +67,9 @@ def load(ctx: Ctx, files: tuple[str, ...], as_json: bool) -> int:
 @click.pass_obj
 def validate(ctx: Ctx, files: tuple[str, ...], discounts: bool) -> int:
     """Check price (or discount) files without touching the database: exit 0 ok, 2 invalid."""
+    from reconciler.pricebook import read_price_files
+    from reconciler.pricebook.discounts import read_discount_files
+
     if discounts:
         n = len(read_discount_files(files))
         what = "discounts"
@@ -104,6 +98,9 @@ def show(
     as_json: bool,
 ) -> int:
     """Print the effective price book (precedence resolved) from the database."""
+    from reconciler.db.runs import Run
+    from reconciler.pricebook.show import effective_prices
+
     day: date | None = on_date.date() if on_date else None
     with Run(ctx.db, "prices show", write=False) as run:
         rows = effective_prices(run.con, model=model, region=region, on_date=day)
@@ -157,6 +154,16 @@ def import_(
     the invoice mapping. Unmappable SKUs and ambiguous or missing names are listed, never
     guessed.
     """
+    from reconciler.core.usage_types import learned_rows, load_billing_names
+    from reconciler.db.runs import Run
+    from reconciler.pricebook import load_bundled_prices
+    from reconciler.pricebook.pricelist import (
+        import_price_list,
+        list_foundation_models,
+        logged_model_ids,
+        name_rows,
+    )
+
     if bool(offers) == api:
         raise click.UsageError("give either --offer FILE_OR_URL or --api --region R")
     if api and not regions:
@@ -194,6 +201,13 @@ def _price_list_reports(
     names: BillingNames,
     candidates: set[str],
 ) -> Iterator[tuple[str, ImportReport]]:
+    from reconciler.pricebook.pricelist import (
+        fetch_api_products,
+        map_products,
+        offer_products,
+        read_offer,
+    )
+
     for location in offers:
         yield (
             location,
@@ -243,6 +257,11 @@ def check(
     Lists every key where the book's winning price differs from the source's (per 1M tokens or
     per image). Exit 0 when they agree, 1 when any disagreement is listed.
     """
+    from reconciler.db.runs import Run
+    from reconciler.pricebook import load_bundled_prices
+    from reconciler.pricebook.check import CHECK_COLUMNS, check_book
+    from reconciler.pricebook.public_sources import read_source
+
     source = read_source(against, source_version)
     day: date = on_date.date() if on_date else datetime.now(UTC).date()
     with Run(ctx.db, "prices check") as run:
@@ -270,6 +289,9 @@ def discounts_group() -> None:
 @click.pass_obj
 def discounts_load(ctx: Ctx, files: tuple[str, ...]) -> int:
     """Load discount CSVs (scope,value,percent,effective_from,effective_to,source)."""
+    from reconciler.db.runs import Run
+    from reconciler.pricebook.discounts import load_discount_files
+
     with Run(ctx.db, "prices discounts load") as run:
         run.add(load_discount_files(run.con, list(files), run.run_id))
     return show_summary(ctx, run.summary)
@@ -291,9 +313,13 @@ def _safe_cell(text: str) -> str:
 def _render(
     rows: list[dict[str, Any]],
     fmt: str,
-    columns: tuple[str, ...] = SHOW_COLUMNS,
+    columns: tuple[str, ...] | None = None,
     hidden_in_table: tuple[str, ...] = ("note", "source"),
 ) -> str:
+    if columns is None:
+        from reconciler.pricebook.show import SHOW_COLUMNS
+
+        columns = SHOW_COLUMNS
     if fmt == "json":
         data = [{k: _text(v) or None for k, v in r.items()} for r in rows]
         return json.dumps(data, indent=2) + "\n"

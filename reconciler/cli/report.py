@@ -9,15 +9,9 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli._choices import REPORT_DIMENSIONS, REPORT_FORMATS
 from reconciler.cli._common import Ctx, writing_to
 from reconciler.core.errors import ExitCode
-from reconciler.db import connect
-from reconciler.outputs.chargeback import build_chargeback, has_invoice
-from reconciler.outputs.chargeback import render as render_chargeback
-from reconciler.outputs.html_report import render_html
-from reconciler.outputs.report import DIMENSIONS, RENDERERS, build_report, render, resolve_period
-from reconciler.outputs.report_data import build_report_data
-from reconciler.outputs.whatif_render import stored_savings_section
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -33,12 +27,12 @@ _DAY = click.DateTime(formats=["%Y-%m-%d"])
     "--by",
     default="team",
     show_default=True,
-    help=f"Comma-separated grouping: {', '.join(DIMENSIONS)}.",
+    help=f"Comma-separated grouping: {', '.join(REPORT_DIMENSIONS)}.",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice([*RENDERERS, "html"]),
+    type=click.Choice([*REPORT_FORMATS, "html"]),
     default="table",
     show_default=True,
     help="table and md show cents; csv and json carry exact decimal amounts; html is the "
@@ -71,6 +65,14 @@ def report(
     the command exits 1. With --basis invoice, the command exits 1 when a billing period does not
     tie to its invoice. Reads the database read-only.
     """
+    from reconciler.db import connect
+    from reconciler.outputs.chargeback import build_chargeback, has_invoice
+    from reconciler.outputs.chargeback import render as render_chargeback
+    from reconciler.outputs.html_report import render_html
+    from reconciler.outputs.report import build_report, render, resolve_period
+    from reconciler.outputs.report_data import build_report_data
+    from reconciler.outputs.whatif_render import stored_savings_section
+
     with contextlib.closing(connect(ctx.db, read_only=True)) as con:
         first, last = resolve_period(
             con,

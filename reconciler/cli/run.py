@@ -8,10 +8,6 @@ from pathlib import Path
 import click
 
 from reconciler.cli._common import Ctx, show_summary, writing_to
-from reconciler.db.runs import Run
-from reconciler.outputs.run_files import write_reports
-from reconciler.stages.pipeline import run_window
-from reconciler.stages.whatif import refresh_whatif
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -62,6 +58,11 @@ def run(
     a config error, a window in the future or a path that is missing, not writable or full, 3
     when another run holds the database or a source is unreachable (docs/exit-codes.md).
     """
+    from reconciler.db.runs import Run
+    from reconciler.outputs.run_files import write_reports
+    from reconciler.stages.pipeline import run_window
+    from reconciler.stages.whatif import refresh_whatif
+
     first, last = _window(day, start, end)
     with Run(ctx.db, "run") as current:
         run_window(current, ctx.settings, first, last)

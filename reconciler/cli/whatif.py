@@ -10,13 +10,9 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli._choices import SCENARIOS, WHATIF_FORMATS
 from reconciler.cli._common import Ctx
 from reconciler.core.errors import ConfigError, ExitCode
-from reconciler.db import connect
-from reconciler.db.runs import Run
-from reconciler.outputs.report import resolve_period
-from reconciler.outputs.whatif_render import WHATIF_RENDERERS, render_whatif
-from reconciler.stages.whatif import SCENARIOS, compute_whatif, options_from_config, store_whatif
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -55,7 +51,7 @@ _DAY = click.DateTime(formats=["%Y-%m-%d"])
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(list(WHATIF_RENDERERS)),
+    type=click.Choice(list(WHATIF_FORMATS)),
     default="table",
     show_default=True,
     help="table, md and html show each scenario's best rows in cents; csv and json carry every "
@@ -93,6 +89,12 @@ def whatif(
     Exit 1 when the window has unpriced spend rows (as `report`) or no rated usage at all,
     else 0.
     """
+    from reconciler.db import connect
+    from reconciler.db.runs import Run
+    from reconciler.outputs.report import resolve_period
+    from reconciler.outputs.whatif_render import render_whatif
+    from reconciler.stages.whatif import compute_whatif, options_from_config, store_whatif
+
     options = options_from_config(
         ctx.settings.whatif, scenarios=scenarios, moves=moves, hit_rate=_share(hit_rate)
     )

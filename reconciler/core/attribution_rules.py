@@ -18,7 +18,6 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-import duckdb
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
@@ -130,7 +129,10 @@ class PrincipalRule(_Dated):
 
 
 def _check_regex(name: str, regex: str) -> None:
-    """DuckDB uses RE2 (no look-around, no back-references): check with the engine itself."""
+    """DuckDB uses RE2 (no look-around, no back-references): check with the engine itself.
+    DuckDB is imported here, not with the module: every command validates its settings first."""
+    import duckdb
+
     try:
         duckdb.connect().execute("SELECT regexp_full_match('', $r)", {"r": regex})
     except duckdb.Error as exc:

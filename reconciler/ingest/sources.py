@@ -33,13 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import boto3
-import botocore.exceptions
-from botocore.config import Config
-
 from reconciler.core.errors import ReconcilerError, SourceError, SourceUnavailable
 
 if TYPE_CHECKING:
+    import botocore.exceptions
     from mypy_boto3_s3 import S3Client
 
 __all__ = [
@@ -107,7 +104,12 @@ def skip_reason(relative: str) -> str | None:
 
 
 def make_s3_client() -> S3Client:
-    """An S3 client from the standard chain; boto3 reads ``AWS_ENDPOINT_URL`` itself."""
+    """An S3 client from the standard chain; boto3 reads ``AWS_ENDPOINT_URL`` itself.
+    boto3 is imported here (0.2 s): a local ingest never needs it."""
+    import boto3
+    import botocore.exceptions
+    from botocore.config import Config
+
     config = Config(
         retries={"max_attempts": 3, "mode": "standard"},
         connect_timeout=10,
@@ -184,6 +186,8 @@ def _local(p: Path) -> SourceObject:
 
 
 def _list_s3(client: S3Client, src: str) -> Iterator[tuple[SourceObject | Path, str]]:
+    import botocore.exceptions
+
     bucket, _, prefix = src.removeprefix("s3://").partition("/")
     if not bucket:
         raise SourceError(f"{src}: expected s3://bucket/prefix")
@@ -207,6 +211,8 @@ def _list_s3(client: S3Client, src: str) -> Iterator[tuple[SourceObject | Path, 
 
 def fetch_s3(client: S3Client, obj: SourceObject) -> bytes | None:
     """The object's bytes; None when it vanished since it was listed (a quarantine case)."""
+    import botocore.exceptions
+
     assert obj.bucket is not None
     assert obj.key is not None
     try:
@@ -228,6 +234,8 @@ def _code(exc: botocore.exceptions.ClientError) -> str:
 
 def aws_error(exc: Exception, doing: str) -> ReconcilerError:
     """Map a botocore failure to exit 3 (retry later) or exit 2 (fix something first)."""
+    import botocore.exceptions
+
     if isinstance(exc, botocore.exceptions.ClientError):
         code = _code(exc)
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)

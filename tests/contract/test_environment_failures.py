@@ -240,7 +240,7 @@ def _enospc(*args, **kwargs):
 
 def test_injected_disk_full_writing_reports_names_the_directory(tmp_path, monkeypatch, capsys):
     db = new_db(tmp_path / "r.duckdb")
-    monkeypatch.setattr("reconciler.cli.run.write_reports", _enospc)
+    monkeypatch.setattr("reconciler.outputs.run_files.write_reports", _enospc)
     code, _, err = in_process(
         ["--db", str(db), "run", "--date", "2025-11-03", "--reports-dir", "out"], capsys
     )
@@ -323,7 +323,7 @@ def test_a_bug_is_70_with_or_without_debug(tmp_path, monkeypatch, capsys, debug)
     def bug(*args, **kwargs):
         raise KeyError("no_such_column")
 
-    monkeypatch.setattr("reconciler.cli.run.run_window", bug)
+    monkeypatch.setattr("reconciler.stages.pipeline.run_window", bug)
     db = new_db(tmp_path / "r.duckdb")
     code, _, err = in_process(
         [*(["--debug"] if debug else []), "--db", str(db), "run", "--date", "2025-11-03"], capsys
