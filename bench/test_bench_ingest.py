@@ -8,7 +8,10 @@ Sizes come from the environment so a quick look is cheap: ``BENCH_RECORDS`` (def
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -115,3 +118,73 @@ def test_ingest_memory_is_flat(tmp_path: Path) -> None:
         "bench/test_bench_ingest.py::test_ingest_memory_is_flat`.\n"
     )
     write_section(DOC, "ingest-memory", body)
+
+
+SMALL = int(os.environ.get("BENCH_SMALL_RECORDS", "100000"))
+
+
+def test_ingest_small_whole_process(tmp_path: Path) -> None:
+    """The 100k-record row: whole processes, same files, one run, alternating. At this size the
+    fixed cost (interpreter, imports, opening the database, starting workers) shows."""
+    data = dataset(SMALL, 7)
+    variants = ingest_variants(data, tmp_path, workers=(2, 1))
+    alternate(variants, rounds=ROUNDS, warmup=1)
+    check_ingest_outputs(variants, data)
+    body = (
+        f"Data: {_describe(data)}. Rounds: 1 warm-up + {ROUNDS} counted, alternating. Load "
+        "average at end: "
+        + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        + ".\n\n"
+        + ingest_table(variants, data)
+        + "\nReproduce: `PYTHONPATH=. python -m pytest -q -m benchmark "
+        "bench/test_bench_ingest.py::test_ingest_small_whole_process`.\n"
+    )
+    write_section(DOC, "ingest-100k", body)
+
+
+def test_parsers_per_file(tmp_path: Path) -> None:
+    """Issue 13's proposed native fast path, measured before building it: the ingest's parser
+    against Polars ``read_ndjson`` and DuckDB ``read_json`` on the same decompressed files, in
+    one process (bench/parsers.py), with Polars on its default threads and on one thread (an
+    ingest worker has one core of its own)."""
+    data = dataset(SMALL, 7)
+    script = [sys.executable, str(REPO / "bench" / "parsers.py"), str(data.root), str(ROUNDS)]
+    runs = {
+        "default threads": subprocess.run(script, check=True, capture_output=True, text=True),
+        "POLARS_MAX_THREADS=1": subprocess.run(
+            script,
+            check=True,
+            capture_output=True,
+            text=True,
+            env=os.environ | {"POLARS_MAX_THREADS": "1"},
+        ),
+    }
+    names = {
+        "ours": "ours: msgspec typed decode + checks + limits + Arrow table",
+        "polars_read_ndjson": "Polars `read_ndjson(schema=partial)` (no checks, no body fields)",
+        "duckdb_read_json": "DuckDB `read_json(columns=partial)`, 1 thread, from /dev/shm",
+    }
+    rows = [
+        "| parser | Polars threads | seconds (median) | us/record | vs ours |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for label, proc in runs.items():
+        results = [json.loads(line) for line in proc.stdout.splitlines()]
+        assert {r["rows"] for r in results} == {data.records}, results
+        ours = next(r["seconds"] for r in results if r["way"] == "ours")
+        for r in results:
+            rows.append(
+                f"| {names[r['way']]} | {label} | {r['seconds']:.2f} s "
+                f"| {r['seconds'] / data.records * 1e6:.1f} | {r['seconds'] / ours:.2f}x |"
+            )
+    body = (
+        f"{data.records:,} records in {data.files:,} files ({data.uncompressed / 1e6:,.0f} MB "
+        f"decompressed before timing), one process, alternating, {ROUNDS} counted rounds after a "
+        "warm-up. Load average at end: "
+        + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        + ".\n\n"
+        + "\n".join(rows)
+        + "\n\nReproduce: `PYTHONPATH=. python -m pytest -q -m benchmark "
+        "bench/test_bench_ingest.py::test_parsers_per_file`.\n"
+    )
+    write_section(DOC, "parsers", body)
