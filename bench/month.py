@@ -17,6 +17,9 @@ import sys
 import time
 from pathlib import Path
 
+from reconciler.ingest import load
+from tests.support.stage import stage_ctx
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -84,10 +87,9 @@ def build(db: str, rows: int, logs: Path | None = None) -> float:
     con.close()
     if logs is not None:
         from reconciler.core.quarantine import Problems
-        from reconciler.ingest.load import ingest_logs
 
         con = connect(db)
-        ingest_logs(con, "bench-logs", [str(logs)], problems=Problems(), workers=1)
+        load.run(stage_ctx(con, "bench-logs", problems=Problems()), sources=[str(logs)], workers=1)
         con.close()
     return time.perf_counter() - t0
 

@@ -22,7 +22,9 @@ from generate_logs import generate
 from harness import REPO, Variant, alternate, machine, machine_lines, measure, write_section
 from month import attribute_month, build
 
+from reconciler.ingest import load
 from tests.support.aws import DUMMY_AWS, moto_server_process
+from tests.support.stage import stage_ctx
 
 pytestmark = pytest.mark.benchmark
 
@@ -196,7 +198,6 @@ def test_s3_ingest_of_2000_small_objects(
     from reconciler.core.quarantine import Problems
     from reconciler.db.connect import connect
     from reconciler.db.migrate import migrate
-    from reconciler.ingest.load import ingest_logs
 
     for key, value in (DUMMY_AWS | {"AWS_ENDPOINT_URL": moto_endpoint}).items():
         monkeypatch.setenv(key, value)
@@ -222,11 +223,9 @@ def test_s3_ingest_of_2000_small_objects(
             con = connect(str(db))
             migrate(con)
             t0 = time.perf_counter()
-            r = ingest_logs(
-                con,
-                "bench",
-                ["s3://bench-logs/AWSLogs/"],
-                problems=Problems(),
+            r = load.run(
+                stage_ctx(con, "bench", problems=Problems()),
+                sources=["s3://bench-logs/AWSLogs/"],
                 workers=2,
                 fetchers=fetchers,
             )
@@ -242,7 +241,7 @@ def test_s3_ingest_of_2000_small_objects(
     kib = sum(f.stat().st_size for f in files) / 2000 / 1024
     body = (
         f"2,000 objects of 5 records (about {kib:.1f}"
-        " KiB gzip each) in a moto_server on 127.0.0.1; `ingest_logs` on `s3://bench-logs/AWSLogs/`"
+        " KiB gzip each) in a moto_server on 127.0.0.1; `ingest logs` on `s3://bench-logs/AWSLogs/`"
         f" with 2 parse workers, into a fresh database each time (list, fetch, parse, commit). "
         f"Alternating, 1 warm-up + {ROUNDS} counted. Load average at end: {_load()}.\n\n"
         "| fetch | wall (median) | objects/s |\n|---|---:|---:|\n"

@@ -16,8 +16,12 @@ from reconciler.core.logfmt import json_line
 from reconciler.core.progress import Progress
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from reconciler.core.config import Settings
-    from reconciler.db.runs import RunSummary
+    from reconciler.core.quarantine import Problems
+    from reconciler.db.runs import Run, RunSummary
+    from reconciler.db.stage import StageContext
 
 
 @dataclass
@@ -46,6 +50,30 @@ class Ctx:
         from reconciler.core.config import load_settings  # pydantic: imported by a verb, not --help
 
         return cls(db, config_path, verbose, quiet, debug, load_settings(config_path), log_format)
+
+
+def stage_context(
+    ctx: Ctx,
+    run: Run,
+    *,
+    problems: Problems | None = None,
+    progress: Progress | None = None,
+    window: tuple[date, date] | None = None,
+) -> StageContext:
+    """The context a verb runs its stage in: its run, the settings, and what the flags add."""
+    from reconciler.core.quarantine import Problems
+    from reconciler.db.stage import StageContext
+
+    start, end = window if window is not None else (None, None)
+    return StageContext(
+        run.con,
+        ctx.settings,
+        run.run_id,
+        start,
+        end,
+        problems=problems if problems is not None else Problems(),
+        progress=progress,
+    )
 
 
 def show_summary(ctx: Ctx, summary: RunSummary, *, as_json: bool = False) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from reconciler.cli._common import Ctx, cli_progress, show_summary
+from reconciler.cli._common import Ctx, cli_progress, show_summary, stage_context
 
 
 @click.command("cloudwatch")
@@ -36,25 +36,14 @@ def cloudwatch(
     """
     from reconciler.core.quarantine import Problems
     from reconciler.db.runs import Run
-    from reconciler.ingest.cloudwatch import ingest_cloudwatch, parse_time
-    from reconciler.ingest.limits import ingest_limits
+    from reconciler.ingest import cloudwatch as cloudwatch_
+    from reconciler.ingest.cloudwatch import parse_time
 
     lo, hi = parse_time(start), parse_time(end, end=True)
     with (
         Run(ctx.db, "ingest cloudwatch") as run,
         cli_progress(ctx, "ingest cloudwatch", "windows") as progress,
     ):
-        run.add(
-            ingest_cloudwatch(
-                run.con,
-                run.run_id,
-                log_group,
-                lo,
-                hi,
-                problems=Problems(strict=strict),
-                region=region,
-                progress=progress,
-                limits=ingest_limits(ctx.settings),
-            )
-        )
+        stage = stage_context(ctx, run, problems=Problems(strict=strict), progress=progress)
+        run.add(cloudwatch_.run(stage, log_group=log_group, region=region, since=lo, until=hi))
     return show_summary(ctx, run.summary, as_json=as_json)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import click
 
-from reconciler.cli._common import Ctx, cli_progress, show_summary
+from reconciler.cli._common import Ctx, cli_progress, show_summary, stage_context
 from reconciler.core.errors import ConfigError
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -61,31 +61,17 @@ def invoice(
             "(or pull Cost Explorer: --cost-explorer --start D --end D)"
         )
     from reconciler.db.runs import Run
-    from reconciler.ingest.cost_explorer import ingest_cost_explorer
-    from reconciler.ingest.invoices import ingest_invoices
+    from reconciler.ingest import cost_explorer as cost_explorer_
+    from reconciler.ingest import invoices
 
     with Run(ctx.db, "ingest invoice") as run:
         if chosen:
             with cli_progress(ctx, "ingest invoice", "files") as progress:
-                run.add(
-                    ingest_invoices(
-                        run.con,
-                        chosen,
-                        settings=ctx.settings,
-                        run_id=run.run_id,
-                        progress=progress,
-                    )
-                )
+                stage = stage_context(ctx, run, progress=progress)
+                run.add(invoices.run(stage, sources=chosen))
         if window is not None:
-            run.add(
-                ingest_cost_explorer(
-                    run.con,
-                    settings=ctx.settings,
-                    run_id=run.run_id,
-                    start=window[0],
-                    end=window[1],
-                )
-            )
+            stage = stage_context(ctx, run, window=window)
+            run.add(cost_explorer_.run(stage))
     return show_summary(ctx, run.summary, as_json=as_json)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from reconciler.cli._choices import BATCH_FILES
-from reconciler.cli._common import Ctx, cli_progress, show_summary
+from reconciler.cli._common import Ctx, cli_progress, show_summary, stage_context
 
 
 @click.command("logs")
@@ -51,20 +51,9 @@ def logs(
     """
     from reconciler.core.quarantine import Problems
     from reconciler.db.runs import Run
-    from reconciler.ingest.limits import ingest_limits
-    from reconciler.ingest.load import ingest_logs
+    from reconciler.ingest import load
 
     with Run(ctx.db, "ingest logs") as run, cli_progress(ctx, "ingest logs", "files") as progress:
-        run.add(
-            ingest_logs(
-                run.con,
-                run.run_id,
-                list(sources),
-                problems=Problems(strict=strict),
-                workers=workers,
-                batch_files=batch_files,
-                progress=progress,
-                limits=ingest_limits(ctx.settings),
-            )
-        )
+        stage = stage_context(ctx, run, problems=Problems(strict=strict), progress=progress)
+        run.add(load.run(stage, sources=sources, workers=workers, batch_files=batch_files))
     return show_summary(ctx, run.summary, as_json=as_json)

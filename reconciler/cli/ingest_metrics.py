@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from reconciler.cli._common import Ctx, cli_progress, show_summary
+from reconciler.cli._common import Ctx, cli_progress, show_summary, stage_context
 
 
 @click.command("metrics")
@@ -40,25 +40,19 @@ def metrics(
     the logs in the `logging_coverage` and `logging_coverage_summary` views. A series that comes
     back PartialData or Forbidden is a finding (exit 1) and keeps its earlier rows.
     """
-    from reconciler.core.aws import default_region
     from reconciler.db.runs import Run
-    from reconciler.ingest.metrics import ingest_metrics, parse_time
+    from reconciler.ingest import metrics as metrics_
+    from reconciler.ingest.metrics import parse_time
 
-    window = parse_time(start, "--start"), parse_time(end, "--end")
-    chosen = list(regions) or list(ctx.settings.regions) or [default_region()]
+    since, until = parse_time(start, "--start"), parse_time(end, "--end")
     with (
         Run(ctx.db, "ingest metrics") as run,
         cli_progress(ctx, "ingest metrics", "regions") as progress,
     ):
+        stage = stage_context(ctx, run, progress=progress)
         run.add(
-            ingest_metrics(
-                run.con,
-                run.run_id,
-                start=window[0],
-                end=window[1],
-                regions=chosen,
-                model_ids=list(model_ids),
-                progress=progress,
+            metrics_.run(
+                stage, since=since, until=until, regions=list(regions) or None, model_ids=model_ids
             )
         )
     return show_summary(ctx, run.summary, as_json=as_json)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from reconciler.cli._common import Ctx, show_summary
+from reconciler.cli._common import Ctx, show_summary, stage_context
 
 if TYPE_CHECKING:
     from reconciler.core.usage_types import BillingNames
@@ -53,10 +53,10 @@ def prices() -> None:
 def load(ctx: Ctx, files: tuple[str, ...], as_json: bool) -> int:
     """Load price overlays (CONTRACT CSV); reloading a file replaces its rows."""
     from reconciler.db.runs import Run
-    from reconciler.pricebook import load_bundled_prices, load_price_files
+    from reconciler.pricebook import bundled, load_price_files
 
     with Run(ctx.db, "prices load") as run:
-        run.add(load_bundled_prices(run.con, run.run_id))
+        run.add(bundled.run(stage_context(ctx, run)))
         run.add(load_price_files(run.con, list(files), run.run_id))
     return show_summary(ctx, run.summary, as_json=as_json)
 
@@ -156,7 +156,7 @@ def import_(
     """
     from reconciler.core.usage_types import learned_rows, load_billing_names
     from reconciler.db.runs import Run
-    from reconciler.pricebook import load_bundled_prices
+    from reconciler.pricebook import bundled
     from reconciler.pricebook.pricelist import (
         import_price_list,
         list_foundation_models,
@@ -169,7 +169,7 @@ def import_(
     if api and not regions:
         raise click.UsageError("--api needs at least one --region (e.g. --region us-east-1)")
     with Run(ctx.db, "prices import") as run:
-        run.add(load_bundled_prices(run.con, run.run_id))
+        run.add(bundled.run(stage_context(ctx, run)))
         names = load_billing_names(ctx.settings.invoices.billing_names, learned_rows(run.con))
         candidates = logged_model_ids(run.con)
         if api and list_models:
@@ -258,14 +258,14 @@ def check(
     per image). Exit 0 when they agree, 1 when any disagreement is listed.
     """
     from reconciler.db.runs import Run
-    from reconciler.pricebook import load_bundled_prices
+    from reconciler.pricebook import bundled
     from reconciler.pricebook.check import CHECK_COLUMNS, check_book
     from reconciler.pricebook.public_sources import read_source
 
     source = read_source(against, source_version)
     day: date = on_date.date() if on_date else datetime.now(UTC).date()
     with Run(ctx.db, "prices check") as run:
-        run.add(load_bundled_prices(run.con, run.run_id))
+        run.add(bundled.run(stage_context(ctx, run)))
         result = check_book(run.con, source, day, include_missing=missing)
     rows = [d.as_row() for d in result.disagreements]
     click.echo(_render(rows, "json" if as_json else fmt, CHECK_COLUMNS, ("book_source",)), nl=False)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from enum import StrEnum
 
 import duckdb
+
+from reconciler.core.clock import utc_now
 
 __all__ = ["Problem", "Problems", "Reason", "StrictModeError", "write_problems"]
 
@@ -110,7 +111,7 @@ def write_problems(
 ) -> int:
     """Write ``problems.items[start:]`` to ``quarantine_records`` (in the caller's transaction,
     so the rows commit together with the good rows of the same source); returns how many."""
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utc_now()
     rows = [
         (run_id, p.source_uri, p.line_number, p.reason.value, p.detail, now)
         for p in problems.items[start:]

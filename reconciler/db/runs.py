@@ -26,6 +26,7 @@ from typing import Any
 
 import duckdb
 
+from reconciler.core.clock import utc_now
 from reconciler.core.errors import ExitCode, ReconcilerError, exit_code_for
 from reconciler.db.connect import WriterLock, connect, writer_lock
 from reconciler.db.migrate import migrate
@@ -143,7 +144,7 @@ class Run:
                 self._con.execute(
                     "INSERT INTO run_log (run_id, command, started_at, status) "
                     "VALUES ($id, $cmd, $t, 'running')",
-                    {"id": self.run_id, "cmd": self.command, "t": _now()},
+                    {"id": self.run_id, "cmd": self.command, "t": utc_now()},
                 )
                 if self._copy is not None:
                     self._con.execute("CHECKPOINT")
@@ -180,7 +181,7 @@ class Run:
                     "UPDATE run_log SET finished_at = $t, status = $s, exit_code = $c, "
                     "summary = $j WHERE run_id = $id",
                     {
-                        "t": _now(),
+                        "t": utc_now(),
                         "s": status,
                         "c": int(code),
                         "j": json.dumps(self.summary.asdict() | extra),
@@ -207,7 +208,3 @@ class Run:
             if self._lock is not None:
                 self._lock.release()
                 self._lock = None
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)

@@ -38,8 +38,9 @@ from reconciler.core.config import Settings, load_settings
 from reconciler.core.errors import ExitCode
 from reconciler.db import connect, sql
 from reconciler.db.runs import Run, RunSummary, StageResult
+from reconciler.db.stage import StageContext
 from reconciler.demo.month import MONTH_END, MONTH_START, write_month
-from reconciler.ingest.metrics import ingest_metrics
+from reconciler.ingest import metrics
 from reconciler.ingest.metrics_replay import RecordedCloudWatch, load_recording
 from reconciler.outputs.chargeback import build_chargeback
 from reconciler.outputs.chargeback import render_table as render_chargeback
@@ -166,15 +167,14 @@ def _replay_metrics(run: Run, path: Path) -> StageResult:
     logging-coverage section has data without calling CloudWatch."""
     rec = load_recording(path)
     client = cast("CloudWatchClient", RecordedCloudWatch(rec))
-    return ingest_metrics(
-        run.con,
-        run.run_id,
-        start=rec.start,
-        end=rec.end,
+    ctx = StageContext(run.con, Settings(), run.run_id, aws=lambda service, region=None: client)
+    return metrics.run(
+        ctx,
+        since=rec.start,
+        until=rec.end,
         regions=[rec.region],
         model_ids=rec.model_ids,
         account_id=rec.account_id,
-        cloudwatch=lambda region: client,
     )
 
 

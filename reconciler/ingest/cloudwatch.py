@@ -24,16 +24,14 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import botocore.exceptions
-import duckdb
 
+from reconciler.core.config import CloudWatchSource
 from reconciler.core.errors import ConfigError, SourceError
 from reconciler.core.progress import NO_PROGRESS, ProgressSink
-from reconciler.core.quarantine import Problems
-from reconciler.db.runs import StageResult
+from reconciler.db.stage import StageContext, StageResult
 from reconciler.ingest.invocation_logs import RECORD_SCHEMA, ParsedFile, parse_messages
-from reconciler.ingest.limits import DEFAULT_LIMITS, IngestLimits
+from reconciler.ingest.limits import DEFAULT_LIMITS, IngestLimits, ingest_limits
 from reconciler.ingest.load import LedgerEntry, commit_batch
 from reconciler.ingest.resolve import resolve_offline
 from reconciler.ingest.sources import aws_error
@@ -41,7 +39,7 @@ from reconciler.ingest.sources import aws_error
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
 
-__all__ = ["day_windows", "ingest_cloudwatch", "parse_time"]
+__all__ = ["READS", "WRITES", "day_windows", "parse_time", "run"]
 
 
 def parse_time(text: str, *, end: bool = False) -> datetime:
@@ -75,29 +73,74 @@ def day_windows(start: datetime, end: datetime) -> list[tuple[datetime, datetime
     return out
 
 
-def ingest_cloudwatch(
-    con: duckdb.DuckDBPyConnection,
-    run_id: str,
+READS = ("source_objects", "invocation_records", "model_ids")
+WRITES = (
+    "invocation_records",
+    "duplicate_conflicts",
+    "quarantine_records",
+    "source_objects",
+    "model_ids",
+)
+
+
+def run(
+    ctx: StageContext,
+    *,
+    log_group: str | None = None,
+    region: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page_size: int | None = None,
+) -> StageResult:
+    """The ``ingest cloudwatch`` stage: pull each UTC day of ``[since, until)`` (default: the
+    context's window) from ``log_group`` (default: every ``[sources] cloudwatch`` group, one
+    result for all) once.
+
+    ``ctx.progress`` is told the number of windows, advanced per window (pulled or skipped) and,
+    during a window, noted with the pages and events pulled so far. Records get the per-record
+    limits of ``ingest logs`` (each page of a stream is parsed like a file). Model ids are
+    resolved offline at the end, as by ``ingest logs``."""
+    if since is None or until is None:
+        since, until = ctx.between()
+    if log_group is not None:
+        groups = [CloudWatchSource(log_group=log_group, region=region)]
+    else:
+        groups = list(ctx.settings.sources.cloudwatch)
+    if not groups:
+        raise ConfigError("no log group: pass --log-group or set [sources] cloudwatch")
+    results = [_ingest_group(ctx, g.log_group, g.region, since, until, page_size) for g in groups]
+    return results[0] if len(results) == 1 else _merged(results)
+
+
+def _merged(results: list[StageResult]) -> StageResult:
+    """One result for several log groups: counts and reasons added up."""
+    out = StageResult(results[0].stage)
+    for r in results:
+        out.rows_in += r.rows_in
+        out.rows_out += r.rows_out
+        out.findings += r.findings
+        out.seconds += r.seconds
+        for k, v in r.counts.items():
+            out.counts[k] = out.counts.get(k, 0) + v
+        for k, v in r.problems_by_reason.items():
+            out.problems_by_reason[k] = out.problems_by_reason.get(k, 0) + v
+    out.problems_by_reason = dict(sorted(out.problems_by_reason.items()))
+    return out
+
+
+def _ingest_group(
+    ctx: StageContext,
     log_group: str,
+    region: str | None,
     start: datetime,
     end: datetime,
-    *,
-    problems: Problems,
-    region: str | None = None,
-    logs_client: CloudWatchLogsClient | None = None,
-    page_size: int | None = None,
-    progress: ProgressSink | None = None,
-    limits: IngestLimits = DEFAULT_LIMITS,
+    page_size: int | None,
 ) -> StageResult:
-    """The ``ingest cloudwatch`` stage: pull each day window of ``[start, end)`` once.
-
-    ``progress`` (optional) is told the number of windows, advanced per window (pulled or
-    skipped) and, during a window, noted with the pages and events pulled so far. ``limits``:
-    the per-record limits of ``ingest logs`` (each page of a stream is parsed like a file).
-    Model ids are resolved offline at the end, as by ``ingest logs``."""
+    """One log group: each day window not yet in the ledger pulled and committed whole."""
+    con, run_id, problems, sink = ctx.con, ctx.run_id, ctx.problems, ctx.sink
+    limits = ingest_limits(ctx.settings)
     started = time.perf_counter()
-    sink = progress or NO_PROGRESS
-    client = logs_client or _client(region)
+    client: CloudWatchLogsClient = ctx.client("logs", region)
     totals: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     rows_in = 0
@@ -153,13 +196,6 @@ def ingest_cloudwatch(
         findings=totals["conflicts"],
         seconds=round(time.perf_counter() - started, 3),
     )
-
-
-def _client(region: str | None) -> CloudWatchLogsClient:
-    try:
-        return boto3.client("logs", region_name=region)
-    except botocore.exceptions.BotoCoreError as exc:
-        raise aws_error(exc, "creating the CloudWatch Logs client") from exc
 
 
 def _pull(

@@ -54,16 +54,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import duckdb
 import pyarrow as pa
 from botocore.exceptions import BotoCoreError, ClientError
 
 from reconciler.core.aws import from_boto
+from reconciler.core.clock import utc_now
 from reconciler.core.config import Settings
 from reconciler.core.errors import ConfigError, ReconcilerError, SourceUnavailable
 from reconciler.core.quarantine import Problems, Reason, write_problems
@@ -75,9 +75,10 @@ from reconciler.core.usage_types import (
     parse_usage_type,
 )
 from reconciler.db import transaction
-from reconciler.db.runs import StageResult
+from reconciler.db.stage import StageContext, StageResult
 from reconciler.ingest.invoice_models import match_counts
-from reconciler.ingest.invoices import apply_invoice_precedence, check_invoice_units, resolve_unit
+from reconciler.ingest.invoice_units import check_units
+from reconciler.ingest.invoices import apply_invoice_precedence, resolve_unit
 
 if TYPE_CHECKING:
     from mypy_boto3_ce import CostExplorerClient
@@ -89,16 +90,18 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CE_REGION",
+    "READS",
     "SOURCE_FORMAT",
+    "WRITES",
     "CeGroup",
     "api_window",
     "bedrock_services",
     "fetch_groups",
-    "ingest_cost_explorer",
     "line_item_type",
     "lookup_payer_account",
     "product_code",
     "record_types",
+    "run",
 ]
 
 SOURCE_FORMAT = "cost_explorer"
@@ -275,10 +278,6 @@ def fetch_groups(
         req["NextPageToken"] = token
 
 
-def _default_client() -> CostExplorerClient:
-    return boto3.client("ce", region_name=CE_REGION)
-
-
 def lookup_payer_account(org: Any, sts: Any) -> str | None:
     """The payer account of this caller's Cost Explorer data, or None when it cannot be asked.
 
@@ -302,10 +301,9 @@ def lookup_payer_account(org: Any, sts: Any) -> str | None:
         return None
 
 
-def _default_payer() -> str | None:
+def _default_payer(ctx: StageContext) -> str | None:
     return lookup_payer_account(
-        boto3.client("organizations", region_name=CE_REGION),
-        boto3.client("sts", region_name=CE_REGION),
+        ctx.client("organizations", CE_REGION), ctx.client("sts", CE_REGION)
     )
 
 
@@ -320,29 +318,23 @@ def _ce_error(exc: ClientError | BotoCoreError, what: str) -> ReconcilerError:
     return from_boto(exc, what)
 
 
-def ingest_cost_explorer(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    settings: Settings,
-    run_id: str,
-    start: date,
-    end: date,
-    ce_client: CostExplorerClient | None = None,
-    problems: Problems | None = None,
-    payer_lookup: Callable[[], str | None] | None = None,
-) -> StageResult:
-    """Pull the Bedrock costs of usage dates ``start``..``end`` (inclusive) from Cost Explorer
-    and replace that window's ``cost_explorer`` invoice lines with them.
+READS = ("invoice_line_items", "billing_name_map", "prices", "model_ids")
+WRITES = ("invoice_line_items", "source_objects", "quarantine_records")
+
+
+def run(ctx: StageContext, *, payer_lookup: Callable[[], str | None] | None = None) -> StageResult:
+    """Pull the Bedrock costs of the context's usage dates (inclusive) from Cost Explorer and
+    replace that window's ``cost_explorer`` invoice lines with them.
 
     ``payer_lookup`` names the payer account stored on the lines; by default it asks
-    Organizations/STS (:func:`lookup_payer_account`) when the Cost Explorer client is the default
-    one too, and leaves the payer NULL when the caller injected ``ce_client`` without a lookup.
+    Organizations/STS (:func:`lookup_payer_account`) through the context's client factory.
     """
     began = time.perf_counter()
+    con, settings, run_id, problems = ctx.con, ctx.settings, ctx.run_id, ctx.problems
+    start, end = ctx.window()
     api_start, api_end = api_window(start, end)
-    problems = problems if problems is not None else Problems()
     first_problem = len(problems)
-    ce = ce_client if ce_client is not None else _default_client()
+    ce: CostExplorerClient = ctx.client("ce", CE_REGION)
     names = load_billing_names(settings.invoices.billing_names, learned_rows(con))
     counts = dict.fromkeys(
         (
@@ -368,8 +360,7 @@ def ingest_cost_explorer(
     counts["estimated_days"] = len({g.day for *_, g in pulled if g.estimated})
     rows = _rows(pulled, names, settings, run_id, problems)
     if rows:
-        lookup = payer_lookup or (_default_payer if ce_client is None else None)
-        payer = lookup() if lookup is not None else None
+        payer = payer_lookup() if payer_lookup is not None else _default_payer(ctx)
         for r in rows:
             r["payer_account_id"] = payer
         counts["payer_unknown"] = 0 if payer else len(rows)
@@ -394,10 +385,10 @@ def ingest_cost_explorer(
                 con.execute("INSERT INTO invoice_line_items BY NAME SELECT * FROM ce_lines")
             finally:
                 con.unregister("ce_lines")
-        counts["superseded_lines"] = apply_invoice_precedence(con)
+        counts["superseded_lines"] = apply_invoice_precedence(con, run_id)
         _record(con, api_start, api_end, run_id, len(rows), len(problems) - first_problem)
         write_problems(con, problems, first_problem, run_id)
-    check_invoice_units(con)
+    check_units(con)
     counts |= match_counts(con, run_id)
     result = StageResult("ingest cost explorer", rows_in=len(pulled), rows_out=len(rows))
     result.counts = counts
@@ -514,7 +505,7 @@ def _row(
         "net_cost_usd": amounts["NetUnblendedCost"],
         "currency": currency,
         "currency_rate": rate,
-        "delivered_at": datetime.now(UTC).replace(tzinfo=None),
+        "delivered_at": utc_now(),
         "unit_check": "unknown",
         "source_format": SOURCE_FORMAT,
         "source_family": SOURCE_FORMAT,
@@ -556,7 +547,7 @@ def _record(
             "f": f"window:{start}/{end}",
             "k": "invoice_cost_explorer",
             "r": run_id,
-            "t": datetime.now(UTC).replace(tzinfo=None),
+            "t": utc_now(),
             "n": records,
             "q": bad,
         },

@@ -16,7 +16,8 @@ columns. Output: the Bedrock rows in ``invoice_line_items`` (view ``invoice_line
 * **Units**: ``quantity_tokens = quantity x tokens_per_unit``, the unit taken from the row's pricing
   unit when it names one, else from the usage-type scheme (configurable defaults). ``unit_check``
   compares the billed cost with the price book so that a x1,000 unit error is told apart from
-  missing traffic (:func:`check_invoice_units`, re-run by the reconciliation after prices load).
+  missing traffic (:mod:`~reconciler.ingest.invoice_units`, re-run by the pipeline after prices
+  load).
 * Line item types are all kept (credits, discounts, tax) with a FOCUS ``charge_category``.
 * The payer account (CUR ``bill_payer_account_id``, legacy ``bill/PayerAccountId``, FOCUS
   ``BillingAccountId``) is kept as ``payer_account_id``: the FOCUS export's BillingAccountId.
@@ -32,13 +33,14 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import duckdb
 
+from reconciler.core.clock import utc_now
 from reconciler.core.config import Settings
 from reconciler.core.progress import NO_PROGRESS, ProgressSink
 from reconciler.core.quarantine import Problems, Reason, write_problems
@@ -51,17 +53,18 @@ from reconciler.core.usage_types import (
     self_described,
 )
 from reconciler.db import sql, transaction
-from reconciler.db.publish import write_if_changed
-from reconciler.db.runs import StageResult
-from reconciler.ingest.invoice_models import match_counts, match_invoice_models
+from reconciler.db.stage import StageContext, StageResult
+from reconciler.ingest.invoice_models import match_counts
 from reconciler.ingest.invoice_sources import InvoiceFile, InvoiceGroup, discover, materialise
+from reconciler.ingest.invoice_units import check_units
 
 __all__ = [
+    "READS",
+    "WRITES",
     "apply_invoice_precedence",
-    "check_invoice_units",
     "detect_format",
-    "ingest_invoices",
     "resolve_unit",
+    "run",
 ]
 
 _CUR2 = (
@@ -193,24 +196,24 @@ def resolve_unit(
     return None, pricing_unit or fallback, "usage_type_default" if fallback else None
 
 
-def ingest_invoices(
-    con: duckdb.DuckDBPyConnection,
-    sources: list[str],
-    *,
-    settings: Settings,
-    run_id: str,
-    problems: Problems | None = None,
-    s3_client: Callable[[], Any] | None = None,
-    progress: ProgressSink | None = None,
-) -> StageResult:
+READS = ("source_objects", "invoice_line_items", "billing_name_map", "prices", "model_ids")
+WRITES = ("invoice_line_items", "source_objects", "quarantine_records")
+
+
+def run(ctx: StageContext, *, sources: Sequence[str] | None = None) -> StageResult:
     """Load billing files into ``invoice_line_items``; one StageResult for the whole call.
 
-    ``progress`` (optional) is told the number of files found, then advanced per file read
-    (with its size) or skipped as unchanged."""
+    ``sources`` default to ``[sources] invoices``. ``ctx.progress`` is told the number of files
+    found, then advanced per file read (with its size) or skipped as unchanged."""
     started = time.perf_counter()
-    sink = progress or NO_PROGRESS
-    problems = problems if problems is not None else Problems()
+    con, settings, run_id, problems = ctx.con, ctx.settings, ctx.run_id, ctx.problems
+    sink = ctx.sink
+    sources = list(settings.sources.invoices) if sources is None else list(sources)
     first_problem = len(problems)
+
+    def s3_client() -> Any:
+        return ctx.client("s3")
+
     names = load_billing_names(settings.invoices.billing_names, learned_rows(con))
     result = StageResult("ingest invoice")
     counts = dict.fromkeys(
@@ -243,7 +246,7 @@ def ingest_invoices(
             counts["duplicate_line_items"] += done["duplicates"]
     counts["superseded_lines"] = apply_invoice_precedence(con, run_id, problems)
     write_problems(con, problems, first_problem, run_id)
-    check_invoice_units(con)
+    check_units(con)
     counts |= match_counts(con, run_id)
     result.counts = counts
     result.problems_by_reason = Problems(items=problems.items[first_problem:]).by_reason()
@@ -252,20 +255,20 @@ def ingest_invoices(
 
 
 def apply_invoice_precedence(
-    con: duckdb.DuckDBPyConnection, run_id: str | None = None, problems: Problems | None = None
+    con: duckdb.DuckDBPyConnection, run_id: str, problems: Problems | None = None
 ) -> int:
     """Mark the lines of every source that another source supersedes; return how many are.
 
     A bill must never be counted twice: when CUR 2.0 and FOCUS exports (or two copies of one
     export, or Cost Explorer and a CUR) hold the same billing period and account, one is used by
     the precedence in ``queries/stages/invoice_precedence.sql`` and the others stay in the table,
-    marked ``superseded_by``, for the ``invoice_sources`` view. With ``problems`` and ``run_id``,
+    marked ``superseded_by``, for the ``invoice_sources`` view. With ``problems``,
     each superseded file source of a period that this run loaded (either side) is reported as
     ``superseded_invoice_source`` (a finding): two billing exports of one month in the sources is
     a set-up to fix. Cost Explorer superseded by a CUR is the documented hand-over, not a finding.
     """
     sql.execute(con, "stages/invoice_precedence")
-    if problems is not None and run_id is not None:
+    if problems is not None:
         rows = con.execute(
             "SELECT s.billing_period, s.source_family, min(s.source_format), min(s.superseded_by),"
             " min(w.source_format), sum(s.lines), CAST(sum(s.net_cost_usd) AS DECIMAL(38, 12)),"
@@ -295,23 +298,6 @@ def apply_invoice_precedence(
 
 def _tail(family: str, keep: int = 90) -> str:
     return family if len(family) <= keep else "..." + family[-keep:]
-
-
-def check_invoice_units(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """(Re)compute ``unit_check`` of every invoice line against the current price book.
-
-    Lines whose model no table named are matched to the logged models first
-    (:func:`~reconciler.ingest.invoice_models.match_invoice_models`), so they are checked too;
-    returns that match's counts.
-    """
-    matched = match_invoice_models(con)
-    with write_if_changed(con, _UNIT_CHECKS):  # the same verdicts again write nothing
-        con.execute("UPDATE invoice_line_items SET unit_check = 'unknown'")
-        sql.execute(con, "stages/invoice_unit_check")
-    return matched
-
-
-_UNIT_CHECKS = "SELECT count(*), bit_xor(hash(rowid, unit_check)) FROM invoice_line_items"
 
 
 def _unchanged(con: duckdb.DuckDBPyConnection, files: list[InvoiceFile]) -> bool:
@@ -642,7 +628,7 @@ def _record(
             "s": f.size,
             "k": "invoice_" + fmt,
             "r": run_id,
-            "t": datetime.now(UTC).replace(tzinfo=None),
+            "t": utc_now(),
             "n": n[0] if n else 0,
             "d": duplicates,
             "q": q[0] if q else 0,

@@ -43,30 +43,37 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from reconciler.core.clock import utc_now
 from reconciler.core.errors import ExitCode, ReconcilerError
-from reconciler.core.progress import NO_PROGRESS, ProgressSink
 from reconciler.core.quarantine import Problems, Reason, StrictModeError
 from reconciler.db import sql
 from reconciler.db.connect import transaction
-from reconciler.db.runs import StageResult
+from reconciler.db.stage import StageContext, StageResult
 from reconciler.ingest.invocation_logs import RECORD_SCHEMA, ParsedFile
-from reconciler.ingest.limits import DEFAULT_LIMITS, IngestLimits
+from reconciler.ingest.limits import ingest_limits
 from reconciler.ingest.memory import release_memory
 from reconciler.ingest.reader import Reader
 from reconciler.ingest.resolve import resolve_offline
-from reconciler.ingest.sources import SourceObject, expand_sources, make_s3_client
+from reconciler.ingest.sources import SourceObject, expand_sources
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["BatchCounts", "LedgerEntry", "StrictIngestError", "commit_batch", "ingest_logs"]
+__all__ = [
+    "READS",
+    "WRITES",
+    "BatchCounts",
+    "LedgerEntry",
+    "StrictIngestError",
+    "commit_batch",
+    "run",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -114,36 +121,46 @@ class BatchCounts:
     quarantined: int = 0
 
 
-def ingest_logs(
-    con: duckdb.DuckDBPyConnection,
-    run_id: str,
-    sources: Sequence[str],
+READS = ("source_objects", "invocation_records", "model_ids")
+WRITES = (
+    "invocation_records",
+    "duplicate_conflicts",
+    "quarantine_records",
+    "source_objects",
+    "model_ids",
+)
+
+
+def run(
+    ctx: StageContext,
     *,
-    problems: Problems,
-    workers: int = 2,
-    s3_client: S3Client | None = None,
+    sources: Sequence[str] | None = None,
+    workers: int | None = None,
     batch_files: int = BATCH_FILES,
     batch_records: int = BATCH_RECORDS,
     fetchers: int | None = None,
-    progress: ProgressSink | None = None,
-    limits: IngestLimits = DEFAULT_LIMITS,
 ) -> StageResult:
     """Ingest invocation-log files/prefixes: the ``ingest logs`` stage (library entry point).
 
+    ``sources`` and ``workers`` default to ``[sources] logs`` and ``workers`` of the settings.
     ``fetchers``: S3 objects fetched at once (default 4 per worker, at least 8); 1 is serial.
-    ``progress``: told the number of files, then each file read (with its compressed size).
-    ``limits``: per-file and per-record limits (``reconciler.toml`` ``[ingest]``).
+    ``ctx.progress``: told the number of files, then each file read (with its compressed size).
+    Per-file and per-record limits come from ``reconciler.toml`` ``[ingest]``.
     Model ids whose string says what they bill as are resolved into ``model_ids`` at the end
     (``invocations.base_model``/``routing`` are filled right away); the others are counted as
     ``model_ids_pending`` until the resolve stage runs."""
+    con, run_id, problems, sink = ctx.con, ctx.run_id, ctx.problems, ctx.sink
+    sources = list(ctx.settings.sources.logs) if sources is None else list(sources)
+    workers = ctx.settings.sources.workers if workers is None else workers
+    limits = ingest_limits(ctx.settings)
+    s3_client: S3Client | None = (
+        ctx.client("s3") if any(s.startswith("s3://") for s in sources) else None
+    )
     started = time.perf_counter()
-    sink = progress or NO_PROGRESS
     expansion = expand_sources(sources, s3_client=s3_client)
     loaded = _already_loaded(con, expansion.objects)
     todo = [o for o in expansion.objects if (o.uri, o.fingerprint) not in loaded]
     sink.set_total(len(todo))
-    if s3_client is None and any(o.bucket is not None for o in todo):
-        s3_client = make_s3_client()
     reasons: Counter[str] = Counter()
     rows_in = 0
     batch: list[LedgerEntry] = []
@@ -417,7 +434,7 @@ def _quarantine_rows(
             lines.append(line)
             codes.append(reason.value)
             details.append(detail[:300])
-    now = _now()
+    now = utc_now()
     return pa.table(
         {
             "run_id": pa.array([run_id] * len(uris), pa.string()),
@@ -443,7 +460,7 @@ def _ledger_rows(
         i: whole if e.whole_batch else (*per_file.get(i, (0, 0)), len(e.parsed.problems))
         for i, e in rows
     }
-    now = _now()
+    now = utc_now()
     return pa.table(
         {
             "source_uri": pa.array([e.uri for _, e in rows], pa.string()),
@@ -471,7 +488,3 @@ def _maybe_die(batch_index: int) -> None:
     value = os.environ.get(DIE_HOOK)
     if value is not None and value.isdigit() and batch_index == int(value):
         os.kill(os.getpid(), signal.SIGKILL)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)

@@ -27,22 +27,21 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import duckdb
 import polars as pl
 from botocore.exceptions import BotoCoreError, ClientError
 
-from reconciler.core.aws import from_boto
+from reconciler.core.aws import default_region, from_boto
+from reconciler.core.clock import utc_now
 from reconciler.core.errors import ConfigError
-from reconciler.core.progress import NO_PROGRESS, ProgressSink
 from reconciler.db import transaction
-from reconciler.db.runs import StageResult
 from reconciler.db.sql import execute
+from reconciler.db.stage import StageContext, StageResult
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -52,13 +51,15 @@ __all__ = [
     "MAX_QUERIES_PER_CALL",
     "METRICS",
     "NAMESPACE",
+    "READS",
+    "WRITES",
     "SeriesResult",
     "discover_series",
     "fetch_series",
     "hour_window",
-    "ingest_metrics",
     "parse_model_series",
     "parse_time",
+    "run",
     "series_for_model_ids",
 ]
 
@@ -78,8 +79,6 @@ MAX_QUERIES_PER_CALL = 500
 _PERIOD = 3600
 _KNOWN_TIERS = ("priority", "flex")
 _LIST_METRICS_HORIZON = timedelta(days=14)
-
-CloudWatchFactory = Callable[[str], "CloudWatchClient"]
 
 
 def parse_model_series(value: str) -> tuple[str, str]:
@@ -235,45 +234,48 @@ def _hour(ts: datetime) -> datetime:
     return ts.replace(minute=0, second=0, microsecond=0)
 
 
-def _default_cloudwatch(region: str) -> CloudWatchClient:
-    return boto3.client("cloudwatch", region_name=region)
-
-
-def _caller_account(region: str) -> str:
+def _caller_account(ctx: StageContext, region: str) -> str:
     try:
-        return boto3.client("sts", region_name=region).get_caller_identity()["Account"]
+        return str(ctx.client("sts", region).get_caller_identity()["Account"])
     except (ClientError, BotoCoreError) as exc:
         raise from_boto(exc, "sts:GetCallerIdentity", region) from exc
 
 
-def ingest_metrics(
-    con: duckdb.DuckDBPyConnection,
-    run_id: str,
+READS = ("bedrock_metrics_hourly",)
+WRITES = ("bedrock_metrics_hourly", "bedrock_metrics_windows")
+
+
+def run(
+    ctx: StageContext,
     *,
-    start: datetime,
-    end: datetime,
-    regions: Sequence[str],
+    since: datetime | None = None,
+    until: datetime | None = None,
+    regions: Sequence[str] | None = None,
     model_ids: Sequence[str] = (),
     account_id: str | None = None,
-    cloudwatch: CloudWatchFactory | None = None,
     now: datetime | None = None,
-    progress: ProgressSink | None = None,
 ) -> StageResult:
-    """Pull hourly ``AWS/Bedrock`` Sums for ``regions`` over [start, end) into the database.
+    """Pull hourly ``AWS/Bedrock`` Sums for ``regions`` over [since, until) into the database.
 
-    ``model_ids`` empty: discover series with ListMetrics; else query exactly those models (each
-    plain, ``+priority`` and ``+flex``). ``account_id`` None: STS GetCallerIdentity. A series not
-    returned ``Complete`` is a finding and keeps its earlier rows. AWS failures raise
-    :class:`~reconciler.core.errors.SourceUnavailable` (retry) or
-    :class:`~reconciler.core.errors.SourceError`. ``progress`` (optional) is told the number of
+    ``since``/``until`` default to the context's window; ``regions`` to ``regions`` in the
+    config, else boto3's Region. ``model_ids`` empty: discover series with ListMetrics; else
+    query exactly those models (each plain, ``+priority`` and ``+flex``). ``account_id`` None:
+    STS GetCallerIdentity. A series not returned ``Complete`` is a finding and keeps its earlier
+    rows. AWS failures raise :class:`~reconciler.core.errors.SourceUnavailable` (retry) or
+    :class:`~reconciler.core.errors.SourceError`. ``ctx.progress`` is told the number of
     Regions and advanced per Region done; the library itself never draws.
     """
+    con, run_id = ctx.con, ctx.run_id
+    if since is None or until is None:
+        since, until = ctx.between()
+    start, end = since, until
+    if regions is None:
+        regions = list(ctx.settings.regions) or [default_region()]
     t0 = time.monotonic()
     if not regions:
         raise ConfigError("no Region to pull metrics from: pass --region")
     s, e = hour_window(start, end)
-    make_client = cloudwatch or _default_cloudwatch
-    account = account_id or _caller_account(regions[0])
+    account = account_id or _caller_account(ctx, regions[0])
     stage = StageResult("ingest metrics")
     counts = {"regions": 0, "series": 0, "get_metric_data_calls": 0, "incomplete_series": 0}
     if not model_ids and s < (now or datetime.now(UTC)) - _LIST_METRICS_HORIZON:
@@ -282,11 +284,11 @@ def ingest_metrics(
             "%s pass --model-id to be sure every model is queried",
             s.isoformat(),
         )
-    sink = progress or NO_PROGRESS
+    sink = ctx.sink
     sink.set_total(len(regions))
     for region in regions:
         sink.note(f"querying {region}")
-        cw = make_client(region)
+        cw: CloudWatchClient = ctx.client("cloudwatch", region)
         try:
             pairs = series_for_model_ids(model_ids) if model_ids else discover_series(cw)
             results, calls = fetch_series(cw, pairs, s, e)
@@ -373,7 +375,7 @@ def _write(
                     "run_id": run_id,
                     "series": len(results),
                     "incomplete_series": len(results) - len(complete),
-                    "ingested_at": datetime.now(UTC).replace(tzinfo=None),
+                    "ingested_at": utc_now(),
                 },
             ).fetchall()
     finally:

@@ -1,6 +1,6 @@
 """Recorded CloudWatch ``AWS/Bedrock`` metrics, replayed offline (``reconciler demo``).
 
-:func:`~reconciler.ingest.metrics.ingest_metrics` takes a CloudWatch client factory; this module
+:func:`~reconciler.ingest.metrics.run` takes its CloudWatch client from the context; this module
 supplies one that answers ``GetMetricData`` from a JSON recording instead of AWS, so the demo can
 show logging coverage without a network or credentials. The recording names the account, Region,
 window and, per ModelId value and metric, hourly Sums (``{"<ISO hour>": value}``). A query for a
@@ -31,7 +31,7 @@ class MetricsRecording:
 
     @property
     def model_ids(self) -> list[str]:
-        """The ModelId values recorded, in file order (what ``ingest_metrics`` should query)."""
+        """The ModelId values recorded, in file order (what ``ingest metrics`` should query)."""
         return list(self.series)
 
 
@@ -56,7 +56,7 @@ def load_recording(path: Path) -> MetricsRecording:
 
 
 class RecordedCloudWatch:
-    """The one CloudWatch call ``ingest_metrics`` makes when given model ids: GetMetricData."""
+    """The one CloudWatch call ``ingest metrics`` makes when given model ids: GetMetricData."""
 
     def __init__(self, recording: MetricsRecording) -> None:
         self.recording = recording

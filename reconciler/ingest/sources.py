@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reconciler.core import aws
 from reconciler.core.errors import ReconcilerError, SourceError, SourceUnavailable
 
 if TYPE_CHECKING:
@@ -45,7 +46,6 @@ __all__ = [
     "aws_error",
     "expand_sources",
     "fetch_s3",
-    "make_s3_client",
     "skip_reason",
 ]
 
@@ -103,32 +103,13 @@ def skip_reason(relative: str) -> str | None:
     return None
 
 
-def make_s3_client() -> S3Client:
-    """An S3 client from the standard chain; boto3 reads ``AWS_ENDPOINT_URL`` itself.
-    boto3 is imported here (0.2 s): a local ingest never needs it."""
-    import boto3
-    import botocore.exceptions
-    from botocore.config import Config
-
-    config = Config(
-        retries={"max_attempts": 3, "mode": "standard"},
-        connect_timeout=10,
-        read_timeout=60,
-        max_pool_connections=16,
-    )
-    try:
-        return boto3.client("s3", config=config)
-    except botocore.exceptions.BotoCoreError as exc:
-        raise aws_error(exc, "creating the S3 client") from exc
-
-
 def expand_sources(sources: Iterable[str], *, s3_client: S3Client | None = None) -> Expansion:
     """Expand SRC arguments to source objects (see the module docstring for the rules)."""
     out = Expansion()
     seen: set[str] = set()
     for src in sources:
         if src.startswith("s3://"):
-            client = s3_client if s3_client is not None else make_s3_client()
+            client = s3_client if s3_client is not None else aws.client("s3")
             s3_client = client
             found: Iterator[tuple[SourceObject | Path, str]] = _list_s3(client, src)
         else:

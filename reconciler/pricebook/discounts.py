@@ -30,18 +30,23 @@ import duckdb
 from reconciler.core.config import Settings
 from reconciler.core.errors import ConfigError, PriceBookError
 from reconciler.db.connect import transaction
-from reconciler.db.runs import StageResult
+from reconciler.db.stage import StageContext, StageResult
 from reconciler.pricebook.csvfile import quote
 from reconciler.pricebook.entries import format_range
 
 __all__ = [
     "CONFIG_ORIGIN",
+    "READS",
     "SCOPES",
+    "WRITES",
     "Discount",
     "load_discount_files",
     "read_discount_files",
-    "sync_config_discounts",
+    "run",
 ]
+
+READS = ("discounts",)
+WRITES = ("discounts",)
 
 SCOPES = ("all", "account", "model", "provider")
 CONFIG_ORIGIN = "config"
@@ -341,12 +346,11 @@ def load_discount_files(
     return _store(con, found, sorted(set(resolved.values())), run_id)
 
 
-def sync_config_discounts(
-    con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str
-) -> StageResult:
-    """Make ``discounts`` hold exactly the config's discounts (plus those loaded from files).
+def run(ctx: StageContext) -> StageResult:
+    """The ``prices.discounts`` stage: make ``discounts`` hold exactly the config's discounts
+    (plus those loaded from files).
 
-    The pipeline calls this before rating, so removing a discount from reconciler.toml removes
+    The pipeline runs this before rating, so removing a discount from reconciler.toml removes
     it from the next rating too.
     """
-    return _store(con, config_discounts(settings), [CONFIG_ORIGIN], run_id)
+    return _store(ctx.con, config_discounts(ctx.settings), [CONFIG_ORIGIN], ctx.run_id)

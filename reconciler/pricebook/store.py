@@ -15,7 +15,7 @@ import dataclasses
 import functools
 import time
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from reconciler.core.clock import utc_now
 from reconciler.core.errors import PriceBookError
 from reconciler.db.connect import transaction
 from reconciler.db.runs import StageResult
@@ -32,7 +33,6 @@ from reconciler.pricebook.entries import PriceEntry, PriceKey
 __all__ = [
     "BUNDLED_PACKAGE",
     "bundled_entries",
-    "load_bundled_prices",
     "load_price_files",
     "read_entries",
     "replace_entries",
@@ -102,16 +102,6 @@ def _bundled_entries() -> tuple[PriceEntry, ...]:
     if problems:  # a packaging bug, but say exactly where
         raise PriceBookError("\n".join(problems))
     return tuple(entries)
-
-
-@functools.cache
-def _bundled_fingerprint() -> list[tuple[Any, ...]]:
-    """What identifies the loaded bundled rows (price_id hashes key, unit, price and dates)."""
-    rows = [
-        (e.price_id, e.source, e.checked, e.note or None, e.origin, e.line_number)
-        for e in _bundled_entries()
-    ]
-    return sorted(rows, key=repr)
 
 
 def _row(entry: PriceEntry, run_id: str, loaded_at: datetime) -> dict[str, Any]:
@@ -184,7 +174,7 @@ def replace_entries(
 
     Returns (rows deleted, rows inserted). The caller has validated ``entries``.
     """
-    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    loaded_at = utc_now()
     rows = [_row(e, run_id, loaded_at) for e in entries]
     with transaction(con):
         if origins is None:
@@ -203,26 +193,6 @@ def replace_entries(
             finally:
                 con.unregister("_price_rows")
     return (int(deleted[0]) if deleted else 0), len(rows)
-
-
-def load_bundled_prices(con: duckdb.DuckDBPyConnection, run_id: str) -> StageResult:
-    """(Re)load the bundled price book into layer ``bundled``; idempotent, ids stable."""
-    started = time.perf_counter()
-    entries = bundled_entries()
-    stored = con.execute(
-        "SELECT price_id, source, checked, note, origin, line_number FROM prices"
-        " WHERE layer = 'bundled'"
-    ).fetchall()
-    if sorted(stored, key=repr) == _bundled_fingerprint():
-        inserted = len(entries)  # already loaded as they are: no rewrite on every run
-    else:
-        _, inserted = replace_entries(con, entries, layer="bundled", origins=None, run_id=run_id)
-    return StageResult(
-        stage="prices.bundled",
-        rows_in=len(entries),
-        rows_out=inserted,
-        seconds=time.perf_counter() - started,
-    )
 
 
 def load_price_files(

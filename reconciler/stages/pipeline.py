@@ -30,29 +30,21 @@ import functools
 import hashlib
 import json
 import logging
-from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
+from reconciler.core.clock import utc_now
 from reconciler.core.config import Settings
 from reconciler.core.errors import ConfigError
 from reconciler.core.quarantine import Problems
 from reconciler.db import sql
 from reconciler.db.runs import Run, RunSummary, StageResult
-from reconciler.ingest.cloudwatch import ingest_cloudwatch
-from reconciler.ingest.cost_explorer import ingest_cost_explorer
-from reconciler.ingest.invoices import check_invoice_units, ingest_invoices
-from reconciler.ingest.limits import ingest_limits
-from reconciler.ingest.load import ingest_logs
-from reconciler.ingest.resolve import resolve_model_ids
-from reconciler.pricebook import load_bundled_prices, sync_config_discounts
-from reconciler.stages.aggregate import aggregate
-from reconciler.stages.allocate import allocate
-from reconciler.stages.attribute import attribute
-from reconciler.stages.rate import rate
-from reconciler.stages.reconcile import reconcile
+from reconciler.db.stage import Stage, StageContext
+from reconciler.ingest import cloudwatch, cost_explorer, invoice_units, invoices, load, resolve
+from reconciler.pricebook import bundled, discounts
+from reconciler.stages import aggregate, allocate, attribute, rate, reconcile
 
 __all__ = [
     "INPUT_STAGES",
@@ -65,96 +57,65 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-Stage = Callable[[duckdb.DuckDBPyConnection, Settings, date, date, str], StageResult]
+
+# One-line adapters until these stages expose run(ctx) themselves (issue 10, "sqlvocab").
+def _attribute(ctx: StageContext) -> StageResult:
+    return attribute.attribute(ctx.con, ctx.settings, *ctx.window(), run_id=ctx.run_id)
 
 
-def _prices(con: duckdb.DuckDBPyConnection, s: Settings, a: date, b: date, rid: str) -> StageResult:
-    return load_bundled_prices(con, rid)
+def _aggregate(ctx: StageContext) -> StageResult:
+    return aggregate.aggregate(ctx.con, *ctx.window(), run_id=ctx.run_id)
 
 
-def _discounts(
-    con: duckdb.DuckDBPyConnection, s: Settings, a: date, b: date, rid: str
-) -> StageResult:
-    return sync_config_discounts(con, s, rid)
+def _rate(ctx: StageContext) -> StageResult:
+    return rate.rate(ctx.con, *ctx.window(), run_id=ctx.run_id)
 
 
-def _resolve(
-    con: duckdb.DuckDBPyConnection, s: Settings, a: date, b: date, rid: str
-) -> StageResult:
-    return resolve_model_ids(con, s)
+def _reconcile(ctx: StageContext) -> StageResult:
+    return reconcile.reconcile(ctx.con, ctx.settings, *ctx.window(), run_id=ctx.run_id)
 
 
-def _attribute(
-    con: duckdb.DuckDBPyConnection, s: Settings, a: date, b: date, rid: str
-) -> StageResult:
-    return attribute(con, s, a, b, run_id=rid)
+def _allocate(ctx: StageContext) -> StageResult:
+    return allocate.allocate(ctx.con, ctx.settings, *ctx.window(), run_id=ctx.run_id)
 
 
-def _aggregate(
-    con: duckdb.DuckDBPyConnection, s: Settings, a: date, b: date, rid: str
-) -> StageResult:
-    return aggregate(con, a, b, run_id=rid)
-
-
-def _rate(con: duckdb.DuckDBPyConnection, s: Settings, a: date, b: date, rid: str) -> StageResult:
-    return rate(con, a, b, run_id=rid)
-
-
-def _units(con: duckdb.DuckDBPyConnection, s: Settings, a: date, b: date, rid: str) -> StageResult:
+INPUT_STAGES: list[Stage] = [bundled.run, discounts.run, resolve.run]
+"""Stages that refresh inputs (prices, discounts, model ids) on every run: cheap when unchanged."""
+WINDOW_STAGES: list[Stage] = [
+    _attribute,
+    _aggregate,
+    _rate,
     # The x1000 unit check compares billed cost with the price book, so it must follow any
     # price change; it is cheap and idempotent.
-    check_invoice_units(con)
-    return StageResult("invoice_units")
-
-
-INPUT_STAGES: tuple[Stage, ...] = (_prices, _discounts, _resolve)
-"""Stages that refresh inputs (prices, discounts, model ids) on every run: cheap when unchanged."""
-WINDOW_STAGES: tuple[Stage, ...] = (_attribute, _aggregate, _rate, _units, reconcile, allocate)
+    invoice_units.run,
+    _reconcile,
+    _allocate,
+]
 """Stages that derive the window's results; skipped when their inputs did not change."""
-STAGES: tuple[Stage, ...] = INPUT_STAGES + WINDOW_STAGES
+STAGES: list[Stage] = INPUT_STAGES + WINDOW_STAGES
 """The window stages, in data-flow order."""
 
 
-def ingest_sources(run: Run, settings: Settings, start: date, end: date) -> None:
+def ingest_sources(ctx: StageContext) -> list[StageResult]:
     """Load the sources named in ``[sources]``: already-loaded objects and pulled CloudWatch
-    windows are skipped, so a nightly run with nothing new does almost no work."""
-    sources = settings.sources
+    windows are skipped, so a nightly run with nothing new does almost no work. Each source
+    gets its own problem list (its quarantine is counted in its own result)."""
+    sources = ctx.settings.sources
+    fresh = functools.partial(dataclasses.replace, ctx)
+    results = []
     if sources.logs:
-        run.add(
-            ingest_logs(
-                run.con,
-                run.run_id,
-                list(sources.logs),
-                problems=Problems(),
-                workers=sources.workers,
-                limits=ingest_limits(settings),
-            )
-        )
-    first = datetime.combine(start, time(), tzinfo=UTC)
-    last = datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC)
+        results.append(load.run(fresh(problems=Problems())))
     for group in sources.cloudwatch:
-        run.add(
-            ingest_cloudwatch(
-                run.con,
-                run.run_id,
-                group.log_group,
-                first,
-                last,
-                problems=Problems(),
-                region=group.region,
-                limits=ingest_limits(settings),
+        results.append(
+            cloudwatch.run(
+                fresh(problems=Problems()), log_group=group.log_group, region=group.region
             )
         )
     if sources.invoices:
-        run.add(
-            ingest_invoices(run.con, list(sources.invoices), settings=settings, run_id=run.run_id)
-        )
+        results.append(invoices.run(fresh(problems=Problems())))
     if sources.cost_explorer:
-        run.add(
-            ingest_cost_explorer(
-                run.con, settings=settings, run_id=run.run_id, start=start, end=end
-            )
-        )
+        results.append(cost_explorer.run(fresh(problems=Problems())))
+    return results
 
 
 def run_window(run: Run, settings: Settings, start: date, end: date) -> RunSummary:
@@ -167,9 +128,11 @@ def run_window(run: Run, settings: Settings, start: date, end: date) -> RunSumma
             f"the window {start}..{end} is in the future (today is {today} UTC): nothing can "
             "have been used or billed yet; give past dates (--date defaults to yesterday)"
         )
-    ingest_sources(run, settings, start, end)
+    ctx = StageContext(run.con, settings, run.run_id, start, end)
+    for result in ingest_sources(ctx):
+        run.add(result)
     for stage in INPUT_STAGES:
-        run.add(stage(run.con, settings, start, end, run.run_id))
+        run.add(stage(ctx))
     fingerprint = window_fingerprint(run.con, settings, start, end)
     reused = _unchanged_results(run.con, start, end, fingerprint)
     if reused is not None:
@@ -178,7 +141,7 @@ def run_window(run: Run, settings: Settings, start: date, end: date) -> RunSumma
             run.add(result)
         run.add(check_window_inputs(run.con, settings, start, end))
         return run.summary
-    results = [run.add(stage(run.con, settings, start, end, run.run_id)) for stage in WINDOW_STAGES]
+    results = [run.add(stage(ctx)) for stage in WINDOW_STAGES]
     run.con.execute(
         "INSERT INTO window_runs VALUES ($start, $end, $fingerprint, $stages, $run_id, $now)",
         {
@@ -187,7 +150,7 @@ def run_window(run: Run, settings: Settings, start: date, end: date) -> RunSumma
             "fingerprint": fingerprint,
             "stages": json.dumps([dataclasses.asdict(r) for r in results]),
             "run_id": run.run_id,
-            "now": datetime.now(UTC).replace(tzinfo=None),
+            "now": utc_now(),
         },
     )
     run.add(check_window_inputs(run.con, settings, start, end))

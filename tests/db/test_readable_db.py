@@ -15,6 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import reconciler.core.aws
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from generate_logs import generate
 
@@ -22,6 +24,7 @@ from reconciler.core.errors import DatabaseLocked
 from reconciler.db.publish import open_working_copy
 from reconciler.db.runs import Run
 from reconciler.ingest.load import DIE_HOOK
+from tests.support.stage import per_region
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -219,8 +222,6 @@ def test_a_change_behind_the_lock_is_not_overwritten(tmp_path):
 def test_a_nightly_run_with_nothing_new_publishes_nothing(tmp_path, capsys, monkeypatch):
     from test_run import logged, run_cli, seeded_db
 
-    import reconciler.ingest.resolve as resolve
-
     monkeypatch.chdir(tmp_path)
     db = seeded_db(tmp_path)
     # an application inference profile that cannot be looked up: retried (and still unresolved
@@ -236,7 +237,7 @@ def test_a_nightly_run_with_nothing_new_publishes_nothing(tmp_path, capsys, monk
 
         raise EndpointConnectionError(endpoint_url=f"https://bedrock.{region}.amazonaws.com")
 
-    monkeypatch.setattr(resolve, "_default_factory", unreachable)
+    monkeypatch.setattr(reconciler.core.aws, "client", per_region(unreachable))
     args = ["--db", db, "-q", "run", "--date", "2025-11-03", "--no-reports"]
     assert run_cli(args, capsys)[0] == 1  # unpriced usage: a finding
     digest, mtime = sha(db), os.stat(db).st_mtime_ns

@@ -19,8 +19,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import reconciler.ingest.resolve
+import reconciler.core.aws
 from reconciler.cli import cli
+from tests.support.stage import per_region
 
 A1, A2 = "111122223333", "444455556666"
 SONNET = "anthropic.claude-sonnet-4-5-20250929-v1:0"
@@ -173,7 +174,7 @@ def demo(tmp_path_factory):
     args = ["--db", str(db), "demo", "--small", "--out-dir", str(out)]
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(socket.socket, "connect", _no_network)
-        mp.setattr(reconciler.ingest.resolve, "_default_factory", _no_bedrock)
+        mp.setattr(reconciler.core.aws, "client", per_region(_no_bedrock))
         first = _cli(args)
         snap1 = _snapshot(db)
         second = _cli(args)

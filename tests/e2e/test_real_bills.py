@@ -22,11 +22,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import reconciler.ingest.resolve
+import reconciler.core.aws
 from reconciler.core.config import Settings, SourcesConfig, TolerancesConfig
 from reconciler.db.runs import Run
 from reconciler.pricebook.store import load_price_files
 from reconciler.stages.pipeline import run_window
+from tests.support.stage import per_region
 
 ACCT = "210987654321"
 DAY = date(2026, 8, 3)
@@ -110,7 +111,7 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_bedrock(region: str) -> object:
         raise AssertionError(f"no Bedrock control-plane call expected ({region})")
 
-    monkeypatch.setattr(reconciler.ingest.resolve, "_default_factory", no_bedrock)
+    monkeypatch.setattr(reconciler.core.aws, "client", per_region(no_bedrock))
 
 
 def _run(tmp: Path, logs: Path, cur: Path, prices: str) -> duckdb.DuckDBPyConnection:

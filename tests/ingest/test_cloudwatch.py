@@ -10,8 +10,9 @@ import pytest
 
 from reconciler.core.errors import ConfigError, SourceError
 from reconciler.core.quarantine import Problems
-from reconciler.ingest.cloudwatch import day_windows, ingest_cloudwatch, parse_time
-from reconciler.ingest.load import ingest_logs
+from reconciler.ingest import cloudwatch, load
+from reconciler.ingest.cloudwatch import day_windows, parse_time
+from tests.support.stage import stage_ctx
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
 GROUP = "/aws/bedrock/modelinvocations"
@@ -76,21 +77,16 @@ def test_filter_log_events_pull_dedupes_against_s3_and_numbers_events(aws, con):
     messages = [json.dumps(s1), json.dumps(s2_disagrees), "garbage", json.dumps(new)]
     put(client, STREAM, messages)  # 2025-11-03T14:07:22Z + i seconds
     # the S3 file first: 4 records
-    ingest_logs(
-        con,
-        "r0",
-        [str(next(FIXTURES.rglob("20251103T140726512Z_*.json.gz")))],
-        problems=Problems(),
+    load.run(
+        stage_ctx(con, "r0", problems=Problems()),
+        sources=[str(next(FIXTURES.rglob("20251103T140726512Z_*.json.gz")))],
         workers=1,
     )
-    r = ingest_cloudwatch(
-        con,
-        "r1",
-        GROUP,
-        YESTERDAY,
-        TODAY,
-        problems=Problems(),
-        logs_client=client,
+    r = cloudwatch.run(
+        stage_ctx(con, "r1", problems=Problems(), client=client),
+        log_group=GROUP,
+        since=YESTERDAY,
+        until=TODAY,
     )
     assert r.counts == {
         "windows": 1,
@@ -127,14 +123,11 @@ def test_filter_log_events_pull_dedupes_against_s3_and_numbers_events(aws, con):
             1,
         )
     ]
-    again = ingest_cloudwatch(
-        con,
-        "r2",
-        GROUP,
-        YESTERDAY,
-        TODAY,
-        problems=Problems(),
-        logs_client=client,
+    again = cloudwatch.run(
+        stage_ctx(con, "r2", problems=Problems(), client=client),
+        log_group=GROUP,
+        since=YESTERDAY,
+        until=TODAY,
     )
     assert again.counts["skipped_already_loaded"] == 1
     assert again.counts["events"] == 0
@@ -156,8 +149,12 @@ def test_pagination_over_many_events_and_window_edges(aws, con):
         [json.dumps(dict(base, requestId="next-day"))],
         t0_ms=ms(TODAY),
     )
-    r = ingest_cloudwatch(
-        con, "r1", GROUP, YESTERDAY, TODAY, problems=Problems(), logs_client=client, page_size=100
+    r = cloudwatch.run(
+        stage_ctx(con, "r1", problems=Problems(), client=client),
+        log_group=GROUP,
+        since=YESTERDAY,
+        until=TODAY,
+        page_size=100,
     )
     assert r.counts["events"] == 1200  # 12 pages; the event at midnight is the next window's
     assert r.counts["records"] == 1200
@@ -165,14 +162,11 @@ def test_pagination_over_many_events_and_window_edges(aws, con):
         1,
         1200,
     )
-    r2 = ingest_cloudwatch(
-        con,
-        "r2",
-        GROUP,
-        YESTERDAY,
-        TODAY + timedelta(days=1),
-        problems=Problems(),
-        logs_client=client,
+    r2 = cloudwatch.run(
+        stage_ctx(con, "r2", problems=Problems(), client=client),
+        log_group=GROUP,
+        since=YESTERDAY,
+        until=TODAY + timedelta(days=1),
     )
     assert (r2.counts["windows"], r2.counts["skipped_already_loaded"]) == (1, 1)
     assert r2.counts["records"] == 1
@@ -181,14 +175,11 @@ def test_pagination_over_many_events_and_window_edges(aws, con):
 def test_missing_log_group_is_a_source_error(aws, con):
     client = boto3.client("logs", region_name="us-east-1")
     with pytest.raises(SourceError, match="not found"):
-        ingest_cloudwatch(
-            con,
-            "r1",
-            "/nope",
-            YESTERDAY,
-            TODAY,
-            problems=Problems(),
-            logs_client=client,
+        cloudwatch.run(
+            stage_ctx(con, "r1", problems=Problems(), client=client),
+            log_group="/nope",
+            since=YESTERDAY,
+            until=TODAY,
         )
 
 
@@ -207,7 +198,9 @@ def test_export_task_output_is_ingested_from_s3(aws, con):
         destinationPrefix="exportedlogs",
     )
     # moto's key layout and local-time line prefixes differ from AWS: assert neither
-    r = ingest_logs(con, "r1", ["s3://acme-cw-exports/"], problems=Problems(), s3_client=s3c)
+    r = load.run(
+        stage_ctx(con, "r1", problems=Problems(), client=s3c), sources=["s3://acme-cw-exports/"]
+    )
     assert r.counts["records"] == 3
     assert r.counts["skipped_markers"] >= 1  # aws-logs-write-test
     assert con.execute(

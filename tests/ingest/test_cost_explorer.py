@@ -13,12 +13,14 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from support.recon import line, rated
 
+import reconciler.core.aws
 from reconciler.cli import main
 from reconciler.core.config import Settings
 from reconciler.core.errors import SourceError, SourceUnavailable
 from reconciler.ingest import cost_explorer
-from reconciler.ingest.cost_explorer import api_window, ingest_cost_explorer, line_item_type
+from reconciler.ingest.cost_explorer import api_window, line_item_type
 from reconciler.stages.reconcile import reconcile
+from tests.support.stage import stage_ctx
 
 D = Decimal
 BEDROCK = "Amazon Bedrock"
@@ -181,17 +183,12 @@ def queue_pull(stub, *, bedrock_usage=None, sonnet_usage=None, sonnet_error=None
     )  # fmt: skip
 
 
-def pull(con, ce, run_id="run-1", payer_lookup=None, **queued):
+def pull(con, ce, run_id="run-1", payer_lookup=lambda: None, **queued):
     stub = Stubber(ce)
     queue_pull(stub, **queued)
     with stub:
-        result = ingest_cost_explorer(
-            con,
-            settings=Settings(),
-            run_id=run_id,
-            start=START,
-            end=END,
-            ce_client=ce,
+        result = cost_explorer.run(
+            stage_ctx(con, run_id, settings=Settings(), start=START, end=END, client=ce),
             payer_lookup=payer_lookup,
         )
         stub.assert_no_pending_responses()
@@ -354,8 +351,9 @@ def test_no_bedrock_service_clears_the_window(con, ce):
         {"TimePeriod": API, "Dimension": "SERVICE", "Context": "COST_AND_USAGE"},
     )
     with stub:
-        result = ingest_cost_explorer(
-            con, settings=Settings(), run_id="run-2", start=START, end=END, ce_client=ce
+        result = cost_explorer.run(
+            stage_ctx(con, "run-2", settings=Settings(), start=START, end=END, client=ce),
+            payer_lookup=lambda: None,
         )
     assert (result.rows_out, result.counts["replaced_rows"]) == (0, 6)
     assert con.execute("SELECT count(*) FROM invoice_lines").fetchone() == (0,)
@@ -374,8 +372,9 @@ def test_api_errors_map_to_exit_codes_and_write_nothing(con, ce, code, status, e
     stub = Stubber(ce)
     queue_pull(stub, sonnet_error=(code, status))  # the last GetCostAndUsage fails
     with stub, pytest.raises(error, match=f"ce:GetCostAndUsage failed: {code}") as info:
-        ingest_cost_explorer(
-            con, settings=Settings(), run_id="r", start=START, end=END, ce_client=ce
+        cost_explorer.run(
+            stage_ctx(con, "r", settings=Settings(), start=START, end=END, client=ce),
+            payer_lookup=lambda: None,
         )
     assert type(info.value) is error
     assert con.execute("SELECT count(*) FROM invoice_lines").fetchone() == (0,)
@@ -409,6 +408,16 @@ def test_reconciliation_uses_cur_where_it_exists_and_cost_explorer_elsewhere(con
     ]
 
 
+class _Organization:
+    """An Organizations client whose organization's management account is ``payer``."""
+
+    def __init__(self, payer):
+        self.payer = payer
+
+    def describe_organization(self):
+        return {"Organization": {"MasterAccountId": self.payer}}
+
+
 def _cli(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)
@@ -417,8 +426,10 @@ def _cli(argv, capsys):
 
 
 def test_cli_pull_and_throttling_exit_3(tmp_path, capsys, monkeypatch, ce):
-    monkeypatch.setattr(cost_explorer, "_default_client", lambda: ce)
-    monkeypatch.setattr(cost_explorer, "_default_payer", lambda: "999988887777")
+    clients = {"ce": ce, "organizations": _Organization("999988887777"), "sts": None}
+    monkeypatch.setattr(
+        reconciler.core.aws, "client", lambda service, region=None: clients[service]
+    )
     db = str(tmp_path / "r.duckdb")
     argv = ["--db", db, "ingest", "invoice", "--cost-explorer"]
     stub = Stubber(ce)
@@ -553,10 +564,10 @@ def test_agentcore_and_bedrock_service_are_kept_apart_from_tokens(con, ce):
         cau_params(service, "Usage"),
     )  # fmt: skip
     with stub:
-        result = ingest_cost_explorer(
-            con, settings=Settings(), run_id="r", start=START, end=END, ce_client=ce,
+        result = cost_explorer.run(
+            stage_ctx(con, "r", settings=Settings(), start=START, end=END, client=ce),
             payer_lookup=lambda: None,
-        )  # fmt: skip
+        )
         stub.assert_no_pending_responses()
     assert result.counts["non_model_rows"] == 2
     assert result.counts["unmapped_rows"] == 0

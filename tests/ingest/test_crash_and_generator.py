@@ -14,7 +14,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from generate_logs import generate
 
 from reconciler.core.quarantine import Problems
-from reconciler.ingest.load import DIE_HOOK, ingest_logs
+from reconciler.ingest import load
+from reconciler.ingest.load import DIE_HOOK
+from tests.support.stage import stage_ctx
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -29,7 +31,9 @@ def totals(con):
 def test_ingest_reproduces_the_generator_manifest(tmp_path, con):
     m = generate(1500, tmp_path, seed=11, per_file=150)
     sources = [str(tmp_path / "AWSLogs"), str(tmp_path / "exportedlogs")]
-    r = ingest_logs(con, "r1", sources, problems=Problems(), workers=2, batch_files=3)
+    r = load.run(
+        stage_ctx(con, "r1", problems=Problems()), sources=sources, workers=2, batch_files=3
+    )
     assert totals(con) == (
         m["unique_requests"],
         m["input_tokens"],

@@ -17,8 +17,9 @@ from isal import isal_zlib
 
 from reconciler.core.quarantine import Problems
 from reconciler.db import connect, migrate
+from reconciler.ingest import load
 from reconciler.ingest.invocation_logs import parse_bytes
-from reconciler.ingest.load import ingest_logs
+from tests.support.stage import stage_ctx
 
 CEILING = 100_000_000  # the default ingest.max_tokens_per_count
 MAX_CHARS = 2_048  # the default ingest.max_field_chars
@@ -199,7 +200,7 @@ def test_fuzzed_records_load_into_duckdb(tmp_path: Path, case):
     con = connect(":memory:")
     try:
         migrate(con)
-        result = ingest_logs(con, "r", [str(path)], problems=Problems(), workers=1)
+        result = load.run(stage_ctx(con, "r", problems=Problems()), sources=[str(path)], workers=1)
         assert result.counts["records"] == len(good)
         assert result.counts["quarantined"] == len(bad)
         ids = [r[0] for r in con.execute("SELECT request_id FROM invocations").fetchall()]

@@ -15,14 +15,15 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from reconciler.core.errors import ConfigError, SourceError, SourceUnavailable
+from reconciler.ingest import metrics
 from reconciler.ingest.metrics import (
     METRICS,
     hour_window,
-    ingest_metrics,
     parse_model_series,
     parse_time,
     series_for_model_ids,
 )
+from tests.support.stage import per_region, stage_ctx
 
 NOVA = "amazon.nova-micro-v1:0"
 HAIKU = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -166,11 +167,10 @@ EXPECTED = [
 
 def test_ingest_with_moto_stores_hourly_sums_per_series(aws, con):
     seed_two_hours()
-    stage = ingest_metrics(
-        con,
-        "run-1",
-        start=T0,
-        end=T0 + timedelta(hours=2),
+    stage = metrics.run(
+        stage_ctx(con, "run-1"),
+        since=T0,
+        until=T0 + timedelta(hours=2),
         regions=["us-east-1", "eu-west-1"],
         now=NOW,
     )
@@ -194,9 +194,9 @@ def test_ingest_with_moto_stores_hourly_sums_per_series(aws, con):
 
 def test_reingest_replaces_the_window_and_never_double_counts(aws, con):
     seed_two_hours()
-    kw = {"start": T0, "end": T0 + timedelta(hours=2), "regions": ["us-east-1"], "now": NOW}
-    ingest_metrics(con, "run-1", **kw)
-    ingest_metrics(con, "run-2", **kw)
+    kw = {"since": T0, "until": T0 + timedelta(hours=2), "regions": ["us-east-1"], "now": NOW}
+    metrics.run(stage_ctx(con, "run-1"), **kw)
+    metrics.run(stage_ctx(con, "run-2"), **kw)
     total = con.execute(
         "SELECT sum(value) FROM bedrock_metrics_hourly WHERE metric = 'InputTokenCount' "
         "AND tier = 'standard' AND model_id = $m",
@@ -205,7 +205,7 @@ def test_reingest_replaces_the_window_and_never_double_counts(aws, con):
     assert total == 1000 + 234 + 50
     # late data arrives for hour 14: the next pull replaces, not adds
     put("us-east-1", NOVA, "InputTokenCount", T0 + timedelta(hours=1, minutes=30), 25)
-    ingest_metrics(con, "run-3", **kw)
+    metrics.run(stage_ctx(con, "run-3"), **kw)
     rows = con.execute(
         "SELECT hour, value, run_id FROM bedrock_metrics_hourly WHERE metric = 'InputTokenCount' "
         "AND tier = 'standard' AND model_id = $m ORDER BY hour",
@@ -216,11 +216,10 @@ def test_reingest_replaces_the_window_and_never_double_counts(aws, con):
 
 def test_named_models_skip_discovery(aws, con):
     seed_two_hours()
-    stage = ingest_metrics(
-        con,
-        "run-1",
-        start=T0,
-        end=T0 + timedelta(hours=2),
+    stage = metrics.run(
+        stage_ctx(con, "run-1"),
+        since=T0,
+        until=T0 + timedelta(hours=2),
         regions=["us-east-1"],
         model_ids=[NOVA],
         account_id="111122223333",
@@ -260,14 +259,12 @@ def test_more_than_500_queries_are_split_across_calls(aws, con):
         sizes.append(len(params["MetricDataQueries"]))
 
     cw.meta.events.register("provide-client-params.cloudwatch.GetMetricData", count)
-    stage = ingest_metrics(
-        con,
-        "run-1",
-        start=T0,
-        end=T0 + timedelta(hours=1),
+    stage = metrics.run(
+        stage_ctx(con, "run-1", aws=per_region(lambda region: cw)),
+        since=T0,
+        until=T0 + timedelta(hours=1),
         regions=["us-east-1"],
         account_id="111122223333",
-        cloudwatch=lambda region: cw,
         now=NOW,
     )
     assert sizes == [500, 4]
@@ -361,14 +358,12 @@ def test_next_token_pages_partial_data_and_forbidden(monkeypatch, con):
         {"h": h(13), "m": NOVA},
     )
     with stub:
-        stage = ingest_metrics(
-            con,
-            "run-1",
-            start=T0,
-            end=T0 + timedelta(hours=2),
+        stage = metrics.run(
+            stage_ctx(con, "run-1", aws=per_region(lambda region: cw)),
+            since=T0,
+            until=T0 + timedelta(hours=2),
             regions=["us-east-1"],
             account_id="111122223333",
-            cloudwatch=lambda region: cw,
             now=NOW,
         )
         stub.assert_no_pending_responses()
@@ -397,20 +392,19 @@ def test_throttling_is_transient_and_access_denied_is_not(monkeypatch, con):
     stub.add_client_error("get_metric_data", "Throttling", "Rate exceeded", 400)
     stub.add_client_error("get_metric_data", "AccessDenied", "not allowed", 403)
     kw = {
-        "start": T0,
-        "end": T0 + timedelta(hours=1),
+        "since": T0,
+        "until": T0 + timedelta(hours=1),
         "regions": ["us-east-1"],
         "model_ids": [NOVA],
         "account_id": "111122223333",
-        "cloudwatch": lambda region: cw,
     }
     with stub:
         with pytest.raises(SourceUnavailable) as exc:
-            ingest_metrics(con, "run-1", **kw)
+            metrics.run(stage_ctx(con, "run-1", client=cw), **kw)
         assert str(exc.value) == (
             "cloudwatch:GetMetricData in us-east-1 failed: Throttling: Rate exceeded; retry later"
         )
         with pytest.raises(SourceError) as exc2:
-            ingest_metrics(con, "run-2", **kw)
+            metrics.run(stage_ctx(con, "run-2", client=cw), **kw)
         assert not isinstance(exc2.value, SourceUnavailable)
     assert table(con) == []

@@ -18,8 +18,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import reconciler.ingest.resolve
+import reconciler.core.aws
 from reconciler.cli import main
+from tests.support.stage import per_region
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "fixtures"
@@ -84,7 +85,7 @@ def test_poison_billing_folder_gives_one_copy_of_the_bill(tmp_path, monkeypatch)
         raise AssertionError("network")
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
-    monkeypatch.setattr(reconciler.ingest.resolve, "_default_factory", no_network)
+    monkeypatch.setattr(reconciler.core.aws, "client", per_region(no_network))
     base = ["--db", str(db), "--config", str(config)]
     code, _, err = _cli([*base, "run", "--start", "2025-11-03", "--end", "2025-11-04",
                          "--no-reports"])  # fmt: skip

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from reconciler.core.config import Settings
 from reconciler.core.quarantine import Problems
 from reconciler.db import connect, migrate
-from reconciler.ingest.invoices import ingest_invoices
+from reconciler.ingest import invoices
+from tests.support.stage import stage_ctx
 
 COLUMNS = [
     "bill_billing_period_start_date", "line_item_usage_start_date", "line_item_usage_end_date",
@@ -155,8 +156,8 @@ def test_fuzzed_cur_rows_load_or_quarantine_never_crash(fuzz_con, case):
         path = Path(tmp) / "cur.csv"
         write_csv(path, header, generated, extra)
         problems = Problems()
-        result = ingest_invoices(
-            con, [str(path)], settings=Settings(), run_id="fuzz", problems=problems
+        result = invoices.run(
+            stage_ctx(con, "fuzz", settings=Settings(), problems=problems), sources=[str(path)]
         )
         loaded, total = con.execute(
             "SELECT count(*), coalesce(sum(unblended_cost_usd), 0) FROM invoice_lines"
@@ -182,7 +183,7 @@ def test_huge_quantity_within_decimal_range_is_quarantined_not_a_crash(tmp_path)
     con = connect(":memory:")
     migrate(con)
     problems = Problems()
-    ingest_invoices(con, [str(path)], settings=Settings(), run_id="r", problems=problems)
+    invoices.run(stage_ctx(con, "r", settings=Settings(), problems=problems), sources=[str(path)])
     assert con.execute(
         "SELECT count(*), sum(unblended_cost_usd) FROM invoice_lines"
     ).fetchone() == (1, D("0.00028"))

@@ -18,7 +18,8 @@ import pytest
 from reconciler.cli import main
 from reconciler.core.config import InvoicesConfig, Settings
 from reconciler.core.quarantine import Problems
-from reconciler.ingest.invoices import ingest_invoices
+from reconciler.ingest import invoices
+from tests.support.stage import stage_ctx
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "fixtures" / "invoices"
@@ -75,10 +76,10 @@ def query(db: Path, sql: str) -> list[tuple[object, ...]]:
 
 def ingest(con, *sources, settings=None, run_id="run-1"):
     problems = Problems()
-    result = ingest_invoices(
-        con, [str(s) for s in sources], settings=settings or Settings(), run_id=run_id,
-        problems=problems,
-    )  # fmt: skip
+    result = invoices.run(
+        stage_ctx(con, run_id, settings=settings or Settings(), problems=problems),
+        sources=[str(s) for s in sources],
+    )
     return result, problems
 
 

@@ -14,7 +14,10 @@ from moto import mock_aws
 
 from reconciler.core.config import InvoicesConfig, Settings
 from reconciler.core.quarantine import Problems
-from reconciler.ingest.invoices import check_invoice_units, detect_format, ingest_invoices
+from reconciler.ingest import invoices
+from reconciler.ingest.invoice_units import check_units
+from reconciler.ingest.invoices import detect_format
+from tests.support.stage import stage_ctx
 
 FIX = Path(__file__).resolve().parents[2] / "fixtures" / "invoices"
 SONNET = "anthropic.claude-sonnet-4-5-20250929-v1:0"
@@ -42,10 +45,11 @@ COMPARED = (
 
 
 def _ingest(con, *sources, settings=None, problems=None, run_id="run-1", **kw):
-    return ingest_invoices(
-        con, [str(s) for s in sources], settings=settings or Settings(), run_id=run_id,
-        problems=problems, **kw,
-    )  # fmt: skip
+    return invoices.run(
+        stage_ctx(con, run_id, settings=settings or Settings(), problems=problems),
+        sources=[str(s) for s in sources],
+        **kw,
+    )
 
 
 def _lines(con, fmt):
@@ -322,7 +326,7 @@ def test_unit_conversion_and_x1000_check(con, tmp_path):
     ]
     # the check is re-runnable: once Nova Lite has a price, its line is checked too
     _price(con, "amazon.nova-lite-v1:0", "input_tokens", "0.00006")
-    check_invoice_units(con)
+    check_units(con)
     assert con.execute(
         "SELECT unit_check FROM invoice_lines WHERE usage_type = 'USE1-NovaLite-input-tokens'"
     ).fetchone() == ("ok",)

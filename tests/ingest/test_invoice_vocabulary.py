@@ -15,8 +15,10 @@ import pytest
 from support.recon import rated
 
 from reconciler.core.config import Settings
-from reconciler.ingest.invoices import detect_format, ingest_invoices
+from reconciler.ingest import invoices
+from reconciler.ingest.invoices import detect_format
 from reconciler.stages.reconcile import reconcile
+from tests.support.stage import stage_ctx
 
 ACCT = "123456789012"
 SONNET45 = "anthropic.claude-sonnet-4-5-20250929-v1:0"
@@ -53,7 +55,7 @@ def _cur(code: str, usage_type: str, qty: str, cost: str, product: dict[str, str
 
 
 def _ingest(con, path: Path):
-    return ingest_invoices(con, [str(path)], settings=Settings(), run_id="r1")
+    return invoices.run(stage_ctx(con, "r1", settings=Settings()), sources=[str(path)])
 
 
 def _lines(con):

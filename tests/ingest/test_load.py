@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from reconciler.core.quarantine import Problems
-from reconciler.ingest.load import StrictIngestError, ingest_logs
+from reconciler.ingest import load
+from reconciler.ingest.load import StrictIngestError
+from tests.support.stage import stage_ctx
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
 
@@ -32,7 +34,7 @@ def snapshot(con):
 
 
 def test_fixture_totals(con):
-    r = ingest_logs(con, "r1", [str(FIXTURES)], problems=Problems(), workers=1)
+    r = load.run(stage_ctx(con, "r1", problems=Problems()), sources=[str(FIXTURES)], workers=1)
     assert con.execute(TOTALS_SQL).fetchone() == (29, 25263, 5009, 28240, 5000, 1000)
     assert r.counts == {
         "files": 13,
@@ -64,7 +66,7 @@ def test_fixture_totals(con):
 
 
 def test_fixture_conflict_and_kept_copy(con):
-    ingest_logs(con, "r1", [str(FIXTURES)], problems=Problems(), workers=1)
+    load.run(stage_ctx(con, "r1", problems=Problems()), sources=[str(FIXTURES)], workers=1)
     (row,) = con.execute(
         "SELECT kept_source_uri, kept_line_number, dup_source_uri, dup_line_number, detail "
         "FROM duplicate_conflicts"
@@ -77,7 +79,7 @@ def test_fixture_conflict_and_kept_copy(con):
 
 
 def test_fixture_per_team_and_hostile_strings_stored_verbatim(con):
-    ingest_logs(con, "r1", [str(FIXTURES)], problems=Problems(), workers=1)
+    load.run(stage_ctx(con, "r1", problems=Problems()), sources=[str(FIXTURES)], workers=1)
     got = con.execute(
         "SELECT team, application, count(*), sum(input_tokens), sum(output_tokens) "
         "FROM invocations GROUP BY ALL ORDER BY ALL"
@@ -96,7 +98,7 @@ def test_fixture_per_team_and_hostile_strings_stored_verbatim(con):
 
 
 def test_fixture_per_file_ledger(con):
-    ingest_logs(con, "r1", [str(FIXTURES)], problems=Problems(), workers=1)
+    load.run(stage_ctx(con, "r1", problems=Problems()), sources=[str(FIXTURES)], workers=1)
     rows = con.execute(
         "SELECT regexp_extract(source_uri, '[^/]+$'), kind, records, duplicates, quarantined "
         "FROM source_objects ORDER BY source_uri"
@@ -119,7 +121,7 @@ def test_fixture_per_file_ledger(con):
 
 
 def test_nothing_private_is_stored(con):
-    ingest_logs(con, "r1", [str(FIXTURES)], problems=Problems(), workers=1)
+    load.run(stage_ctx(con, "r1", problems=Problems()), sources=[str(FIXTURES)], workers=1)
     for table in ("invocation_records", "quarantine_records", "duplicate_conflicts"):
         text = str(con.execute(f"SELECT * FROM {table}").fetchall())
         assert "PRIVATE" not in text, table
@@ -127,9 +129,13 @@ def test_nothing_private_is_stored(con):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_same_sources_twice_yields_identical_views(con, workers):
-    first = ingest_logs(con, "r1", [str(FIXTURES)], problems=Problems(), workers=workers)
+    first = load.run(
+        stage_ctx(con, "r1", problems=Problems()), sources=[str(FIXTURES)], workers=workers
+    )
     before = snapshot(con)
-    again = ingest_logs(con, "r2", [str(FIXTURES)], problems=Problems(), workers=workers)
+    again = load.run(
+        stage_ctx(con, "r2", problems=Problems()), sources=[str(FIXTURES)], workers=workers
+    )
     assert snapshot(con) == before
     assert first.counts["records"] == 29
     assert again.counts["files"] == 0
@@ -139,7 +145,9 @@ def test_same_sources_twice_yields_identical_views(con, workers):
 
 
 def test_small_batches_give_the_same_result_as_one_batch(con, tmp_path):
-    ingest_logs(con, "r1", [str(FIXTURES)], problems=Problems(), workers=1, batch_files=1)
+    load.run(
+        stage_ctx(con, "r1", problems=Problems()), sources=[str(FIXTURES)], workers=1, batch_files=1
+    )
     assert con.execute(TOTALS_SQL).fetchone() == (29, 25263, 5009, 28240, 5000, 1000)
     assert con.execute("SELECT count(*) FROM duplicate_conflicts").fetchone() == (1,)
 
@@ -152,10 +160,10 @@ def test_changed_file_is_read_again_and_only_new_records_load(con, tmp_path):
     )
     f = tmp_path / "a.json"
     f.write_text(json.dumps(rec) + "\n")
-    ingest_logs(con, "r1", [str(f)], problems=Problems(), workers=1)
+    load.run(stage_ctx(con, "r1", problems=Problems()), sources=[str(f)], workers=1)
     rec2 = dict(rec, requestId="new-one")
     f.write_text(json.dumps(rec) + "\n" + json.dumps(rec2) + "\n")
-    r = ingest_logs(con, "r2", [str(f)], problems=Problems(), workers=1)
+    r = load.run(stage_ctx(con, "r2", problems=Problems()), sources=[str(f)], workers=1)
     assert (r.counts["files"], r.counts["records"], r.counts["duplicates"]) == (1, 1, 1)
     assert con.execute("SELECT count(*) FROM invocations").fetchone() == (2,)
 
@@ -163,7 +171,9 @@ def test_changed_file_is_read_again_and_only_new_records_load(con, tmp_path):
 def test_strict_stops_at_the_first_problem_and_commits_nothing_of_that_batch(con, tmp_path):
     shutil.copytree(FIXTURES / "bad", tmp_path / "bad")
     with pytest.raises(StrictIngestError, match="corrupt_gzip") as exc:
-        ingest_logs(con, "r1", [str(tmp_path)], problems=Problems(strict=True), workers=1)
+        load.run(
+            stage_ctx(con, "r1", problems=Problems(strict=True)), sources=[str(tmp_path)], workers=1
+        )
     assert exc.value.exit_code == 1
     assert con.execute("SELECT count(*) FROM invocation_records").fetchone() == (0,)
     assert con.execute("SELECT count(*) FROM source_objects").fetchone() == (0,)
@@ -171,8 +181,8 @@ def test_strict_stops_at_the_first_problem_and_commits_nothing_of_that_batch(con
 
 def test_unreadable_file_is_quarantined_and_not_ledgered(con, tmp_path):
     (tmp_path / "gone.json.gz").symlink_to(tmp_path / "nowhere.json.gz")
-    r = ingest_logs(con, "r1", [str(tmp_path)], problems=Problems(), workers=1)
+    r = load.run(stage_ctx(con, "r1", problems=Problems()), sources=[str(tmp_path)], workers=1)
     assert r.problems_by_reason == {"unreadable_file": 1}
     assert con.execute("SELECT count(*) FROM source_objects").fetchone() == (0,)
-    again = ingest_logs(con, "r2", [str(tmp_path)], problems=Problems(), workers=1)
+    again = load.run(stage_ctx(con, "r2", problems=Problems()), sources=[str(tmp_path)], workers=1)
     assert again.problems_by_reason == {"unreadable_file": 1}  # tried again, still reported

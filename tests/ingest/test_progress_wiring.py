@@ -19,10 +19,8 @@ from test_cloudwatch import GROUP, STREAM, TODAY, YESTERDAY, fixture_lines, ms, 
 from reconciler.core.config import Settings
 from reconciler.core.progress import Progress
 from reconciler.core.quarantine import Problems
-from reconciler.ingest.cloudwatch import ingest_cloudwatch
-from reconciler.ingest.invoices import ingest_invoices
-from reconciler.ingest.load import ingest_logs
-from reconciler.ingest.metrics import ingest_metrics
+from reconciler.ingest import cloudwatch, invoices, load, metrics
+from tests.support.stage import stage_ctx
 
 ROOT = Path(__file__).resolve().parents[2]
 INVOICES = ROOT / "fixtures" / "invoices"
@@ -60,13 +58,15 @@ def test_invoice_ingest_advances_per_file_with_its_size(con, tmp_path):
     sources = [str(INVOICES / d) for d in ("cur2_csv", "cur2_parquet", "focus10", "focus12")]
     sizes = sum(os.path.getsize(INVOICES / f) for f in DATA_FILES) + os.path.getsize(bad)
     progress, stream = tty_progress("ingest invoice", "files")
-    ingest_invoices(con, [*sources, str(bad)], settings=Settings(), run_id="r1", progress=progress)
+    invoices.run(
+        stage_ctx(con, "r1", settings=Settings(), progress=progress), sources=[*sources, str(bad)]
+    )
     assert (progress.total, progress.done, progress.bytes_done) == (5, 5, sizes)
     drawn = frames(stream)
     assert [f.split(",")[0] for f in drawn] == [f"ingest invoice: {i}/5 files" for i in range(1, 6)]
     # unchanged files are counted as done without bytes: nothing was read
     again, _ = tty_progress("ingest invoice", "files")
-    ingest_invoices(con, sources, settings=Settings(), run_id="r2", progress=again)
+    invoices.run(stage_ctx(con, "r2", settings=Settings(), progress=again), sources=sources)
     assert (again.total, again.done, again.bytes_done) == (4, 4, 0)
 
 
@@ -77,10 +77,13 @@ def test_cloudwatch_notes_pages_and_advances_per_window(aws, con):
     put(client, STREAM, [json.dumps(dict(base, requestId=f"p{i}")) for i in range(250)])
     put(client, "today", [json.dumps(dict(base, requestId="t0"))], t0_ms=ms(TODAY))
     progress, stream = tty_progress("ingest cloudwatch", "windows")
-    result = ingest_cloudwatch(
-        con, "r1", GROUP, YESTERDAY, TODAY + timedelta(days=1), problems=Problems(),
-        logs_client=client, page_size=100, progress=progress,
-    )  # fmt: skip
+    result = cloudwatch.run(
+        stage_ctx(con, "r1", problems=Problems(), progress=progress, client=client),
+        log_group=GROUP,
+        since=YESTERDAY,
+        until=TODAY + timedelta(days=1),
+        page_size=100,
+    )
     progress.close()
     assert result.counts["events"] == 251
     y, t = YESTERDAY.date().isoformat(), TODAY.date().isoformat()
@@ -108,9 +111,11 @@ def metrics_aws(aws_env):
 def test_metrics_advance_per_region_and_the_library_never_draws_by_itself(
     metrics_aws, con, monkeypatch
 ):
-    window = {"start": YESTERDAY, "end": TODAY, "model_ids": ["amazon.nova-micro-v1:0"]}
+    window = {"since": YESTERDAY, "until": TODAY, "model_ids": ["amazon.nova-micro-v1:0"]}
     progress, stream = tty_progress("ingest metrics", "regions")
-    ingest_metrics(con, "r1", regions=["us-east-1", "eu-west-1"], progress=progress, **window)
+    metrics.run(
+        stage_ctx(con, "r1", progress=progress), regions=["us-east-1", "eu-west-1"], **window
+    )
     assert frames(stream) == [
         "ingest metrics: 0/2 regions, querying us-east-1",
         "ingest metrics: 1/2 regions, querying us-east-1",
@@ -120,7 +125,7 @@ def test_metrics_advance_per_region_and_the_library_never_draws_by_itself(
     ]
     terminal = FakeTTY()
     monkeypatch.setattr(sys, "stderr", terminal)
-    ingest_metrics(con, "r2", regions=["us-east-1"], **window)  # no progress argument
+    metrics.run(stage_ctx(con, "r2"), regions=["us-east-1"], **window)  # no progress argument
     assert terminal.getvalue() == ""
 
 
@@ -212,7 +217,9 @@ def test_log_ingest_advances_per_file_with_its_size(con):
     ]
     assert len(read) == 13
     progress, stream = tty_progress("ingest logs", "files")
-    ingest_logs(con, "r1", [str(logs)], problems=Problems(), workers=1, progress=progress)
+    load.run(
+        stage_ctx(con, "r1", problems=Problems(), progress=progress), sources=[str(logs)], workers=1
+    )
     assert (progress.total, progress.done) == (13, 13)
     assert progress.bytes_done == sum(p.stat().st_size for p in read)
     assert frames(stream)[-1].startswith("ingest logs: 13/13 files")

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 from reconciler.core.config import Settings, load_settings
 from reconciler.core.errors import ConfigError
-from reconciler.ingest.resolve import load_model_map, resolve_model_id, resolve_model_ids
+from reconciler.ingest import resolve
+from reconciler.ingest.resolve import load_model_map, resolve_model_id
+from tests.support.stage import per_region, stage_ctx
 
 ACCT = "123456789012"
 AIP = f"arn:aws:bedrock:us-east-1:{ACCT}:application-inference-profile/0xumpou8xusv"
@@ -221,7 +223,7 @@ def test_stage_resolves_aips_through_the_api(con):
         return client
 
     with stub:
-        result = resolve_model_ids(con, Settings(), bedrock_client_factory=factory)
+        result = resolve.run(stage_ctx(con, "r1", Settings(), aws=per_region(factory)))
         stub.assert_no_pending_responses()
     assert regions == ["us-east-1"]  # one client per Region
     assert _model_row(con, AIP) == (
@@ -254,10 +256,10 @@ def test_resolved_ids_are_cached_and_not_looked_up_again(con):
     stub.add_response("get_inference_profile", _profile(AIP, [_fm("us-east-1", HAIKU)]))
     stub.add_response("list_tags_for_resource", {"tags": []})
     with stub:
-        resolve_model_ids(con, Settings(), bedrock_client_factory=lambda region: client)
+        resolve.run(stage_ctx(con, "r1", Settings(), aws=per_region(lambda region: client)))
     calls = []
-    second = resolve_model_ids(
-        con, Settings(), bedrock_client_factory=lambda region: calls.append(region)
+    second = resolve.run(
+        stage_ctx(con, "r1", Settings(), aws=per_region(lambda region: calls.append(region)))
     )
     assert calls == []
     assert (second.rows_in, second.findings) == (0, 0)
@@ -285,7 +287,7 @@ def test_unreachable_api_leaves_aips_unresolved_then_a_later_run_resolves_them(c
         made.append(region)
         return _unreachable(region)
 
-    first = resolve_model_ids(con, Settings(), bedrock_client_factory=factory)
+    first = resolve.run(stage_ctx(con, "r1", Settings(), aws=per_region(factory)))
     assert made == ["us-east-1"]
     assert (first.rows_in, first.rows_out, first.findings) == (3, 1, 2)
     assert first.counts == {"parsed": 1, "unresolved:aip_lookup_failed": 2}
@@ -307,7 +309,7 @@ def test_unreachable_api_leaves_aips_unresolved_then_a_later_run_resolves_them(c
         )  # fmt: skip
         stub.add_response("list_tags_for_resource", {"tags": []}, {"resourceARN": arn})
     with stub:
-        second = resolve_model_ids(con, Settings(), bedrock_client_factory=lambda r: client)
+        second = resolve.run(stage_ctx(con, "r1", Settings(), aws=per_region(lambda r: client)))
         stub.assert_no_pending_responses()
     assert (second.rows_in, second.rows_out, second.findings) == (2, 2, 0)
     assert con.execute("SELECT count(*) FROM model_ids WHERE resolved").fetchone()[0] == 3
@@ -319,7 +321,7 @@ def test_default_client_honours_aws_endpoint_url(con, monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     _invocation(con, "r1", AIP)
-    result = resolve_model_ids(con, Settings())
+    result = resolve.run(stage_ctx(con, "r1", Settings()))
     assert result.findings == 1
     assert _model_row(con, AIP)[-1] == "unresolved:aip_lookup_failed"
 
@@ -332,7 +334,7 @@ def test_api_errors_are_findings_not_exceptions(con):
     us.add_client_error("get_inference_profile", "ResourceNotFoundException", http_status_code=404)
     eu.add_client_error("get_inference_profile", "AccessDeniedException", http_status_code=403)
     with us, eu:
-        result = resolve_model_ids(con, Settings(), bedrock_client_factory=clients.__getitem__)
+        result = resolve.run(stage_ctx(con, "r1", Settings(), aws=per_region(clients.__getitem__)))
     assert result.findings == 2
     assert result.counts == {"unresolved:aip_lookup_failed": 1, "unresolved:aip_not_found": 1}
     assert _model_row(con, AIP)[-1] == "unresolved:aip_not_found"
@@ -347,7 +349,7 @@ def test_profile_with_mixed_models_is_not_guessed(con):
         "get_inference_profile", _profile(AIP, [_fm("us-east-1", HAIKU), _fm("us-east-2", SONNET)])
     )
     with stub:
-        result = resolve_model_ids(con, Settings(), bedrock_client_factory=lambda r: client)
+        result = resolve.run(stage_ctx(con, "r1", Settings(), aws=per_region(lambda r: client)))
     assert result.findings == 1
     assert _model_row(con, AIP)[-2:] == (False, "unresolved:aip_unusable_models")
 
@@ -373,8 +375,8 @@ def test_mapping_file_resolves_without_the_api(con, tmp_path):
     )
     for i, model_id in enumerate([AIP, PROVISIONED, f"xx.{SONNET}", AIP2]):
         _invocation(con, f"r{i}", model_id)
-    result = resolve_model_ids(
-        con, Settings(model_map=str(path)), bedrock_client_factory=_unreachable
+    result = resolve.run(
+        stage_ctx(con, "r1", Settings(model_map=str(path)), aws=per_region(_unreachable))
     )
     assert _model_row(con, AIP) == (
         SONNET, "geo", "application_profile", "on_demand", None,
@@ -394,7 +396,7 @@ def test_mapping_file_path_is_relative_to_the_config_file(con, tmp_path, monkeyp
     monkeypatch.chdir(Path(__file__).parent)
     settings = load_settings(str(tmp_path / "reconciler.toml"))
     _invocation(con, "r1", AIP)
-    resolve_model_ids(con, settings, bedrock_client_factory=_unreachable)
+    resolve.run(stage_ctx(con, "r1", settings, aws=per_region(_unreachable)))
     assert _model_row(con, AIP)[:5] == (
         HAIKU,
         "global",
@@ -434,7 +436,7 @@ def test_bad_mapping_file_is_a_config_error_naming_file_line_and_column(tmp_path
 def test_missing_mapping_file_is_a_config_error(con, tmp_path):
     _invocation(con, "r1", AIP)
     with pytest.raises(ConfigError, match=r"model_map .*nope\.csv: cannot read it"):
-        resolve_model_ids(con, Settings(model_map=str(tmp_path / "nope.csv")))
+        resolve.run(stage_ctx(con, "r1", Settings(model_map=str(tmp_path / "nope.csv"))))
 
 
 def test_mapping_tags_and_hostile_ids_are_stored_as_plain_data(con, tmp_path):
@@ -446,8 +448,8 @@ def test_mapping_tags_and_hostile_ids_are_stored_as_plain_data(con, tmp_path):
     )
     _invocation(con, "r1", AIP)
     _invocation(con, "r2", hostile)
-    result = resolve_model_ids(
-        con, Settings(model_map=str(path)), bedrock_client_factory=_unreachable
+    result = resolve.run(
+        stage_ctx(con, "r1", Settings(model_map=str(path)), aws=per_region(_unreachable))
     )
     assert _model_row(con, AIP)[5] == {
         "team": '=HYPERLINK("http://x")',

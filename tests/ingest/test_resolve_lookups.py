@@ -10,9 +10,11 @@ from botocore.stub import Stubber
 from test_resolve import ACCT, AIP, HAIKU, SONNET, _client, _invocation, _profile, _unreachable
 
 from reconciler.core.config import Settings
-from reconciler.ingest.resolve import geo_of_regions, resolve_model_ids
+from reconciler.ingest import resolve
+from reconciler.ingest.resolve import geo_of_regions
 from reconciler.stages.aggregate import aggregate
 from reconciler.stages.rate import rate
+from tests.support.stage import per_region, stage_ctx
 
 NOVA = "amazon.nova-micro-v1:0"
 NOVA_128K = "amazon.nova-micro-v1:0:128k"
@@ -124,7 +126,7 @@ def test_provisioned_throughput_resolves_with_model_units_and_commitment(con):
         {"modelIdentifier": CUSTOM_IMPORTED},
     )
     with stub:
-        result = resolve_model_ids(con, Settings(), bedrock_client_factory=lambda r: client)
+        result = resolve.run(stage_ctx(con, "r1", Settings(), aws=per_region(lambda r: client)))
         stub.assert_no_pending_responses()
     assert calls == [
         "GetProvisionedModelThroughput",
@@ -148,7 +150,7 @@ def test_provisioned_throughput_resolves_with_model_units_and_commitment(con):
     assert (result.rows_in, result.rows_out, result.findings) == (3, 3, 0)
     assert result.counts == {"bedrock_api": 3}
     # cached: a second run looks nothing up
-    again = resolve_model_ids(con, Settings(), bedrock_client_factory=lambda r: pytest.fail(r))
+    again = resolve.run(stage_ctx(con, "r1", Settings(), aws=per_region(lambda r: pytest.fail(r))))
     assert (again.rows_in, again.findings) == (0, 0)
 
 
@@ -166,7 +168,7 @@ def test_provisioned_failures_are_findings_retried_next_run(con):
         "get_provisioned_model_throughput", "ThrottlingException", http_status_code=400
     )
     with stub:
-        first = resolve_model_ids(con, Settings(), bedrock_client_factory=lambda r: client)
+        first = resolve.run(stage_ctx(con, "r1", Settings(), aws=per_region(lambda r: client)))
         stub.assert_no_pending_responses()
     assert first.counts == {
         "unresolved:provisioned_lookup_failed": 1,
@@ -179,7 +181,7 @@ def test_provisioned_failures_are_findings_retried_next_run(con):
     assert con.execute("SELECT base_model FROM invocations WHERE request_id = 'r1'").fetchone() == (
         None,
     )
-    unreachable = resolve_model_ids(con, Settings(), bedrock_client_factory=_unreachable)
+    unreachable = resolve.run(stage_ctx(con, "r1", Settings(), aws=per_region(_unreachable)))
     assert unreachable.counts == {"unresolved:provisioned_lookup_failed": 2}
     client = _client()
     stub = Stubber(client)
@@ -190,7 +192,7 @@ def test_provisioned_failures_are_findings_retried_next_run(con):
             {"provisionedModelId": arn},
         )
     with stub:
-        third = resolve_model_ids(con, Settings(), bedrock_client_factory=lambda r: client)
+        third = resolve.run(stage_ctx(con, "r1", Settings(), aws=per_region(lambda r: client)))
         stub.assert_no_pending_responses()
     assert (third.rows_in, third.rows_out, third.findings) == (2, 2, 0)
     assert _row(con, PT1)[:7] == (
@@ -220,7 +222,7 @@ def test_access_denied_is_remembered_per_kind_bad_credentials_per_region(con):
         "get_inference_profile", "UnrecognizedClientException", http_status_code=403
     )
     with us, eu:
-        result = resolve_model_ids(con, Settings(), bedrock_client_factory=clients.__getitem__)
+        result = resolve.run(stage_ctx(con, "r1", Settings(), aws=per_region(clients.__getitem__)))
         us.assert_no_pending_responses()
         eu.assert_no_pending_responses()
     assert calls == {
@@ -266,7 +268,7 @@ def test_custom_models_and_deployments(con):
         {"modelIdentifier": CUSTOM_IMPORTED},
     )
     with stub:
-        result = resolve_model_ids(con, Settings(), bedrock_client_factory=lambda r: client)
+        result = resolve.run(stage_ctx(con, "r1", Settings(), aws=per_region(lambda r: client)))
         stub.assert_no_pending_responses()
     assert calls == [
         "GetCustomModelDeployment",
@@ -301,7 +303,7 @@ def test_custom_lookups_that_name_no_model_are_not_guessed(con):
     stub.add_response("get_custom_model_deployment", _deployment(DEPLOY1, _fm("us-east-1", NOVA)))
     stub.add_response("get_custom_model", _custom_model(CUSTOM_IMPORTED, imported_base))
     with stub:
-        result = resolve_model_ids(con, Settings(), bedrock_client_factory=lambda r: client)
+        result = resolve.run(stage_ctx(con, "r1", Settings(), aws=per_region(lambda r: client)))
         stub.assert_no_pending_responses()
     assert result.counts == {
         "unresolved:custom_deployment_unusable_model": 1,
@@ -321,8 +323,10 @@ def test_mapping_file_still_wins_for_provisioned_and_custom_arns(con, tmp_path):
     )
     for i, model_id in enumerate([PT1, CUSTOM, NOVA]):
         _invocation(con, f"r{i}", model_id)
-    result = resolve_model_ids(
-        con, Settings(model_map=str(path)), bedrock_client_factory=lambda r: pytest.fail(r)
+    result = resolve.run(
+        stage_ctx(
+            con, "r1", Settings(model_map=str(path)), aws=per_region(lambda r: pytest.fail(r))
+        )
     )
     assert _row(con, PT1)[:6] == (
         HAIKU, "in_region", "provisioned", "provisioned", True, "mapping_file",
@@ -345,7 +349,7 @@ def test_imported_models_are_known_but_their_tokens_are_not_priced_per_token(con
     """An imported model is resolved (not an unknown model), and rating leaves its tokens
     unpriced with reason no_price (billed per CMU-minute), never $0 and never unknown_model."""
     _invocation(con, "r1", IMPORTED)
-    result = resolve_model_ids(con, Settings(), bedrock_client_factory=lambda r: pytest.fail(r))
+    result = resolve.run(stage_ctx(con, "r1", Settings(), aws=per_region(lambda r: pytest.fail(r))))
     assert (result.findings, result.counts) == (0, {"parsed": 1})
     assert con.execute(
         "SELECT base_model, routing, kind FROM invocations WHERE request_id = 'r1'"
@@ -371,7 +375,7 @@ def _aip(con, models):
     stub.add_response("get_inference_profile", _profile(AIP, models))
     stub.add_response("list_tags_for_resource", {"tags": []})
     with stub:
-        resolve_model_ids(con, Settings(), bedrock_client_factory=lambda r: client)
+        resolve.run(stage_ctx(con, "r1", Settings(), aws=per_region(lambda r: client)))
     return con.execute(
         "SELECT base_model, routing, geo, resolution FROM model_ids WHERE model_id = $m",
         {"m": AIP},

@@ -10,10 +10,12 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+import reconciler.core.aws
 from reconciler.core.errors import SourceError, SourceUnavailable
 from reconciler.core.quarantine import Problems
-from reconciler.ingest.load import ingest_logs
-from reconciler.ingest.sources import expand_sources, make_s3_client, skip_reason
+from reconciler.ingest import load
+from reconciler.ingest.sources import expand_sources, skip_reason
+from tests.support.stage import stage_ctx
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
 REPO = FIXTURES.parents[1]
@@ -94,7 +96,9 @@ S3_SOURCES = ["s3://acme-bedrock-logs/AWSLogs/", "s3://acme-cw-exports/exportedl
 def test_s3_ingest_with_moto_in_process(aws, con):
     client = boto3.client("s3", region_name="us-east-1")
     upload_fixtures(client)
-    r = ingest_logs(con, "r1", S3_SOURCES, problems=Problems(), workers=2, s3_client=client)
+    r = load.run(
+        stage_ctx(con, "r1", problems=Problems(), client=client), sources=S3_SOURCES, workers=2
+    )
     assert con.execute(TOTALS_SQL).fetchone() == S3_TOTALS
     assert (r.counts["files"], r.counts["duplicates"], r.counts["conflicts"]) == (5, 4, 1)
     assert (r.counts["skipped_offloads"], r.counts["skipped_markers"]) == (1, 2)
@@ -107,7 +111,7 @@ def test_s3_ingest_with_moto_in_process(aws, con):
     ).fetchone() == (etag,)
     uris = {u for (u,) in con.execute("SELECT DISTINCT source_uri FROM invocations").fetchall()}
     assert all(u.startswith("s3://acme-") for u in uris)
-    again = ingest_logs(con, "r2", S3_SOURCES, problems=Problems(), s3_client=client)
+    again = load.run(stage_ctx(con, "r2", problems=Problems(), client=client), sources=S3_SOURCES)
     assert (again.counts["files"], again.counts["skipped_already_loaded"]) == (0, 5)
 
 
@@ -146,7 +150,7 @@ def test_unreachable_endpoint_is_transient(aws_env, monkeypatch):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")  # nothing listens
-    client = make_s3_client()
+    client = reconciler.core.aws.client("s3")
     assert client.meta.endpoint_url == f"http://127.0.0.1:{port}"  # boto3 honours the env var
     with pytest.raises(SourceUnavailable) as exc:
         expand_sources(["s3://b/p/"], s3_client=client)

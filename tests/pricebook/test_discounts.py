@@ -9,7 +9,9 @@ import pytest
 
 from reconciler.core.config import load_settings
 from reconciler.core.errors import ConfigError, PriceBookError
-from reconciler.pricebook.discounts import load_discount_files, sync_config_discounts
+from reconciler.pricebook import discounts
+from reconciler.pricebook.discounts import load_discount_files
+from tests.support.stage import stage_ctx
 
 HEADER = "scope,value,percent,effective_from,effective_to,source\n"
 
@@ -110,7 +112,7 @@ def test_config_discounts_sync_replaces_previous_config_rows(con, tmp_path):
         "[[pricing.discounts]]\nscope = 'provider'\nvalue = 'anthropic'\npercent = 7.5\n"
         "effective_from = 2025-01-01\n"
     )
-    sync_config_discounts(con, load_settings(str(cfg)), "r1")
+    discounts.run(stage_ctx(con, "r1", load_settings(str(cfg))))
     assert con.execute("SELECT scope, scope_value, percent, source FROM discounts").fetchall() == [
         ("provider", "anthropic", Decimal("7.5"), str(cfg))
     ]
@@ -118,7 +120,7 @@ def test_config_discounts_sync_replaces_previous_config_rows(con, tmp_path):
         "[[pricing.discounts]]\nscope = 'all'\npercent = '2'\neffective_from = 2025-01-01\n"
         "effective_to = 2026-01-01\nsource = 'EDP'\n"
     )
-    sync_config_discounts(con, load_settings(str(cfg)), "r2")
+    discounts.run(stage_ctx(con, "r2", load_settings(str(cfg))))
     assert con.execute("SELECT scope, scope_value, percent, source FROM discounts").fetchall() == [
         ("all", "*", Decimal("2"), "EDP")
     ]
@@ -131,7 +133,7 @@ def test_config_discount_errors_name_the_key(tmp_path, con):
         "effective_from = 2025-01-01\n"
     )
     with pytest.raises(ConfigError) as exc:
-        sync_config_discounts(con, load_settings(str(cfg)), "r")
+        discounts.run(stage_ctx(con, "r", load_settings(str(cfg))))
     assert str(exc.value) == (
         f"{cfg}: key 'pricing.discounts[0].value': account '12' is not a 12-digit AWS account id"
     )

@@ -13,7 +13,7 @@ import pytest
 from botocore.stub import Stubber
 
 from reconciler.core.errors import SourceError
-from reconciler.pricebook import load_bundled_prices
+from reconciler.pricebook import bundled
 from reconciler.pricebook.pricelist import (
     api_products,
     fetch_api_products,
@@ -22,6 +22,7 @@ from reconciler.pricebook.pricelist import (
     offer_products,
     read_offer,
 )
+from tests.support.stage import stage_ctx
 
 DATA = Path(__file__).parent / "data"
 BEDROCK = DATA / "offer_bedrock_us-east-1.json"
@@ -158,7 +159,7 @@ def test_offer_files_map_to_price_rows_and_report_the_rest(con):
 
 
 def test_imported_prices_rate_by_hand_and_beat_bundled(con):
-    load_bundled_prices(con, "r")
+    bundled.run(stage_ctx(con, "r"))
     imported(con, BEDROCK, FOUNDATION)
     d = date(2025, 11, 3)
 

@@ -21,6 +21,7 @@ from reconciler.core.usage_types import (
     parse_usage_type,
 )
 from reconciler.db import connect, migrate
+from reconciler.ingest import invoices
 from reconciler.pricebook.pricelist import (
     fetch_api_products,
     import_price_list,
@@ -30,6 +31,7 @@ from reconciler.pricebook.pricelist import (
     offer_products,
     read_offer,
 )
+from tests.support.stage import stage_ctx
 
 DATA = Path(__file__).parent / "data"
 CODES = ("AmazonBedrock", "AmazonBedrockService", "AmazonBedrockFoundationModels")
@@ -371,7 +373,6 @@ def test_cli_import_matches_against_the_model_ids_in_the_database(tmp_path, caps
 
 def test_invoice_ingest_maps_usage_types_by_what_the_import_learned(con, tmp_path):
     from reconciler.core.config import Settings
-    from reconciler.ingest.invoices import ingest_invoices
 
     # A Llama meter the Price List fixture does not list (on-demand input of Llama 3.1 405B):
     # mapped through the billing name learned from the batch-output SKU. DeepSeek V3.1 matched
@@ -393,7 +394,7 @@ def test_invoice_ingest_maps_usage_types_by_what_the_import_learned(con, tmp_pat
 
     fresh = connect(":memory:")  # the same invoice without an import first
     migrate(fresh)
-    ingest_invoices(fresh, [str(cur)], settings=Settings(), run_id="r0")
+    invoices.run(stage_ctx(fresh, "r0", settings=Settings()), sources=[str(cur)])
     # The bundled billing names now list every §1 name (Llama3-1-405B included), so the fresh
     # database maps it too; what the import adds must agree with it, and DeepSeek V3.1 stays
     # unmapped either way (no table row, nothing learned).
@@ -403,7 +404,7 @@ def test_invoice_ingest_maps_usage_types_by_what_the_import_learned(con, tmp_pat
     ]
     fresh.close()
     import_price_list(con, map_products(_offer_products(), "o", TABLE, LOGGED), "o", "r1")
-    ingest_invoices(con, [str(cur)], settings=Settings(), run_id="r2")
+    invoices.run(stage_ctx(con, "r2", settings=Settings()), sources=[str(cur)])
     assert lines(con) == [
         ("USE1-DeepSeekV3-1-input-tokens", None),
         ("USE1-Llama3-1-405B-input-tokens", LLAMA405),

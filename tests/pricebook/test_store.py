@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from reconciler.core.errors import PriceBookError
-from reconciler.pricebook import load_bundled_prices, load_price_files
+from reconciler.pricebook import bundled, load_price_files
+from tests.support.stage import stage_ctx
 
 NOVA = "amazon.nova-micro-v1:0"
 SONNET45 = "anthropic.claude-sonnet-4-5-20250929-v1:0"
@@ -63,9 +64,9 @@ def cost(con, quantity, model, region, routing, day, **kw):
 
 
 def test_bundled_load_is_idempotent_and_ids_are_stable(con):
-    load_bundled_prices(con, "run-1")
+    bundled.run(stage_ctx(con, "run-1"))
     first = con.execute("SELECT price_id, price_usd FROM prices ORDER BY price_id").fetchall()
-    result = load_bundled_prices(con, "run-2")
+    result = bundled.run(stage_ctx(con, "run-2"))
     second = con.execute("SELECT price_id, price_usd FROM prices ORDER BY price_id").fetchall()
     assert first == second
     assert result.rows_out == len(first)
@@ -73,7 +74,7 @@ def test_bundled_load_is_idempotent_and_ids_are_stable(con):
 
 
 def test_bundled_prices_rate_by_hand(con):
-    load_bundled_prices(con, "r")
+    bundled.run(stage_ctx(con, "r"))
     d = date(2025, 11, 3)
     # Sonnet 4.5: global 3.00, geo and in_region 3.30 per 1M input tokens
     assert cost(con, 1_234_567, SONNET45, "us-east-1", "global", d) == Decimal("3.703701")
@@ -117,7 +118,7 @@ def test_bundled_prices_rate_by_hand(con):
 
 
 def test_overlay_beats_bundled_only_for_its_dates(con, write_csv):
-    load_bundled_prices(con, "r")
+    bundled.run(stage_ctx(con, "r"))
     path = write_csv(
         "o.csv",
         f"{NOVA},us-east-1,*,standard,on_demand,input_tokens,1K tokens,0.00003,2025-11-02,2025-11-04,contract\n",
@@ -148,7 +149,7 @@ def test_overlay_beats_bundled_only_for_its_dates(con, write_csv):
 
 
 def test_a_wildcard_overlay_beats_a_specific_bundled_row(con, write_csv):
-    load_bundled_prices(con, "r")
+    bundled.run(stage_ctx(con, "r"))
     path = write_csv(
         "o.csv", f"{NOVA},*,*,*,on_demand,input_tokens,1M tokens,0.03,2025-01-01,,edp sheet\n"
     )
@@ -242,7 +243,7 @@ def test_overlap_with_another_loaded_file_is_refused_and_nothing_written(con, wr
 
 
 def test_price_book_has_one_row_per_key_and_date(con, write_csv):
-    load_bundled_prices(con, "r")
+    bundled.run(stage_ctx(con, "r"))
     path = write_csv(
         "o.csv",
         f"{NOVA},us-east-1,*,standard,on_demand,input_tokens,1M tokens,0.03,2025-11-02,2025-11-04,x\n",

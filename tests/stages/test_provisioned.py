@@ -9,10 +9,11 @@ from __future__ import annotations
 from support.recon import DAY, NOVA, D, hourly, line, rated
 
 from reconciler.core.config import Settings
-from reconciler.pricebook import load_bundled_prices
+from reconciler.pricebook import bundled
 from reconciler.stages.allocate import allocate
 from reconciler.stages.rate import rate
 from reconciler.stages.reconcile import reconcile
+from tests.support.stage import stage_ctx
 
 PRO = "amazon.nova-pro-v1:0"
 
@@ -40,7 +41,7 @@ def recon(con):
 
 
 def test_bundled_book_rates_provisioned_tokens_at_zero_not_unpriced(con):
-    load_bundled_prices(con, "r0")
+    bundled.run(stage_ctx(con, "r0"))
     hourly(con, hour=14, quantity=5000, base_model=PRO)  # mode provisioned, input_tokens
     hourly(con, hour=15, quantity=100, base_model=NOVA, mode="on_demand")
     result = rate(con, DAY, DAY, run_id="r1")
@@ -112,7 +113,7 @@ IMPORTED_COVERED = "token(s) sent to an imported model: billed by the Custom Mod
 
 
 def test_bundled_book_rates_imported_model_tokens_at_zero_not_unpriced(con):
-    load_bundled_prices(con, "r0")
+    bundled.run(stage_ctx(con, "r0"))
     hourly(con, hour=14, quantity=7000, base_model=IMPORTED, mode="custom_import")
     result = rate(con, DAY, DAY, run_id="r1")
     got = con.execute(

@@ -16,7 +16,7 @@ the model behind it.
   Throughput,
   custom model deployments and custom models that name no base.
 
-The stage :func:`resolve_model_ids` tries, for each id the parser cannot settle by itself, the
+The stage :func:`run` tries, for each id the parser cannot settle by itself, the
 mapping file first (the user's explicit statement; works offline and for deleted resources), then
 the API. Results are cached in ``model_ids``; only unresolved ids are tried again next run.
 """
@@ -24,20 +24,19 @@ the API. Results are cached in ``model_ids``; only unresolved ids are tried agai
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import duckdb
 
-from reconciler.core.config import Settings
+from reconciler.core.clock import utc_now
 from reconciler.db.connect import transaction
 from reconciler.db.publish import write_if_changed
-from reconciler.db.runs import StageResult
 from reconciler.db.sql import execute
+from reconciler.db.stage import StageContext, StageResult
 from reconciler.ingest.resolve.bedrock import (
     BedrockClientFactory,
     BedrockLookups,
-    default_factory,
     lookup_application_profile,
     lookup_custom_deployment,
     lookup_custom_model,
@@ -59,6 +58,8 @@ from reconciler.ingest.resolve.parse import (
 
 __all__ = [
     "GEO_PREFIXES",
+    "READS",
+    "WRITES",
     "BedrockClientFactory",
     "MapEntry",
     "Resolution",
@@ -69,30 +70,25 @@ __all__ = [
     "lookup_custom_model",
     "lookup_provisioned_model",
     "resolve_model_id",
-    "resolve_model_ids",
     "resolve_offline",
+    "run",
 ]
 
-_default_factory: BedrockClientFactory = default_factory
-"""The client factory used when none is passed (a module attribute, so tests that must prove no
-Bedrock call happens can replace it)."""
+READS = ("invocation_records", "model_ids")
+WRITES = ("model_ids", "invocation_records")
 
 
-def resolve_model_ids(
-    con: duckdb.DuckDBPyConnection,
-    settings: Settings,
-    *,
-    bedrock_client_factory: BedrockClientFactory | None = None,
-    refresh: bool = False,
-) -> StageResult:
+def run(ctx: StageContext, *, refresh: bool = False) -> StageResult:
     """Resolve every distinct logged model id not yet resolved into ``model_ids``.
 
     Unresolved ids are retried on every run (the API may be back, the mapping file may have a
     row now); resolved ones are cached (``refresh=True`` looks everything up again, e.g. after
     AIP tags or a Provisioned Throughput's model units changed). ``findings`` is the number of
     ids still unresolved: their usage is unpriced later, never $0. API failures are not
-    exceptions: they leave the id unresolved with ``unresolved:<kind>_lookup_failed``.
+    exceptions: they leave the id unresolved with ``unresolved:<kind>_lookup_failed``. Bedrock
+    clients (one per Region of the ARNs) come from ``ctx.aws``.
     """
+    con, settings = ctx.con, ctx.settings
     started = time.perf_counter()
     mapping = {}
     path = map_path(settings)
@@ -101,7 +97,7 @@ def resolve_model_ids(
     pending = [
         r[0] for r in execute(con, "stages/resolve_pending", {"refresh": refresh}).fetchall()
     ]
-    api = BedrockLookups(bedrock_client_factory or _default_factory)
+    api = BedrockLookups(lambda region: ctx.client("bedrock", region))
     results: list[Resolution] = []
     for model_id in pending:
         found = resolve_model_id(model_id)
@@ -110,7 +106,7 @@ def resolve_model_ids(
         elif found.needs_api:
             found = api.resolve(found)
         results.append(found)
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utc_now()
     if results:
         _upsert(con, results, now)
     counts: dict[str, int] = {}
@@ -133,7 +129,7 @@ def resolve_offline(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     Base ids, ``us.``/``eu.``/``apac.``/``global.`` ... profile ids and their ARNs, and
     foundation-model ARNs resolve here, so ``invocations.base_model`` and ``routing`` are filled
     as soon as a record loads. Everything a mapping row or the control plane may decide (AIPs,
-    provisioned, custom, imported, unrecognised) is left to :func:`resolve_model_ids`, which
+    provisioned, custom, imported, unrecognised) is left to :func:`run`, which
     would write the very same row for the ids settled here (the mapping file never overrides
     them: ``mappable``). Returns (ids settled now, ids left for the resolve stage).
     """
@@ -141,7 +137,7 @@ def resolve_offline(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     found = [resolve_model_id(model_id) for model_id in pending]
     settled = [r for r in found if r.resolved and not mappable(r)]
     if settled:
-        now = datetime.now(UTC).replace(tzinfo=None)
+        now = utc_now()
         with transaction(con):
             for r in settled:
                 execute(con, "stages/resolve_upsert", _row(r, now))

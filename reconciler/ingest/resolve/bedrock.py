@@ -49,18 +49,6 @@ BedrockClientFactory = Callable[[str], "BedrockClient"]
 _NO_COMMITMENT = "NoCommitment"
 
 
-def default_factory(region: str) -> BedrockClient:
-    """A ``bedrock`` client with short timeouts and few retries (boto3 credential chain;
-    ``AWS_ENDPOINT_URL`` is honoured by boto3 itself)."""
-    import boto3
-    from botocore.config import Config
-
-    config = Config(
-        retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=10
-    )
-    return boto3.client("bedrock", region_name=region, config=config)
-
-
 def lookup_application_profile(client: BedrockClient, found: Resolution) -> Resolution:
     """Resolve an AIP through ``GetInferenceProfile`` (its model ARNs) and
     ``ListTagsForResource`` (its tags). Raises botocore errors for the caller to classify.
@@ -214,7 +202,7 @@ class BedrockLookups:
     (``bedrock:GetInferenceProfile`` may be allowed where ``GetProvisionedModelThroughput`` is
     not)."""
 
-    factory: BedrockClientFactory = default_factory
+    factory: BedrockClientFactory
     clients: dict[str, BedrockClient] = field(default_factory=dict)
     down: set[str] = field(default_factory=set)
     denied: set[tuple[str, str]] = field(default_factory=set)
