@@ -1,6 +1,7 @@
 -- name: ingest_stage_batch
--- purpose: Stage one ingest batch for dedupe: every parsed record of the batch (registered as
---   the Arrow table _ingest_arrow), numbered within its (account_id, region, request_id) in
+-- purpose: Stage one ingest batch for dedupe: every parsed record of the batch (view
+--   _ingest_keyed: the Arrow table of its records and their dedupe keys), numbered within its
+--   (account_id, region, request_id) in
 --   source order (file_ord, line_number), with the already-loaded copy of the same request when
 --   there is one. The existing side is restricted to the batch's event_time range plus a day on
 --   each side ($lo, $hi) and to rows whose dedupe_key is one of the batch's (or unknown), so the
@@ -18,7 +19,7 @@ SELECT
     e.output_tokens AS existing_output,
     e.cache_read_input_tokens AS existing_cache_read,
     e.cache_write_input_tokens AS existing_cache_write
-FROM _ingest_arrow AS b
+FROM _ingest_keyed AS b
 LEFT JOIN (
     SELECT account_id, region, request_id, source_uri, line_number, input_tokens, output_tokens,
            cache_read_input_tokens, cache_write_input_tokens
@@ -26,7 +27,7 @@ LEFT JOIN (
     WHERE event_time BETWEEN CAST($lo AS TIMESTAMP) - INTERVAL 1 DAY
                          AND CAST($hi AS TIMESTAMP) + INTERVAL 1 DAY
       AND (dedupe_key IS NULL OR dedupe_key IN (
-          SELECT dedupe_key FROM _ingest_arrow
+          SELECT dedupe_key FROM _ingest_keyed
       ))
 ) AS e
     ON e.account_id = b.account_id AND e.region = b.region AND e.request_id = b.request_id

@@ -3,12 +3,12 @@
 --   Reads temp view invoice_src (every column below guaranteed, maps as MAP(VARCHAR, VARCHAR)).
 --   The product map's self-description (keys model, inference_type, feature; CUR 2.0 exports since
 --   2026-07-20) is carried for usage types no table knows yet.
+--   A temp view, invoice_normalised (by file_row); ingest/invoice_normalise inserts it into
+--   invoice_norm with the file's name, format and line numbers.
 -- grain: one row per CUR line item
+CREATE OR REPLACE TEMP VIEW invoice_normalised AS
 SELECT
-    $source_uri AS source_uri,
-    $source_format AS source_format,
-    $source_family AS source_family,
-    CAST(file_row AS BIGINT) + $line_offset AS line_number,
+    file_row,
     CAST(bill_billing_period_start_date AS VARCHAR) AS billing_period,
     CAST(line_item_usage_start_date AS VARCHAR) AS usage_start,
     CAST(line_item_usage_end_date AS VARCHAR) AS usage_end,

@@ -1,12 +1,12 @@
 -- name: invoice_normalise_cur_legacy
 -- purpose: legacy CUR (lineItem/UsageType-style column names) -> the common raw invoice columns.
 --   Resource tags (one resourceTags/user:x column each) are not carried: tags is NULL.
+--   A temp view, invoice_normalised (by file_row); ingest/invoice_normalise inserts it into
+--   invoice_norm with the file's name, format and line numbers.
 -- grain: one row per CUR line item
+CREATE OR REPLACE TEMP VIEW invoice_normalised AS
 SELECT
-    $source_uri AS source_uri,
-    $source_format AS source_format,
-    $source_family AS source_family,
-    CAST(file_row AS BIGINT) + $line_offset AS line_number,
+    file_row,
     CAST("bill/BillingPeriodStartDate" AS VARCHAR) AS billing_period,
     CAST("lineItem/UsageStartDate" AS VARCHAR) AS usage_start,
     CAST("lineItem/UsageEndDate" AS VARCHAR) AS usage_end,

@@ -7,12 +7,12 @@
 --   reads: an AWS column it lacks (x_ServiceCode, x_UsageType) is NULL. SkuPriceDetails (1.1+),
 --   when it is a JSON object with keys model / inference_type / feature, describes the SKU like
 --   the CUR 2.0 product map (UNCONFIRMED for AWS exports).
+--   A temp view, invoice_normalised (by file_row); ingest/invoice_normalise inserts it into
+--   invoice_norm with the file's name, format and line numbers.
 -- grain: one row per FOCUS charge row
+CREATE OR REPLACE TEMP VIEW invoice_normalised AS
 SELECT
-    $source_uri AS source_uri,
-    $source_format AS source_format,
-    $source_family AS source_family,
-    CAST(file_row AS BIGINT) + $line_offset AS line_number,
+    file_row,
     CAST(BillingPeriodStart AS VARCHAR) AS billing_period,
     CAST(ChargePeriodStart AS VARCHAR) AS usage_start,
     CAST(ChargePeriodEnd AS VARCHAR) AS usage_end,

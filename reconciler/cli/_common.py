@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -22,6 +22,27 @@ if TYPE_CHECKING:
     from reconciler.core.quarantine import Problems
     from reconciler.db.runs import Run, RunSummary
     from reconciler.db.stage import StageContext
+
+
+DAY = click.DateTime(formats=["%Y-%m-%d"])
+"""A UTC day on the command line (YYYY-MM-DD)."""
+
+summary_json = click.option(
+    "--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout."
+)
+"""``--json``: the run summary as JSON on stdout (every writing verb)."""
+
+
+def data_window(f: Any) -> Any:
+    """``--start``/``--end``: the UTC days a reading verb covers (report, whatif)."""
+    f = click.option(
+        "--end",
+        type=DAY,
+        help="Last UTC day (inclusive). Default: the last full UTC day present in the data.",
+    )(f)
+    return click.option(
+        "--start", type=DAY, help="First UTC day (inclusive). Default: same as --end."
+    )(f)
 
 
 @dataclass

@@ -10,10 +10,8 @@ from typing import Literal, cast
 
 import click
 
-from reconciler.cli._common import Ctx, writing_to
+from reconciler.cli._common import DAY, Ctx, writing_to
 from reconciler.core.errors import ConfigError, ExitCode
-
-_DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 
 @click.group()
@@ -24,13 +22,13 @@ def export() -> None:
 @export.command("focus")
 @click.option(
     "--start",
-    type=_DAY,
+    type=DAY,
     help="First UTC day (inclusive, with --end). Default: the latest billing period (calendar "
     "month) with allocated spend.",
 )
 @click.option(
     "--end",
-    type=_DAY,
+    type=DAY,
     help="Last UTC day (inclusive, with --start). Default: as --start.",
 )
 @click.option(

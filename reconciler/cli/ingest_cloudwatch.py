@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from reconciler.cli._common import Ctx, cli_progress, show_summary, stage_context
+from reconciler.cli._common import Ctx, cli_progress, show_summary, stage_context, summary_json
 
 
 @click.command("cloudwatch")
@@ -15,7 +15,7 @@ from reconciler.cli._common import Ctx, cli_progress, show_summary, stage_contex
 )
 @click.option("--region", default=None, help="Region of the log group (default: boto3's).")
 @click.option("--strict", is_flag=True, help="Stop at the first quarantined record (exit 1).")
-@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
+@summary_json
 @click.pass_obj
 def cloudwatch(
     ctx: Ctx,

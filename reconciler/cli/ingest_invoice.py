@@ -7,10 +7,8 @@ from datetime import date, datetime
 
 import click
 
-from reconciler.cli._common import Ctx, cli_progress, show_summary, stage_context
+from reconciler.cli._common import DAY, Ctx, cli_progress, show_summary, stage_context, summary_json
 from reconciler.core.errors import ConfigError
-
-_DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
 @click.command("invoice")
@@ -23,17 +21,17 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
 )
 @click.option(
     "--start",
-    type=_DATE,
+    type=DAY,
     metavar="YYYY-MM-DD",
     help="With --cost-explorer: first usage date (UTC, inclusive).",
 )
 @click.option(
     "--end",
-    type=_DATE,
+    type=DAY,
     metavar="YYYY-MM-DD",
     help="With --cost-explorer: last usage date (UTC, inclusive).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
+@summary_json
 @click.pass_obj
 def invoice(
     ctx: Ctx,

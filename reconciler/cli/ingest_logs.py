@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from reconciler.cli._choices import BATCH_FILES
-from reconciler.cli._common import Ctx, cli_progress, show_summary, stage_context
+from reconciler.cli._common import Ctx, cli_progress, show_summary, stage_context, summary_json
 
 
 @click.command("logs")
@@ -29,7 +29,7 @@ from reconciler.cli._common import Ctx, cli_progress, show_summary, stage_contex
     show_default=True,
     help="Files committed per transaction, at most (also at most 491,520 records).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
+@summary_json
 @click.pass_obj
 def logs(
     ctx: Ctx,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from reconciler.cli._common import Ctx, cli_progress, show_summary, stage_context
+from reconciler.cli._common import Ctx, cli_progress, show_summary, stage_context, summary_json
 
 
 @click.command("metrics")
@@ -23,7 +23,7 @@ from reconciler.cli._common import Ctx, cli_progress, show_summary, stage_contex
     help="Query these ModelIds (each plain, +priority, +flex) instead of discovering series "
     "with ListMetrics, which only lists series active in the last 14 days (repeatable).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
+@summary_json
 @click.pass_obj
 def metrics(
     ctx: Ctx,

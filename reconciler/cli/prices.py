@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from reconciler.cli._common import Ctx, show_summary, stage_context
+from reconciler.cli._common import Ctx, show_summary, stage_context, summary_json
 
 if TYPE_CHECKING:
     from reconciler.core.usage_types import BillingNames
@@ -48,7 +48,7 @@ def prices() -> None:
 
 @prices.command("load")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
+@summary_json
 @click.pass_obj
 def load(ctx: Ctx, files: tuple[str, ...], as_json: bool) -> int:
     """Load price overlays (CONTRACT CSV); reloading a file replaces its rows."""

@@ -10,19 +10,12 @@ from pathlib import Path
 import click
 
 from reconciler.cli._choices import REPORT_DIMENSIONS, REPORT_FORMATS
-from reconciler.cli._common import Ctx, writing_to
+from reconciler.cli._common import Ctx, data_window, writing_to
 from reconciler.core.errors import ExitCode
-
-_DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 
 @click.command()
-@click.option("--start", type=_DAY, help="First UTC day (inclusive). Default: same as --end.")
-@click.option(
-    "--end",
-    type=_DAY,
-    help="Last UTC day (inclusive). Default: the last full UTC day present in the data.",
-)
+@data_window
 @click.option(
     "--by",
     default="team",

@@ -7,25 +7,23 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli._common import Ctx, show_summary, writing_to
-
-_DAY = click.DateTime(formats=["%Y-%m-%d"])
+from reconciler.cli._common import DAY, Ctx, show_summary, summary_json, writing_to
 
 
 @click.command("run")
 @click.option(
     "--date",
     "day",
-    type=_DAY,
+    type=DAY,
     metavar="YYYY-MM-DD",
     help="One UTC day (YYYY-MM-DD). Default: yesterday.",
 )
 @click.option(
-    "--start", type=_DAY, metavar="YYYY-MM-DD", help="First UTC day of the window (with --end)."
+    "--start", type=DAY, metavar="YYYY-MM-DD", help="First UTC day of the window (with --end)."
 )
 @click.option(
     "--end",
-    type=_DAY,
+    type=DAY,
     metavar="YYYY-MM-DD",
     help="Last UTC day of the window, inclusive (with --start).",
 )
@@ -35,7 +33,7 @@ _DAY = click.DateTime(formats=["%Y-%m-%d"])
     help="Write the window's report files here (default: [reports] dir, 'reports').",
 )
 @click.option("--no-reports", is_flag=True, help="Write no report files.")
-@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
+@summary_json
 @click.pass_obj
 def run(
     ctx: Ctx,

@@ -11,19 +11,12 @@ from pathlib import Path
 import click
 
 from reconciler.cli._choices import SCENARIOS, WHATIF_FORMATS
-from reconciler.cli._common import Ctx
+from reconciler.cli._common import Ctx, data_window
 from reconciler.core.errors import ConfigError, ExitCode
-
-_DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 
 @click.command("whatif")
-@click.option("--start", type=_DAY, help="First UTC day (inclusive). Default: same as --end.")
-@click.option(
-    "--end",
-    type=_DAY,
-    help="Last UTC day (inclusive). Default: the last full UTC day present in the data.",
-)
+@data_window
 @click.option(
     "--scenario",
     "scenarios",

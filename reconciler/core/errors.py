@@ -12,9 +12,8 @@ boundary and turns it into one line on stderr and a stable exit code (``CONTRACT
     │   └── SourceUnavailable   network, throttling, credentials expired     -> 3 (retry later)
     ├── DatabaseError      the DuckDB file cannot be used                    -> 3 when locked/busy
     │   └── DatabaseLocked      another writer holds the database            -> 3
-    ├── FileSystemError    a path is missing, not permitted, read-only or the disk is full
-    │                      -> 2 (a human must fix it), 3 for the few errnos a retry can clear
-    └── CheckFailed        an invariant check found rows that break it       -> 70 (a bug)
+    └── FileSystemError    a path is missing, not permitted, read-only or the disk is full
+                           -> 2 (a human must fix it), 3 for the few errnos a retry can clear
 
 ``transient`` says whether a scheduler should retry: only transient errors map to exit code 3.
 
@@ -32,7 +31,6 @@ from enum import IntEnum
 from pathlib import Path
 
 __all__ = [
-    "CheckFailed",
     "ConfigError",
     "DatabaseError",
     "DatabaseLocked",
@@ -109,12 +107,6 @@ class FileSystemError(ReconcilerError):
         super().__init__(message)
         self.transient = transient
         self.exit_code = ExitCode.TRANSIENT if transient else ExitCode.USAGE
-
-
-class CheckFailed(ReconcilerError):
-    """An invariant check (``queries/checks``) returned rows: the pipeline has a bug."""
-
-    exit_code = ExitCode.INTERNAL
 
 
 _PROBLEMS: dict[int, tuple[str, str]] = {

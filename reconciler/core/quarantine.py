@@ -13,11 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-import duckdb
-
-from reconciler.core.clock import utc_now
-
-__all__ = ["Problem", "Problems", "Reason", "StrictModeError", "write_problems"]
+__all__ = ["Problem", "Problems", "Reason", "StrictModeError"]
 
 
 class Reason(StrEnum):
@@ -83,6 +79,8 @@ class Problem:
     line_number: int | None
     reason: Reason
     detail: str
+    stored: bool = False
+    """Already in ``quarantine_records`` (written by SQL): :func:`write_problems` skips it."""
 
 
 @dataclass
@@ -92,8 +90,16 @@ class Problems:
     strict: bool = False
     items: list[Problem] = field(default_factory=list)
 
-    def add(self, source_uri: str, line_number: int | None, reason: Reason, detail: str) -> None:
-        problem = Problem(source_uri, line_number, reason, detail[:300])
+    def add(
+        self,
+        source_uri: str,
+        line_number: int | None,
+        reason: Reason,
+        detail: str,
+        *,
+        stored: bool = False,
+    ) -> None:
+        problem = Problem(source_uri, line_number, reason, detail[:300], stored)
         if self.strict:
             where = f"{source_uri}:{line_number}" if line_number else source_uri
             raise StrictModeError(f"{where}: {reason.value}: {problem.detail}")
@@ -104,22 +110,3 @@ class Problems:
 
     def by_reason(self) -> dict[str, int]:
         return dict(sorted(Counter(p.reason.value for p in self.items).items()))
-
-
-def write_problems(
-    con: duckdb.DuckDBPyConnection, problems: Problems, start: int, run_id: str
-) -> int:
-    """Write ``problems.items[start:]`` to ``quarantine_records`` (in the caller's transaction,
-    so the rows commit together with the good rows of the same source); returns how many."""
-    now = utc_now()
-    rows = [
-        (run_id, p.source_uri, p.line_number, p.reason.value, p.detail, now)
-        for p in problems.items[start:]
-    ]
-    if rows:
-        con.executemany(
-            "INSERT INTO quarantine_records (run_id, source_uri, line_number, reason, detail, "
-            "recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-    return len(rows)

@@ -402,11 +402,13 @@ def parse_usage_type(
     return info
 
 
-def _base(text: str, reg: str) -> UsageTypeInfo:
+def _base(text: str, reg: str | None) -> UsageTypeInfo:
+    """An Amazon Bedrock usage type not yet understood (charge other, kind unknown), in the
+    Region its prefix ``reg`` names (None: no prefix known)."""
     return UsageTypeInfo(
         usage_type=text,
         scheme="amazon_bedrock",
-        region=REGION_PREFIXES.get(reg),
+        region=REGION_PREFIXES.get(reg) if reg else None,
         billing_model_name=None,
         base_model=None,
         charge="other",
@@ -776,19 +778,7 @@ def self_described(
     described = _described_charge(inference_type)
     if (info is None or info.kind == "unknown") and described is not None and usage_type:
         charge, kind = described
-        base = info or UsageTypeInfo(
-            usage_type=usage_type,
-            scheme="amazon_bedrock",
-            region=None,
-            billing_model_name=None,
-            base_model=None,
-            charge="other",
-            mode="on_demand",
-            tier="standard",
-            routing=None,
-            tokens_per_unit=None,
-            kind="unknown",
-        )
+        base = info or _base(usage_type, None)
         fw = _words(feature) | _words(inference_type)
         info = replace(
             base,

@@ -13,6 +13,7 @@ import re
 
 import duckdb
 
+from reconciler.db import sql
 from reconciler.db.sql import queries_dir
 
 __all__ = ["migrate", "schema_files", "view_files"]
@@ -37,12 +38,8 @@ def view_files() -> list[str]:
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Bring the database to the current schema; return the migrations applied now."""
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations ("
-        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,"
-        " applied_at TIMESTAMP NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'))"
-    )
-    done = {row[0] for row in con.execute("SELECT version FROM _migrations").fetchall()}
+    sql.execute(con, "ledger/migrations_table")
+    done = {row[0] for row in sql.execute(con, "ledger/migrations_applied").fetchall()}
     applied = []
     for version, name in schema_files():
         if version in done:
@@ -51,10 +48,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(text)
-            con.execute(
-                "INSERT INTO _migrations (version, name, sha256) VALUES ($v, $n, $s)",
-                {"v": version, "n": name, "s": hashlib.sha256(text.encode()).hexdigest()},
-            )
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            record = {"version": version, "name": name, "sha256": digest}
+            sql.execute(con, "ledger/migration_record", record)
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")

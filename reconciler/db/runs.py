@@ -28,6 +28,7 @@ import duckdb
 
 from reconciler.core.clock import utc_now
 from reconciler.core.errors import ExitCode, ReconcilerError, exit_code_for
+from reconciler.db import sql
 from reconciler.db.connect import WriterLock, connect, writer_lock
 from reconciler.db.migrate import migrate
 from reconciler.db.publish import WorkingCopy, open_working_copy
@@ -138,14 +139,9 @@ class Run:
             self._con = connect(path, read_only=not self.write)
             if self.write:
                 migrate(self._con)
-                self._con.execute(
-                    "UPDATE run_log SET status = 'abandoned' WHERE status = 'running'"
-                )
-                self._con.execute(
-                    "INSERT INTO run_log (run_id, command, started_at, status) "
-                    "VALUES ($id, $cmd, $t, 'running')",
-                    {"id": self.run_id, "cmd": self.command, "t": utc_now()},
-                )
+                sql.execute(self._con, "ledger/run_abandon")
+                started = {"run_id": self.run_id, "command": self.command, "started_at": utc_now()}
+                sql.execute(self._con, "ledger/run_start", started)
                 if self._copy is not None:
                     self._con.execute("CHECKPOINT")
                     self._copy.mark()
@@ -177,17 +173,14 @@ class Run:
             if self.write and self._con is not None:
                 changed = self._copy is None or self._copy.changed_since_mark()
                 extra = {"error": str(exc)[:500]} if isinstance(exc, ReconcilerError) else {}
-                self._con.execute(
-                    "UPDATE run_log SET finished_at = $t, status = $s, exit_code = $c, "
-                    "summary = $j WHERE run_id = $id",
-                    {
-                        "t": utc_now(),
-                        "s": status,
-                        "c": int(code),
-                        "j": json.dumps(self.summary.asdict() | extra),
-                        "id": self.run_id,
-                    },
-                )
+                finished = {
+                    "finished_at": utc_now(),
+                    "status": status,
+                    "exit_code": int(code),
+                    "summary": json.dumps(self.summary.asdict() | extra),
+                    "run_id": self.run_id,
+                }
+                sql.execute(self._con, "ledger/run_finish", finished)
                 self._con.execute("CHECKPOINT")
                 recorded = True
         finally:

@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-__all__ = ["SqlHeader", "execute", "header", "load", "queries_dir"]
+__all__ = ["SqlHeader", "execute", "header", "load", "queries_dir", "scalar"]
 
 
 @cache
@@ -42,6 +42,12 @@ def execute(
 ) -> duckdb.DuckDBPyConnection:
     """Run a named SQL file with ``$name`` parameters bound, never interpolated."""
     return con.execute(load(name), params or {})
+
+
+def scalar(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> int:
+    """The one integer a named count query returns (0 for no row or NULL)."""
+    rows = execute(con, name, params).fetchall()
+    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
 
 @dataclass(frozen=True)

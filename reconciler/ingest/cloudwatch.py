@@ -29,7 +29,9 @@ import botocore.exceptions
 from reconciler.core.config import CloudWatchSource
 from reconciler.core.errors import ConfigError, SourceError
 from reconciler.core.progress import NO_PROGRESS, ProgressSink
+from reconciler.db.ledger import is_loaded
 from reconciler.db.stage import StageContext, StageResult
+from reconciler.ingest import load
 from reconciler.ingest.invocation_logs import RECORD_SCHEMA, ParsedFile, parse_messages
 from reconciler.ingest.limits import DEFAULT_LIMITS, IngestLimits, ingest_limits
 from reconciler.ingest.load import LedgerEntry, commit_batch
@@ -73,14 +75,8 @@ def day_windows(start: datetime, end: datetime) -> list[tuple[datetime, datetime
     return out
 
 
-READS = ("source_objects", "invocation_records", "model_ids")
-WRITES = (
-    "invocation_records",
-    "duplicate_conflicts",
-    "quarantine_records",
-    "source_objects",
-    "model_ids",
-)
+READS = load.READS  # the same tables as ingest logs: pulled records are committed alike
+WRITES = load.WRITES
 
 
 def run(
@@ -149,10 +145,7 @@ def _ingest_group(
     sink.set_total(len(windows))
     for lo, hi in windows:
         fingerprint = f"{_iso(lo)}/{_iso(hi)}"
-        if con.execute(
-            "SELECT count(*) FROM source_objects WHERE source_uri = $u AND fingerprint = $f",
-            {"u": uri, "f": fingerprint},
-        ).fetchall()[0][0]:
+        if is_loaded(con, uri, fingerprint):
             totals["skipped_already_loaded"] += 1
             sink.advance(1)
             continue

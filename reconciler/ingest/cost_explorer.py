@@ -66,7 +66,7 @@ from reconciler.core.aws import from_boto
 from reconciler.core.clock import utc_now
 from reconciler.core.config import Settings
 from reconciler.core.errors import ConfigError, ReconcilerError, SourceUnavailable
-from reconciler.core.quarantine import Problems, Reason, write_problems
+from reconciler.core.quarantine import Problems, Reason
 from reconciler.core.usage_types import (
     BillingNames,
     UsageTypeInfo,
@@ -74,7 +74,8 @@ from reconciler.core.usage_types import (
     load_billing_names,
     parse_usage_type,
 )
-from reconciler.db import transaction
+from reconciler.db import bulk, sql, transaction
+from reconciler.db.ledger import write_problems
 from reconciler.db.stage import StageContext, StageResult
 from reconciler.ingest.invoice_models import match_counts
 from reconciler.ingest.invoice_units import check_units
@@ -142,10 +143,6 @@ _CATEGORIES = {
     ),
 }  # fmt: skip
 _EXACT = Decimal("1e-12")
-_DELETE = (
-    "DELETE FROM invoice_line_items WHERE source_format = 'cost_explorer'"
-    " AND CAST(usage_start AS DATE) BETWEEN $start AND $end"
-)
 _DEC = pa.decimal128(38, 12)
 _TS = pa.timestamp("us")
 # Columns of invoice_line_items a Cost Explorer line fills (the rest stay NULL), in Arrow types.
@@ -371,20 +368,10 @@ def run(ctx: StageContext, *, payer_lookup: Callable[[], str | None] | None = No
         1 for r in rows if r["usage_kind"] in ("agentcore", "knowledge_base")
     )
     with transaction(con):
-        counts["replaced_rows"] = _scalar(
-            con,
-            "SELECT count(*) FROM invoice_line_items WHERE source_format = 'cost_explorer'"
-            " AND CAST(usage_start AS DATE) BETWEEN $start AND $end",
-            {"start": start, "end": end},
-        )
-        con.execute(_DELETE, {"start": start, "end": end})
-        if rows:
-            table = pa.Table.from_pylist(rows, schema=_SCHEMA)
-            con.register("ce_lines", table)
-            try:
-                con.execute("INSERT INTO invoice_line_items BY NAME SELECT * FROM ce_lines")
-            finally:
-                con.unregister("ce_lines")
+        window = {"start": start, "end": end}
+        counts["replaced_rows"] = sql.scalar(con, "ingest/cost_explorer_window_count", window)
+        sql.execute(con, "ingest/cost_explorer_delete_window", window)
+        bulk.insert(con, "ingest/cost_explorer_insert", bulk.rows_table(rows, _SCHEMA))
         counts["superseded_lines"] = apply_invoice_precedence(con, run_id)
         _record(con, api_start, api_end, run_id, len(rows), len(problems) - first_problem)
         write_problems(con, problems, first_problem, run_id)
@@ -538,22 +525,15 @@ def _record(
     con: duckdb.DuckDBPyConnection, start: str, end: str, run_id: str, records: int, bad: int
 ) -> None:
     """The pull as a source object: the window is its key (as for CloudWatch windows)."""
-    con.execute(
-        "INSERT OR REPLACE INTO source_objects (source_uri, fingerprint, size_bytes, kind,"
-        " run_id, loaded_at, records, duplicates, quarantined)"
-        " VALUES ($u, $f, NULL, $k, $r, $t, $n, 0, $q)",
+    sql.execute(
+        con,
+        "ingest/cost_explorer_record_pull",
         {
-            "u": f"ce:GetCostAndUsage?start={start}&end={end}",
-            "f": f"window:{start}/{end}",
-            "k": "invoice_cost_explorer",
-            "r": run_id,
-            "t": utc_now(),
-            "n": records,
-            "q": bad,
+            "uri": f"ce:GetCostAndUsage?start={start}&end={end}",
+            "fingerprint": f"window:{start}/{end}",
+            "run_id": run_id,
+            "loaded_at": utc_now(),
+            "records": records,
+            "quarantined": bad,
         },
     )
-
-
-def _scalar(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any]) -> int:
-    row = con.execute(query, params).fetchone()
-    return int(row[0]) if row else 0

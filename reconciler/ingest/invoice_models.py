@@ -105,13 +105,8 @@ def match_invoice_models(
 def match_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
     """For the lines loaded by ``run_id``: still unmapped usage lines, and lines the matcher gave
     a model (``model_matched``) or left with a finding (``model_unmatched``)."""
-    row = con.execute(
-        "SELECT count(*) FILTER (WHERE NOT mapped AND charge_category = 'Usage'), "
-        "count(*) FILTER (WHERE model_match IS NOT NULL AND base_model IS NOT NULL), "
-        "count(*) FILTER (WHERE model_match IS NOT NULL AND base_model IS NULL) "
-        "FROM invoice_line_items WHERE run_id = $r",
-        {"r": run_id},
-    ).fetchone() or (0, 0, 0)
+    row = sql.execute(con, "ingest/invoice_match_counts", {"run_id": run_id}).fetchone()
+    row = row or (0, 0, 0)
     return {
         "unmapped_rows": int(row[0]),
         "model_matched": int(row[1]),

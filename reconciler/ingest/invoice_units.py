@@ -36,10 +36,8 @@ def check_units(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     returns that match's counts.
     """
     matched = match_invoice_models(con)
-    with write_if_changed(con, _UNIT_CHECKS):  # the same verdicts again write nothing
-        con.execute("UPDATE invoice_line_items SET unit_check = 'unknown'")
+    # the same verdicts again write nothing
+    with write_if_changed(con, sql.load("ingest/invoice_units_digest")):
+        sql.execute(con, "ingest/invoice_units_reset")
         sql.execute(con, "stages/invoice_unit_check")
     return matched
-
-
-_UNIT_CHECKS = "SELECT count(*), bit_xor(hash(rowid, unit_check)) FROM invoice_line_items"

@@ -39,11 +39,12 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from reconciler.core.clock import utc_now
 from reconciler.core.config import Settings
 from reconciler.core.progress import NO_PROGRESS, ProgressSink
-from reconciler.core.quarantine import Problems, Reason, write_problems
+from reconciler.core.quarantine import Problems, Reason
 from reconciler.core.usage_types import (
     BillingNames,
     UsageTypeInfo,
@@ -52,7 +53,8 @@ from reconciler.core.usage_types import (
     parse_usage_type,
     self_described,
 )
-from reconciler.db import sql, transaction
+from reconciler.db import bulk, sql, transaction
+from reconciler.db.ledger import is_loaded, write_problems
 from reconciler.db.stage import StageContext, StageResult
 from reconciler.ingest.invoice_models import match_counts
 from reconciler.ingest.invoice_sources import InvoiceFile, InvoiceGroup, discover, materialise
@@ -106,18 +108,6 @@ _FORMATS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "focus_1_0": ("stages/invoice_normalise_focus", _FOCUS, ("Tags",)),
     "focus_1_2": ("stages/invoice_normalise_focus", _FOCUS, ("Tags",)),
 }
-_NORM_DDL = """
-CREATE OR REPLACE TEMP TABLE invoice_norm (
-    source_uri VARCHAR, source_format VARCHAR, source_family VARCHAR, line_number BIGINT,
-    billing_period VARCHAR, usage_start VARCHAR, usage_end VARCHAR, account_id VARCHAR,
-    region VARCHAR, product_code VARCHAR, product_name VARCHAR, product_family VARCHAR,
-    usage_type VARCHAR, operation VARCHAR, line_item_type VARCHAR, quantity VARCHAR,
-    pricing_unit VARCHAR, unblended_rate VARCHAR, unblended_cost VARCHAR, net_cost VARCHAR,
-    discount_total VARCHAR, discounts MAP(VARCHAR, VARCHAR), resource_id VARCHAR,
-    iam_principal VARCHAR, tags MAP(VARCHAR, VARCHAR), payer_account_id VARCHAR,
-    model_display_name VARCHAR, inference_type VARCHAR, feature VARCHAR,
-    line_item_id VARCHAR, time_interval VARCHAR, currency VARCHAR)
-"""
 # format -> (line item id, time interval, currency) columns, read when the file has them
 _IDENTITY: dict[str, tuple[str, str, str]] = {
     "cur2": ("identity_line_item_id", "identity_time_interval", "line_item_currency_code"),
@@ -125,16 +115,18 @@ _IDENTITY: dict[str, tuple[str, str, str]] = {
     "focus_1_0": ("", "", "BillingCurrency"),
     "focus_1_2": ("", "", "BillingCurrency"),
 }
+_RATES = pa.schema([("currency", pa.string()), ("rate", pa.string())])
+_USAGE_TYPES = pa.schema(
+    [(c, pa.string()) for c in (
+        "usage_type", "product_name", "pricing_unit", "product_code", "model_display_name",
+        "inference_type", "feature", "region", "billing_model_name", "base_model", "charge",
+        "mode", "tier", "routing", "kind", "endpoint",
+    )]
+    + [("mapped", pa.bool_()), ("tokens_per_unit", pa.int64()), ("unit", pa.string()),
+       ("unit_source", pa.string())]
+)  # fmt: skip
 # Formats in order of precedence (stages/invoice_precedence); the words used in findings.
 PRECEDENCE = ("cur2", "focus_1_2", "focus_1_0", "cur_legacy", "cost_explorer")
-_UT_DDL = """
-CREATE OR REPLACE TEMP TABLE invoice_usage_types (
-    usage_type VARCHAR, product_name VARCHAR, pricing_unit VARCHAR, product_code VARCHAR,
-    model_display_name VARCHAR, inference_type VARCHAR, feature VARCHAR, region VARCHAR,
-    billing_model_name VARCHAR, base_model VARCHAR, charge VARCHAR, mode VARCHAR, tier VARCHAR,
-    routing VARCHAR, kind VARCHAR, endpoint VARCHAR, mapped BOOLEAN, tokens_per_unit BIGINT,
-    unit VARCHAR, unit_source VARCHAR)
-"""
 
 
 def detect_format(columns: set[str]) -> str | None:
@@ -269,18 +261,7 @@ def apply_invoice_precedence(
     """
     sql.execute(con, "stages/invoice_precedence")
     if problems is not None:
-        rows = con.execute(
-            "SELECT s.billing_period, s.source_family, min(s.source_format), min(s.superseded_by),"
-            " min(w.source_format), sum(s.lines), CAST(sum(s.net_cost_usd) AS DECIMAL(38, 12)),"
-            " count(DISTINCT s.account_id)"
-            " FROM invoice_sources AS s JOIN invoice_sources AS w"
-            "  ON w.billing_period = s.billing_period AND w.account_id = s.account_id"
-            "  AND w.source_family = s.superseded_by"
-            " WHERE NOT s.used AND s.source_format <> 'cost_explorer'"
-            "  AND (s.run_id = $r OR w.run_id = $r)"
-            " GROUP BY s.billing_period, s.source_family ORDER BY 1, 2",
-            {"r": run_id},
-        ).fetchall()
+        rows = sql.execute(con, "ingest/invoice_superseded_sources", {"run_id": run_id}).fetchall()
         for period, family, fmt, winner, winner_fmt, lines, net, accounts in rows:
             problems.add(
                 family,
@@ -290,10 +271,7 @@ def apply_invoice_precedence(
                 f"(net {net} USD) not counted; {winner_fmt} source {_tail(winner)} is used "
                 f"(precedence {' > '.join(PRECEDENCE)}, latest delivery among copies)",
             )
-    row = con.execute(
-        "SELECT count(*) FROM invoice_line_items WHERE superseded_by IS NOT NULL"
-    ).fetchone()
-    return int(row[0]) if row else 0
+    return sql.scalar(con, "ingest/invoice_superseded_count")
 
 
 def _tail(family: str, keep: int = 90) -> str:
@@ -301,14 +279,7 @@ def _tail(family: str, keep: int = 90) -> str:
 
 
 def _unchanged(con: duckdb.DuckDBPyConnection, files: list[InvoiceFile]) -> bool:
-    for f in files:
-        row = con.execute(
-            "SELECT 1 FROM source_objects WHERE source_uri = $u AND fingerprint = $f",
-            {"u": f.uri, "f": f.fingerprint},
-        ).fetchone()
-        if row is None:
-            return False
-    return True
+    return all(is_loaded(con, f.uri, f.fingerprint) for f in files)
 
 
 def _ingest_group(
@@ -327,7 +298,7 @@ def _ingest_group(
     None when a file could not be read or its format is unknown: then nothing of the group is
     replaced (half a delivery must not replace a whole period) and it is retried next run.
     """
-    con.execute(_NORM_DDL)
+    sql.execute(con, "ingest/invoice_norm_table")
     formats: dict[str, str] = {}
     for i, f in enumerate(group.files):
         fmt = _stage_file(con, f, group.family, problems, workdir, s3_client)
@@ -340,23 +311,16 @@ def _ingest_group(
     sql.execute(con, "stages/invoice_stage")
     if not _currencies_convertible(con, settings, problems):
         return None  # refused: the previous delivery stays, retried next run
-    _quarantine_bad_rows(con, problems)
     duplicates = _report_duplicates(con, problems)
     _load_usage_types(con, names, settings)
     with transaction(con):
-        periods = [
-            r[0]
-            for r in con.execute(
-                "SELECT DISTINCT billing_period FROM invoice_typed WHERE bad IS NULL"
-            ).fetchall()
-        ]
+        _quarantine_bad_rows(con, problems, run_id)
+        periods = [r[0] for r in sql.execute(con, "ingest/invoice_periods").fetchall()]
         if group.period is not None:
             periods.append(datetime.strptime(group.period + "-01", "%Y-%m-%d").date())  # noqa: DTZ007
         for period in sorted(set(periods)):
-            con.execute(
-                "DELETE FROM invoice_line_items WHERE source_family = $f AND billing_period = $p",
-                {"f": group.family, "p": period},
-            )
+            params = {"family": group.family, "period": period}
+            sql.execute(con, "ingest/invoice_delete_period", params)
         delivered = max((f.modified for f in group.files if f.modified), default=None)
         sql.execute(con, "stages/invoice_insert", {"run_id": run_id, "delivered_at": delivered})
         stats = _group_stats(con, run_id)
@@ -377,18 +341,8 @@ def _stage_file(
     path = materialise(f, workdir, s3_client)
     is_parquet = f.uri.lower().endswith(".parquet")
     try:
-        if is_parquet:
-            raw = con.sql(
-                "SELECT * EXCLUDE (file_row_number), file_row_number AS file_row "
-                "FROM read_parquet($p, file_row_number = true)",
-                params={"p": path},
-            )
-        else:
-            raw = con.sql(
-                "SELECT *, row_number() OVER () AS file_row "
-                "FROM read_csv($p, header = true, all_varchar = true)",
-                params={"p": path},
-            )
+        reader = "ingest/invoice_read_parquet" if is_parquet else "ingest/invoice_read_csv"
+        raw = con.sql(sql.load(reader), params={"path": path})
         raw.create_view("invoice_raw", replace=True)
         columns = {str(c): str(t) for c, t in zip(raw.columns, raw.types, strict=True)}
     except duckdb.Error as exc:
@@ -407,13 +361,11 @@ def _stage_file(
         return None
     sql_name, scalars, maps = _FORMATS[fmt]
     con.execute(_wrapper_sql(columns, scalars, maps))
-    con.execute(
-        "INSERT INTO invoice_norm BY NAME\n"  # noqa: S608 - SQL from queries/ and module constants
-        "SELECT n.*, x.line_item_id, x.time_interval, x.currency FROM (\n"
-        + sql.load(sql_name)
-        + "\n) AS n LEFT JOIN (SELECT CAST(file_row AS BIGINT) + $line_offset AS line_number, "
-        + _identity_sql(fmt, columns)
-        + " FROM invoice_src) AS x USING (line_number)",
+    con.execute(_identity_sql(fmt, columns))
+    sql.execute(con, sql_name)
+    sql.execute(
+        con,
+        "ingest/invoice_normalise",
         {
             "source_uri": f.uri,
             "source_format": fmt,
@@ -425,10 +377,11 @@ def _stage_file(
 
 
 def _identity_sql(fmt: str, columns: dict[str, str]) -> str:
-    """The line item id, time interval and currency columns of a format, NULL where absent.
+    """``invoice_identity``: the line item id, time interval and currency columns of a format
+    (NULL where the file lacks them) by ``file_row``; the normaliser joins it.
 
-    Read beside the normaliser (joined on the line number) so that the format's mapping SQL stays
-    as it is; identifiers come only from ``_IDENTITY`` (quoted), never from file content.
+    Built here because which columns exist depends on the file; identifiers come only from
+    ``_IDENTITY`` (quoted), never from file content.
     """
     out = []
     for name, alias in zip(
@@ -438,7 +391,8 @@ def _identity_sql(fmt: str, columns: dict[str, str]) -> str:
             out.append(f"CAST({_quote(name)} AS VARCHAR) AS {alias}")
         else:
             out.append(f"CAST(NULL AS VARCHAR) AS {alias}")
-    return ", ".join(out)
+    select = ", ".join(["file_row", *out])
+    return f"CREATE OR REPLACE TEMP VIEW invoice_identity AS SELECT {select} FROM invoice_src"  # noqa: S608 - identifiers are module constants, quoted
 
 
 def _quote(name: str) -> str:
@@ -466,14 +420,13 @@ def _wrapper_sql(columns: dict[str, str], scalars: tuple[str, ...], maps: tuple[
     return f"CREATE OR REPLACE TEMP VIEW invoice_src AS SELECT {select} FROM invoice_raw"  # noqa: S608 - identifiers are module constants, quoted
 
 
-def _quarantine_bad_rows(con: duckdb.DuckDBPyConnection, problems: Problems) -> None:
-    rows = con.execute(
-        "SELECT source_uri, line_number, bad_reason, bad FROM invoice_typed "
-        "WHERE bad IS NOT NULL AND (strong_bedrock OR marketplace_candidate) "
-        "ORDER BY source_uri, line_number"
-    ).fetchall()
-    for uri, line, reason, bad in rows:
-        problems.add(uri, line, Reason(reason), bad)
+def _quarantine_bad_rows(con: duckdb.DuckDBPyConnection, problems: Problems, run_id: str) -> None:
+    """Bad Bedrock rows go from the staging table to ``quarantine_records`` in SQL, in the
+    group's transaction; the run's problem list learns of them (already stored) for its
+    summary."""
+    sql.execute(con, "ingest/invoice_quarantine_bad", {"run_id": run_id, "recorded_at": utc_now()})
+    for uri, line, reason, bad in sql.execute(con, "ingest/invoice_bad_rows").fetchall():
+        problems.add(uri, line, Reason(reason), bad, stored=True)
 
 
 def _currencies_convertible(
@@ -485,17 +438,9 @@ def _currencies_convertible(
     rates = {"USD": Decimal(1)} | {
         k.upper(): v for k, v in settings.invoices.currency_rates.items()
     }
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE invoice_currency_rates "
-        "(currency VARCHAR, rate DECIMAL(14, 11))"
-    )
-    con.executemany("INSERT INTO invoice_currency_rates VALUES (?, ?)", list(rates.items()))
-    missing = con.execute(
-        "SELECT source_uri, list(DISTINCT currency ORDER BY currency), count(*) "
-        "FROM invoice_typed WHERE (strong_bedrock OR marketplace_candidate) "
-        "AND currency NOT IN (SELECT currency FROM invoice_currency_rates) "
-        "GROUP BY source_uri ORDER BY source_uri"
-    ).fetchall()
+    table = bulk.rows_table([(k, str(v)) for k, v in rates.items()], _RATES)
+    bulk.insert(con, "ingest/invoice_currency_rates", table)  # USD is always there
+    missing = sql.execute(con, "ingest/invoice_currency_missing").fetchall()
     for uri, currencies, n in missing:
         codes = ", ".join(_printable(c) for c in currencies)
         problems.add(
@@ -517,11 +462,7 @@ def _printable(code: str) -> str:
 
 def _report_duplicates(con: duckdb.DuckDBPyConnection, problems: Problems) -> dict[str, int]:
     """Rows repeating a line item of the delivery: loaded once; one quarantine row per file."""
-    rows = con.execute(
-        "SELECT source_uri, count(*), min(line_number) FROM invoice_typed "
-        "WHERE duplicate AND (strong_bedrock OR marketplace_candidate) "
-        "GROUP BY source_uri ORDER BY source_uri"
-    ).fetchall()
+    rows = sql.execute(con, "ingest/invoice_duplicates").fetchall()
     for uri, n, first in rows:
         problems.add(
             uri,
@@ -536,12 +477,8 @@ def _report_duplicates(con: duckdb.DuckDBPyConnection, problems: Problems) -> di
 def _load_usage_types(
     con: duckdb.DuckDBPyConnection, names: BillingNames, settings: Settings
 ) -> None:
-    con.execute(_UT_DDL)
-    keys = con.execute(
-        "SELECT DISTINCT usage_type, product_name, pricing_unit, product_code, "
-        "model_display_name, inference_type, feature FROM invoice_typed "
-        "WHERE bad IS NULL AND (strong_bedrock OR marketplace_candidate)"
-    ).fetchall()
+    sql.execute(con, "ingest/invoice_usage_types_table")
+    keys = sql.execute(con, "ingest/invoice_usage_type_keys").fetchall()
     rows = []
     for usage_type, product, unit, code, display, inference, feature in keys:
         info = (
@@ -567,37 +504,14 @@ def _load_usage_types(
                 tpu, unit_label, unit_source,
             )
         )  # fmt: skip
-    if rows:
-        con.executemany(
-            "INSERT INTO invoice_usage_types VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+    bulk.insert(con, "ingest/invoice_usage_types_insert", bulk.rows_table(rows, _USAGE_TYPES))
 
 
 def _group_stats(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
-    total, non_bedrock = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE NOT strong_bedrock AND NOT marketplace_candidate)"
-        " FROM invoice_typed"
-    ).fetchone() or (0, 0)
-    inserted, unmapped, non_model = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE NOT mapped AND charge_category = 'Usage'), "
-        "count(*) FILTER (WHERE usage_kind IN ('agentcore', 'knowledge_base')) "
-        "FROM invoice_line_items WHERE run_id = $r "
-        "AND source_uri IN (SELECT DISTINCT source_uri FROM invoice_typed)",
-        {"r": run_id},
-    ).fetchone() or (0, 0, 0)
+    row = sql.execute(con, "ingest/invoice_group_stats", {"run_id": run_id}).fetchone()
+    total, inserted, unmapped, non_model, quarantined, duplicates = row or (0,) * 6
     # Marketplace-looking rows that turned out not to be Bedrock token meters are non-Bedrock too.
-    bad = con.execute(
-        "SELECT count(*) FROM invoice_typed WHERE bad IS NOT NULL "
-        "AND (strong_bedrock OR marketplace_candidate)"
-    ).fetchone()
-    quarantined = bad[0] if bad else 0
-    dup = con.execute(
-        "SELECT count(*) FROM invoice_typed WHERE duplicate "
-        "AND (strong_bedrock OR marketplace_candidate)"
-    ).fetchone()
-    non_bedrock = total - inserted - quarantined - (dup[0] if dup else 0)
+    non_bedrock = total - inserted - quarantined - duplicates
     return {
         "rows": int(total),
         "inserted": int(inserted),
@@ -610,28 +524,17 @@ def _group_stats(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
 def _record(
     con: duckdb.DuckDBPyConnection, f: InvoiceFile, fmt: str, run_id: str, duplicates: int = 0
 ) -> None:
-    n = con.execute(
-        "SELECT count(*) FROM invoice_line_items WHERE source_uri = $u AND run_id = $r",
-        {"u": f.uri, "r": run_id},
-    ).fetchone()
-    q = con.execute(
-        "SELECT count(*) FROM invoice_typed WHERE source_uri = $u AND bad IS NOT NULL "
-        "AND (strong_bedrock OR marketplace_candidate)",
-        {"u": f.uri},
-    ).fetchone()
-    con.execute(
-        "INSERT OR REPLACE INTO source_objects (source_uri, fingerprint, size_bytes, kind, run_id,"
-        " loaded_at, records, duplicates, quarantined) VALUES ($u, $f, $s, $k, $r, $t, $n, $d, $q)",
+    sql.execute(
+        con,
+        "ingest/invoice_record_file",
         {
-            "u": f.uri,
-            "f": f.fingerprint,
-            "s": f.size,
-            "k": "invoice_" + fmt,
-            "r": run_id,
-            "t": utc_now(),
-            "n": n[0] if n else 0,
-            "d": duplicates,
-            "q": q[0] if q else 0,
+            "uri": f.uri,
+            "fingerprint": f.fingerprint,
+            "size": f.size,
+            "kind": "invoice_" + fmt,
+            "run_id": run_id,
+            "loaded_at": utc_now(),
+            "duplicates": duplicates,
         },
     )
 

@@ -52,7 +52,7 @@ import pyarrow.compute as pc
 from reconciler.core.clock import utc_now
 from reconciler.core.errors import ExitCode, ReconcilerError
 from reconciler.core.quarantine import Problems, Reason, StrictModeError
-from reconciler.db import sql
+from reconciler.db import bulk, sql
 from reconciler.db.connect import transaction
 from reconciler.db.stage import StageContext, StageResult
 from reconciler.ingest.invocation_logs import RECORD_SCHEMA, ParsedFile
@@ -312,14 +312,11 @@ def _already_loaded(
     )
     if not candidates.num_rows:
         return set()
-    _register(con, "_ingest_candidates", candidates)
+    _register(con, bulk.ROWS_VIEW, candidates)
     try:
-        rows = con.execute(
-            "SELECT s.source_uri, s.fingerprint FROM source_objects AS s "
-            "SEMI JOIN _ingest_candidates AS c USING (source_uri, fingerprint)"
-        ).fetchall()
+        rows = sql.execute(con, "ledger/sources_loaded").fetchall()
     finally:
-        con.unregister("_ingest_candidates")
+        con.unregister(bulk.ROWS_VIEW)
     return {(str(u), str(f)) for u, f in rows}
 
 
@@ -344,8 +341,8 @@ def commit_batch(
         if records.num_rows:
             span = pc.min_max(records["event_time"])
             window = {"lo": span["min"].as_py(), "hi": span["max"].as_py()}
-            records = _with_keys(con, records)
             _register(con, "_ingest_arrow", records)
+            sql.execute(con, "stages/ingest_keyed_view")
             try:
                 row = sql.execute(con, "stages/ingest_probe", window).fetchone()
                 if row is not None and row[0] == 0:  # all new and unique: insert as they are
@@ -361,37 +358,14 @@ def commit_batch(
                 counts.conflicts = int(row[0]) if row else 0
                 for ord_, new, dup in sql.execute(con, "stages/ingest_file_counts").fetchall():
                     per_file[int(ord_)] = (int(new), int(dup))
-                con.execute("DROP TABLE _ingest_batch")
+                sql.execute(con, "stages/ingest_drop_batch")
         _maybe_die(batch_index)
-        if quarantine.num_rows:
-            _register(con, "_ingest_quarantine", quarantine)
-            con.execute("INSERT INTO quarantine_records SELECT * FROM _ingest_quarantine")
-            con.unregister("_ingest_quarantine")
-        ledger = _ledger_rows(run_id, batch, per_file)
-        if ledger.num_rows:
-            _register(con, "_ingest_ledger", ledger)
-            con.execute(
-                "INSERT INTO source_objects (source_uri, fingerprint, size_bytes, kind, run_id, "
-                "loaded_at, records, duplicates, quarantined) SELECT * FROM _ingest_ledger"
-            )
-            con.unregister("_ingest_ledger")
+        bulk.insert(con, "ledger/quarantine_insert", quarantine)
+        bulk.insert(con, "ledger/source_objects_insert", _ledger_rows(run_id, batch, per_file))
     counts.records = sum(n for n, _ in per_file.values())
     counts.duplicates = sum(d for _, d in per_file.values())
     logger.info("batch %d committed: %d files, %s", batch_index + 1, len(batch), counts)
     return counts
-
-
-def _with_keys(con: duckdb.DuckDBPyConnection, records: pa.Table) -> pa.Table:
-    """``records`` plus its ``dedupe_key`` column (the ``invocation_key`` macro of migration
-    0009), computed once per batch: the probe and the insert both read it."""
-    _register(con, "_ingest_keys_in", records)
-    try:
-        keys = con.sql(
-            "SELECT invocation_key(account_id, region, request_id) AS k FROM _ingest_keys_in"
-        ).to_arrow_table()
-    finally:
-        con.unregister("_ingest_keys_in")
-    return records.append_column("dedupe_key", keys["k"])
 
 
 def _file_sizes(records: pa.Table) -> dict[int, tuple[int, int]]:
@@ -478,8 +452,8 @@ def _ledger_rows(
 
 def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
     """Register an Arrow table; DuckDB 2.0 refuses while a caller's result is unfetched, so
-    finish any such result first (a statement of our own, fully fetched)."""
-    con.execute("SELECT 1").fetchall()
+    finish any such result first."""
+    con.complete()
     con.register(name, table)
 
 

@@ -25,7 +25,6 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 from reconciler.ingest.invocation_logs import ParsedFile, parse_bytes, parse_path, too_large
@@ -80,12 +79,7 @@ class Reader:
             )
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *_exc: object) -> None:
         for pool in (self._threads, self._procs):
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)

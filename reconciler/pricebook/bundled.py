@@ -11,6 +11,7 @@ import functools
 import time
 from typing import Any
 
+from reconciler.db import sql
 from reconciler.db.stage import StageContext, StageResult
 from reconciler.pricebook import store
 from reconciler.pricebook.store import bundled_entries, replace_entries
@@ -26,10 +27,7 @@ def run(ctx: StageContext) -> StageResult:
     started = time.perf_counter()
     con = ctx.con
     entries = bundled_entries()
-    stored = con.execute(
-        "SELECT price_id, source, checked, note, origin, line_number FROM prices"
-        " WHERE layer = 'bundled'"
-    ).fetchall()
+    stored = sql.execute(con, "pricebook/bundled_stored").fetchall()
     if sorted(stored, key=repr) == _bundled_fingerprint():
         inserted = len(entries)  # already loaded as they are: no rewrite on every run
     else:

@@ -21,7 +21,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from reconciler.pricebook.entries import UNIT_FACTORS, PriceKey
+from reconciler.db import bulk, sql
+from reconciler.pricebook.entries import KEY_COLUMNS, UNIT_FACTORS, PriceKey
 from reconciler.pricebook.generate import REGIONS, placements
 from reconciler.pricebook.public_sources import PublicSource
 
@@ -29,13 +30,7 @@ __all__ = ["CHECK_COLUMNS", "CheckResult", "Disagreement", "check_book"]
 
 CHECK_COLUMNS = (
     "kind",
-    "base_model",
-    "region",
-    "routing",
-    "tier",
-    "mode",
-    "charge",
-    "context_tier",
+    *KEY_COLUMNS,
     "unit",
     "book_price",
     "source_price",
@@ -43,22 +38,6 @@ CHECK_COLUMNS = (
     "book_source",
     "source_key",
 )
-
-_MATCH = """
-SELECT k.idx, pb.price_usd, pb.unit, pb.layer, pb.source
-FROM _check_keys k
-LEFT JOIN price_book pb
-  ON pb.base_model IN (k.base_model, '*')
- AND pb.region IN (k.region, '*')
- AND (pb.routing IN (k.routing, '*')
-      OR (pb.routing = 'regional' AND k.routing IN ('in_region', 'geo')))
- AND pb.tier IN (k.tier, '*')
- AND pb.mode = k.mode AND pb.charge = k.charge AND pb.context_tier = k.context_tier
- AND pb.effective_from <= $d AND (pb.effective_to IS NULL OR $d < pb.effective_to)
-QUALIFY row_number() OVER (PARTITION BY k.idx ORDER BY pb.precedence) = 1
-"""
-"""``price_at`` for many keys at once (same matching and precedence as in
-queries/views/price_book.sql)."""
 
 
 @dataclass(frozen=True)
@@ -76,13 +55,7 @@ class Disagreement:
         k = self.key
         return {
             "kind": self.kind,
-            "base_model": k.base_model,
-            "region": k.region,
-            "routing": k.routing,
-            "tier": k.tier,
-            "mode": k.mode,
-            "charge": k.charge,
-            "context_tier": k.context_tier,
+            **k.columns(),
             "unit": self.unit,
             "book_price": self.book_price,
             "source_price": self.source_price,
@@ -117,10 +90,7 @@ def check_book(
     include_missing: bool = False,
 ) -> CheckResult:
     """Compare the book with ``source`` on ``on_date`` (see the module docstring)."""
-    book_regions = {
-        r
-        for (r,) in con.execute("SELECT DISTINCT region FROM prices WHERE region <> '*'").fetchall()
-    }
+    book_regions = {r for (r,) in sql.execute(con, "pricebook/check_regions").fetchall()}
     placed = placements(source, sorted(book_regions | set(REGIONS)))
     keys: list[tuple[PriceKey, str, Decimal, str]] = []
     contradictory = 0
@@ -133,23 +103,16 @@ def check_book(
         names = ", ".join(sorted({p.source_key for p, _ in placed[key]}))
         keys.append((key, unit, price, names))
     frame = pl.DataFrame(
-        {
-            "idx": list(range(len(keys))),
-            "base_model": [k.base_model for k, *_ in keys],
-            "region": [k.region for k, *_ in keys],
-            "routing": [k.routing for k, *_ in keys],
-            "tier": [k.tier for k, *_ in keys],
-            "mode": [k.mode for k, *_ in keys],
-            "charge": [k.charge for k, *_ in keys],
-            "context_tier": [k.context_tier for k, *_ in keys],
-        },
-        schema={"idx": pl.Int64, **dict.fromkeys(_KEY_COLUMNS, pl.String)},
+        [{"idx": i, **k.columns()} for i, (k, *_) in enumerate(keys)],
+        schema={"idx": pl.Int64, **dict.fromkeys(KEY_COLUMNS, pl.String)},
     )
-    con.register("_check_keys", frame)
+    # price_at for many keys at once, as queries/views/price_book.sql matches them
+    con.complete()
+    con.register(bulk.ROWS_VIEW, frame.to_arrow())
     try:
-        matched = con.execute(_MATCH, {"d": on_date}).fetchall()
+        matched = sql.execute(con, "pricebook/check_match", {"on_date": on_date}).fetchall()
     finally:
-        con.unregister("_check_keys")
+        con.unregister(bulk.ROWS_VIEW)
     out: list[Disagreement] = []
     agree = 0
     for idx, book_price, book_unit, layer, book_source in sorted(matched):
@@ -165,6 +128,3 @@ def check_book(
         shown = mine if mine is not None else book_price
         out.append(Disagreement("differs", key, unit, shown, price, layer, book_source, names))
     return CheckResult(len(keys), agree, contradictory, out)
-
-
-_KEY_COLUMNS = ("base_model", "region", "routing", "tier", "mode", "charge", "context_tier")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -41,6 +41,7 @@ __all__ = [
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "check_overlaps",
+    "csv_records",
     "parse_price_csv",
     "quote",
     "read_price_files",
@@ -191,17 +192,6 @@ def _price(row: _Row) -> Decimal | None:
     return price
 
 
-def _unit(row: _Row) -> str | None:
-    value = row.get("unit")
-    if not value:
-        row.fail(f"unit is empty; use one of: {_one_of(UNIT_FACTORS)}")
-        return None
-    if value not in UNIT_FACTORS:
-        row.fail(f"unknown unit {quote(value)}; use one of: {_one_of(UNIT_FACTORS)}")
-        return None
-    return value
-
-
 def _entry(row: _Row, layer: str, origin: str, line: int) -> PriceEntry | None:
     before = len(row.problems)
     model, region = _model(row), _region(row)
@@ -214,7 +204,7 @@ def _entry(row: _Row, layer: str, origin: str, line: int) -> PriceEntry | None:
         if row.get("context_tier")
         else "standard"
     )
-    unit, price = _unit(row), _price(row)
+    unit, price = row.choice("unit", tuple(UNIT_FACTORS), wildcard=False), _price(row)
     start = row.day("effective_from", required=True)
     end = row.day("effective_to", required=False)
     checked = row.day("checked", required=False)
@@ -273,20 +263,27 @@ def _header_problems(header: list[str], origin: str) -> list[str]:
     return problems
 
 
-def parse_price_csv(
-    text: str, origin: str, layer: str = "overlay"
-) -> tuple[list[PriceEntry], list[str]]:
-    """Entries and problems of one price file (problems as ``file:line: what; fix`` lines)."""
+def csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of each row of a CSV file that is not blank or a ``#`` comment; the
+    line is where the row starts (a quoted value may span lines)."""
     reader = csv.reader(io.StringIO(text))
-    header: list[str] | None = None
-    entries: list[PriceEntry] = []
-    problems: list[str] = []
     start_line = 1
     for cells in reader:
         line = start_line
         start_line = reader.line_num + 1
         if not cells or all(not c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
             continue
+        yield line, cells
+
+
+def parse_price_csv(
+    text: str, origin: str, layer: str = "overlay"
+) -> tuple[list[PriceEntry], list[str]]:
+    """Entries and problems of one price file (problems as ``file:line: what; fix`` lines)."""
+    header: list[str] | None = None
+    entries: list[PriceEntry] = []
+    problems: list[str] = []
+    for line, cells in csv_records(text):
         if header is None:
             header = [c.strip().lower() for c in cells]
             header_problems = _header_problems(header, origin)

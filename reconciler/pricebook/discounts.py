@@ -14,9 +14,7 @@ not a silent choice. Like prices, each origin (a file, or the config) replaces i
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 import time
 from collections.abc import Iterable, Sequence
@@ -26,12 +24,14 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from reconciler.core.config import Settings
 from reconciler.core.errors import ConfigError, PriceBookError
+from reconciler.db import bulk, sql
 from reconciler.db.connect import transaction
 from reconciler.db.stage import StageContext, StageResult
-from reconciler.pricebook.csvfile import quote
+from reconciler.pricebook.csvfile import csv_records, quote
 from reconciler.pricebook.entries import format_range
 
 __all__ = [
@@ -44,6 +44,13 @@ __all__ = [
     "read_discount_files",
     "run",
 ]
+
+_ROWS = pa.schema(
+    [(c, pa.string()) for c in ("discount_id", "scope", "scope_value", "percent")]
+    + [("effective_from", pa.date32()), ("effective_to", pa.date32())]
+    + [(c, pa.string()) for c in ("source", "run_id", "origin")]
+    + [("line_number", pa.int64())]
+)
 
 READS = ("discounts",)
 WRITES = ("discounts",)
@@ -161,15 +168,10 @@ def _parse_row(cells: dict[str, str], origin: str, line: int) -> tuple[Discount 
 
 
 def parse_discount_csv(text: str, origin: str) -> tuple[list[Discount], list[str]]:
-    reader = csv.reader(io.StringIO(text))
     header: list[str] | None = None
     found: list[Discount] = []
     problems: list[str] = []
-    next_line = 1
-    for cells in reader:
-        line, next_line = next_line, reader.line_num + 1
-        if not cells or all(not c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
-            continue
+    for line, cells in csv_records(text):
         if header is None:
             header = [c.strip().lower() for c in cells]
             missing = [c for c in COLUMNS if c not in header]
@@ -271,40 +273,19 @@ def _replace(
     con: duckdb.DuckDBPyConnection, discounts: list[Discount], origins: Sequence[str], run_id: str
 ) -> tuple[int, int]:
     with transaction(con):
-        row = con.execute(
-            "DELETE FROM discounts WHERE list_contains($o, origin)", {"o": list(origins)}
-        ).fetchone()
-        if discounts:
-            con.executemany(
-                "INSERT INTO discounts (discount_id, scope, scope_value, percent, effective_from,"
-                " effective_to, source, run_id, origin, line_number) VALUES ($id, $scope, $value,"
-                " $percent, $f, $t, $source, $run_id, $origin, $line)",
-                [
-                    {
-                        "id": d.discount_id,
-                        "scope": d.scope,
-                        "value": d.scope_value,
-                        "percent": d.percent,
-                        "f": d.effective_from,
-                        "t": d.effective_to,
-                        "source": d.source,
-                        "run_id": run_id,
-                        "origin": d.origin,
-                        "line": d.line_number,
-                    }
-                    for d in discounts
-                ],
-            )
-    return (int(row[0]) if row else 0), len(discounts)
+        deleted = sql.scalar(con, "pricebook/discounts_delete", {"origins": list(origins)})
+        rows = [
+            (d.discount_id, d.scope, d.scope_value, str(d.percent), d.effective_from,
+             d.effective_to, d.source, run_id, d.origin, d.line_number)
+            for d in discounts
+        ]  # fmt: skip
+        bulk.insert(con, "pricebook/discounts_insert", bulk.rows_table(rows, _ROWS))
+    return deleted, len(discounts)
 
 
 def _existing(con: duckdb.DuckDBPyConnection, exclude: Sequence[str]) -> list[Discount]:
-    rows = con.execute(
-        "SELECT scope, scope_value, percent, effective_from, effective_to, source,"
-        " coalesce(origin, ''), line_number FROM discounts"
-        " WHERE NOT list_contains($x, coalesce(origin, '')) ORDER BY origin, line_number",
-        {"x": list(exclude)},
-    ).fetchall()
+    params = {"excluded": list(exclude)}
+    rows = sql.execute(con, "pricebook/discounts_stored", params).fetchall()
     return [Discount(*r) for r in rows]
 
 

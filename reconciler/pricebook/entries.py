@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date
 from decimal import Decimal
 
@@ -27,6 +27,7 @@ from reconciler.core.vocabulary import CHARGES, MODES, TIERS
 __all__ = [
     "CHARGES",
     "CONTEXT_TIERS",
+    "KEY_COLUMNS",
     "LAYERS",
     "MODES",
     "ROUTINGS",
@@ -79,6 +80,15 @@ class PriceKey:
             f"tier={self.tier}, mode={self.mode}, charge={self.charge}, "
             f"context_tier={self.context_tier}"
         )
+
+    def columns(self) -> dict[str, str]:
+        """The key as columns by name (``KEY_COLUMNS`` order), for rows and frames."""
+        return asdict(self)
+
+
+KEY_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(PriceKey))
+"""The columns of a price key, in order: base_model, region, routing, tier, mode, charge,
+context_tier (the tables, the CSV and every listing use these names)."""
 
 
 @dataclass(frozen=True)

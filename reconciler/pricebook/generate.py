@@ -41,7 +41,7 @@ from importlib import resources
 from pathlib import Path
 
 from reconciler.pricebook.csvfile import parse_price_csv
-from reconciler.pricebook.entries import WILDCARD, PriceEntry, PriceKey
+from reconciler.pricebook.entries import KEY_COLUMNS, WILDCARD, PriceEntry, PriceKey
 from reconciler.pricebook.public_sources import (
     GEO_PREFIXES,
     PublicPrice,
@@ -65,13 +65,8 @@ OUTPUT_NAME = "public-sources.csv"
 REVIEWED_NAME = "bedrock.csv"
 EFFECTIVE_FROM = "2024-01-01"
 COLUMNS = (
-    "model",
-    "region",
-    "routing",
-    "tier",
-    "mode",
-    "charge",
-    "context_tier",
+    "model",  # the CSV's name for base_model
+    *KEY_COLUMNS[1:],
     "unit",
     "price_usd",
     "effective_from",

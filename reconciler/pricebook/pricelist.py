@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from reconciler.core.errors import SourceError, SourceUnavailable
 from reconciler.core.model_match import match_model
@@ -52,6 +53,7 @@ from reconciler.core.usage_types import (
     bundled_billing_names,
     parse_usage_type,
 )
+from reconciler.db import bulk, sql
 from reconciler.db.connect import transaction
 from reconciler.db.runs import StageResult
 from reconciler.pricebook.entries import PriceEntry, PriceKey
@@ -295,6 +297,24 @@ Product = tuple[str, dict[str, Any], list[dict[str, Any]]]
 """(service code, product, its OnDemand terms)."""
 
 
+_NAMES = pa.schema(
+    [(c, pa.string()) for c in ("origin", "service_code", "sku")]
+    + [("effective_date", pa.date32())]
+    + [(c, pa.string()) for c in (
+        "region_code", "usage_type", "model_name", "inference_type", "feature", "service_tier",
+        "base_model", "match_status", "match_stage", "candidates", "run_id",
+    )]
+)  # fmt: skip
+_LEARNED = pa.schema(
+    [(c, pa.string()) for c in ("name_type", "name", "base_model", "charge", "source", "run_id")]
+)
+_UNMAPPED = pa.schema(
+    [(c, pa.string()) for c in (
+        "origin", "service_code", "sku", "region_code", "usage_type", "reason", "run_id",
+    )]
+)  # fmt: skip
+
+
 def offer_products(offer: dict[str, Any]) -> Iterator[Product]:
     """Products of a bulk offer file (``products`` + ``terms.OnDemand`` keyed by SKU)."""
     service_code = str(offer.get("offerCode", ""))
@@ -452,10 +472,7 @@ def fetch_api_products(client: Any, regions: Sequence[str]) -> Iterator[Product]
 def logged_model_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     """The model ids the logs have seen (as logged, and resolved base models): the natural
     candidates for a Price List display name (billing-vocabulary.md §3). ARNs are left out."""
-    rows = con.execute(
-        "SELECT DISTINCT model_id FROM invocations WHERE model_id NOT LIKE 'arn:%'"
-        " UNION SELECT DISTINCT base_model FROM model_ids WHERE base_model IS NOT NULL"
-    ).fetchall()
+    rows = sql.execute(con, "pricebook/logged_model_ids").fetchall()
     return {str(r[0]) for r in rows if r[0]}
 
 
@@ -513,7 +530,7 @@ def _store_names(
     """Record every SKU's name facts (``price_list_names``, replaced per origin) and upsert the
     learned mappings into ``billing_name_map`` (the invoice mapping reads them)."""
     with transaction(con):
-        con.execute("DELETE FROM price_list_names WHERE origin = $o", {"o": origin})
+        sql.execute(con, "pricebook/price_list_names_delete", {"origin": origin})
         seen: set[str] = set()
         rows = []
         for n in report.names:
@@ -521,30 +538,16 @@ def _store_names(
                 continue
             seen.add(n.sku)
             rows.append(
-                {
-                    "o": origin, "code": n.service_code, "sku": n.sku, "d": n.effective_date,
-                    "reg": n.region_code, "ut": n.usage_type, "mn": n.model_name,
-                    "it": n.inference_type, "ft": n.feature, "tr": n.service_tier,
-                    "bm": n.base_model, "st": n.status, "sg": n.stage,
-                    "cand": ", ".join(n.candidates) or None, "run": run_id,
-                }
+                (
+                    origin, n.service_code, n.sku, n.effective_date, n.region_code, n.usage_type,
+                    n.model_name, n.inference_type, n.feature, n.service_tier, n.base_model,
+                    n.status, n.stage, ", ".join(n.candidates) or None, run_id,
+                )
             )  # fmt: skip
-        if rows:
-            con.executemany(
-                "INSERT INTO price_list_names VALUES ($o, $code, $sku, $d, $reg, $ut, $mn, $it,"
-                " $ft, $tr, $bm, $st, $sg, $cand, $run)",
-                rows,
-            )
-        if learned:
-            con.executemany(
-                "INSERT OR REPLACE INTO billing_name_map"
-                " (name_type, name, base_model, charge, source, run_id)"
-                " VALUES ($k, $n, $b, $c, $src, $run)",
-                [
-                    {"k": k, "n": n, "b": b, "c": c, "src": prov, "run": run_id}
-                    for (k, n, b, c), prov in learned
-                ],
-            )
+        bulk.insert(con, "pricebook/price_list_names_insert", bulk.rows_table(rows, _NAMES))
+        learned_rows = [(k, n, b, c, prov, run_id) for (k, n, b, c), prov in learned]
+        table = bulk.rows_table(learned_rows, _LEARNED)
+        bulk.insert(con, "pricebook/billing_names_learn", table)
 
 
 def import_price_list(
@@ -561,23 +564,14 @@ def import_price_list(
     after = {e.price_id for e in merged}
     replace_entries(con, merged, layer="price_list", origins=None, run_id=run_id)
     with transaction(con):
-        con.execute("DELETE FROM price_list_unmapped WHERE origin = $o", {"o": origin})
-        if report.unmapped:
-            con.executemany(
-                "INSERT INTO price_list_unmapped VALUES ($o, $code, $sku, $reg, $ut, $why, $run)",
-                [
-                    {
-                        "o": origin,
-                        "code": u.service_code,
-                        "sku": u.sku,
-                        "reg": u.region_code,
-                        "ut": u.usage_type,
-                        "why": u.reason,
-                        "run": run_id,
-                    }
-                    for u in report.unmapped
-                ],
-            )
+        sql.execute(con, "pricebook/price_list_unmapped_delete", {"origin": origin})
+        unmapped = [
+            (origin, u.service_code, u.sku, u.region_code, u.usage_type, u.reason, run_id)
+            for u in report.unmapped
+        ]
+        bulk.insert(
+            con, "pricebook/price_list_unmapped_insert", bulk.rows_table(unmapped, _UNMAPPED)
+        )
     learned, conflicts = name_rows(report)
     _store_names(con, report, learned, origin, run_id)
     statuses: dict[str, int] = defaultdict(int)

@@ -7,16 +7,13 @@ from typing import Any
 
 import duckdb
 
+from reconciler.db import sql
+from reconciler.pricebook.entries import KEY_COLUMNS
+
 __all__ = ["SHOW_COLUMNS", "effective_prices"]
 
 SHOW_COLUMNS = (
-    "base_model",
-    "region",
-    "routing",
-    "tier",
-    "mode",
-    "charge",
-    "context_tier",
+    *KEY_COLUMNS,
     "unit",
     "price_usd",
     "effective_from",
@@ -41,16 +38,6 @@ def effective_prices(
     A model or region filter keeps the wildcard rows too, because those price that model or
     region as well; the date filter keeps the rows in effect on that day.
     """
-    rows = con.execute(
-        "SELECT base_model, region, routing, tier, mode, charge, context_tier, unit,"
-        " price_usd, effective_from, effective_to, layer, source, checked, note, price_id"
-        " FROM price_book"
-        " WHERE ($model IS NULL OR base_model IN ($model, '*'))"
-        " AND ($region IS NULL OR region IN ($region, '*'))"
-        " AND ($d IS NULL OR (effective_from <= $d"
-        " AND (effective_to IS NULL OR $d < effective_to)))"
-        " ORDER BY base_model, region, routing, tier, mode, charge, context_tier,"
-        " effective_from",
-        {"model": model, "region": region, "d": on_date},
-    ).fetchall()
+    params = {"model": model, "region": region, "on_date": on_date}
+    rows = sql.execute(con, "pricebook/prices_show", params).fetchall()
     return [dict(zip(SHOW_COLUMNS, r, strict=True)) for r in rows]

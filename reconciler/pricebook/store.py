@@ -25,6 +25,7 @@ import polars as pl
 
 from reconciler.core.clock import utc_now
 from reconciler.core.errors import PriceBookError
+from reconciler.db import bulk, sql
 from reconciler.db.connect import transaction
 from reconciler.db.runs import StageResult
 from reconciler.pricebook.csvfile import check_overlaps, parse_price_csv, read_price_files
@@ -40,19 +41,6 @@ __all__ = [
 
 BUNDLED_PACKAGE = "reconciler.data.prices"
 
-_INSERT = """
-INSERT INTO prices (price_id, base_model, region, routing, tier, mode, charge, context_tier,
-    unit, unit_factor, price_usd, effective_from, effective_to, layer, source, checked,
-    loaded_at, run_id, origin, line_number, note)
-SELECT price_id, base_model, region, routing, tier, mode, charge, context_tier,
-    unit, CAST(unit_factor AS DECIMAL(38, 12)), CAST(price_usd AS DECIMAL(38, 12)),
-    effective_from, effective_to, layer, source, checked, loaded_at, run_id, origin,
-    line_number, note
-FROM _price_rows
-"""
-"""One set-based insert from a registered frame: the bundled book has thousands of rows and a
-row-at-a-time ``executemany`` took ~5 ms a row. Prices travel as decimal *strings* and are cast
-in SQL, so no float ever touches them."""
 
 _FRAME_SCHEMA: dict[str, Any] = {
     "price_id": pl.String,
@@ -108,13 +96,7 @@ def _row(entry: PriceEntry, run_id: str, loaded_at: datetime) -> dict[str, Any]:
     k = entry.key
     return {
         "price_id": entry.price_id,
-        "base_model": k.base_model,
-        "region": k.region,
-        "routing": k.routing,
-        "tier": k.tier,
-        "mode": k.mode,
-        "charge": k.charge,
-        "context_tier": k.context_tier,
+        **k.columns(),
         "unit": entry.unit,
         "unit_factor": format(entry.unit_factor, "f"),
         "price_usd": format(entry.price_usd, "f"),
@@ -135,14 +117,8 @@ def read_entries(
     con: duckdb.DuckDBPyConnection, layer: str, *, exclude_origins: Sequence[str] = ()
 ) -> list[PriceEntry]:
     """Entries of one layer already in the database (for cross-file overlap checks)."""
-    rows = con.execute(
-        "SELECT base_model, region, routing, tier, mode, charge, context_tier, unit, price_usd,"
-        " effective_from, effective_to, layer, source, checked, coalesce(note, ''),"
-        " coalesce(origin, ''), line_number FROM prices"
-        " WHERE layer = $layer AND NOT list_contains($excluded, coalesce(origin, ''))"
-        " ORDER BY origin, line_number, price_id",
-        {"layer": layer, "excluded": list(exclude_origins)},
-    ).fetchall()
+    params = {"layer": layer, "excluded": list(exclude_origins)}
+    rows = sql.execute(con, "pricebook/prices_of_layer", params).fetchall()
     return [
         PriceEntry(
             key=PriceKey(*r[0:7]),
@@ -177,22 +153,12 @@ def replace_entries(
     loaded_at = utc_now()
     rows = [_row(e, run_id, loaded_at) for e in entries]
     with transaction(con):
-        if origins is None:
-            deleted = con.execute(
-                "DELETE FROM prices WHERE layer = $layer", {"layer": layer}
-            ).fetchone()
-        else:
-            deleted = con.execute(
-                "DELETE FROM prices WHERE layer = $layer AND list_contains($origins, origin)",
-                {"layer": layer, "origins": list(origins)},
-            ).fetchone()
-        if rows:
-            con.register("_price_rows", pl.DataFrame(rows, schema=_FRAME_SCHEMA))
-            try:
-                con.execute(_INSERT)
-            finally:
-                con.unregister("_price_rows")
-    return (int(deleted[0]) if deleted else 0), len(rows)
+        params = {"layer": layer, "origins": None if origins is None else list(origins)}
+        deleted = sql.scalar(con, "pricebook/prices_delete_layer", params)
+        # one set-based insert: the bundled book has thousands of rows
+        frame = pl.DataFrame(rows, schema=_FRAME_SCHEMA).to_arrow()
+        bulk.insert(con, "pricebook/prices_insert", frame)
+    return deleted, len(rows)
 
 
 def load_price_files(

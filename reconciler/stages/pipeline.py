@@ -30,6 +30,7 @@ import functools
 import hashlib
 import json
 import logging
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -42,16 +43,28 @@ from reconciler.core.quarantine import Problems
 from reconciler.db import sql
 from reconciler.db.runs import Run, RunSummary, StageResult
 from reconciler.db.stage import Stage, StageContext
-from reconciler.ingest import cloudwatch, cost_explorer, invoice_units, invoices, load, resolve
+from reconciler.ingest import (
+    cloudwatch,
+    cost_explorer,
+    invoice_units,
+    invoices,
+    load,
+    metrics,
+    resolve,
+)
 from reconciler.pricebook import bundled, discounts
 from reconciler.stages import aggregate, allocate, attribute, rate, reconcile
 
 __all__ = [
     "INPUT_STAGES",
+    "OTHER_STAGES",
+    "SOURCE_STAGES",
     "STAGES",
     "WINDOW_STAGES",
     "check_window_inputs",
     "run_window",
+    "stage_name",
+    "stage_tables",
     "window_fingerprint",
 ]
 
@@ -79,6 +92,9 @@ def _allocate(ctx: StageContext) -> StageResult:
     return allocate.allocate(ctx.con, ctx.settings, *ctx.window(), run_id=ctx.run_id)
 
 
+SOURCE_STAGES: list[Stage] = [load.run, cloudwatch.run, invoices.run, cost_explorer.run]
+"""Stages that load the configured ``[sources]`` (:func:`ingest_sources`), each only when its
+source is configured; also the ``ingest`` verbs."""
 INPUT_STAGES: list[Stage] = [bundled.run, discounts.run, resolve.run]
 """Stages that refresh inputs (prices, discounts, model ids) on every run: cheap when unchanged."""
 WINDOW_STAGES: list[Stage] = [
@@ -94,6 +110,40 @@ WINDOW_STAGES: list[Stage] = [
 """Stages that derive the window's results; skipped when their inputs did not change."""
 STAGES: list[Stage] = INPUT_STAGES + WINDOW_STAGES
 """The window stages, in data-flow order."""
+OTHER_STAGES: list[Stage] = [metrics.run]
+"""Stages with their own verb only (``ingest metrics``): not part of the nightly run."""
+
+# What the adapted stages read and write, until their modules declare READS/WRITES themselves.
+_ADAPTED_TABLES: dict[Stage, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    _attribute: (("invocation_records", "model_ids"), ("invocation_attribution",)),
+    _aggregate: (
+        ("invocation_records", "model_ids", "invocation_attribution", "long_context_thresholds"),
+        ("usage_hourly_facts",),
+    ),
+    _rate: (("usage_hourly_facts", "prices", "discounts"), ("rated_usage",)),
+    _reconcile: (("rated_usage", "invoice_line_items", "discounts"), ("reconciliation_rows",)),
+    _allocate: (
+        ("reconciliation_rows", "rated_usage", "invoice_line_items", "usage_hourly_facts"),
+        ("allocated_spend_rows",),
+    ),
+}
+
+
+def stage_tables(stage: Stage) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(READS, WRITES) as the stage's module declares them."""
+    if stage in _ADAPTED_TABLES:
+        return _ADAPTED_TABLES[stage]
+    module = sys.modules[stage.__module__]
+    return tuple(module.READS), tuple(module.WRITES)
+
+
+def stage_name(stage: Stage) -> str:
+    """The stage's module below ``reconciler`` (``ingest.load``), its name in the docs."""
+    adapted = {_attribute: "attribute", _aggregate: "aggregate", _rate: "rate"}
+    adapted |= {_reconcile: "reconcile", _allocate: "allocate"}
+    if stage in adapted:
+        return "stages." + adapted[stage]
+    return stage.__module__.removeprefix("reconciler.")
 
 
 def ingest_sources(ctx: StageContext) -> list[StageResult]:
@@ -142,15 +192,16 @@ def run_window(run: Run, settings: Settings, start: date, end: date) -> RunSumma
         run.add(check_window_inputs(run.con, settings, start, end))
         return run.summary
     results = [run.add(stage(ctx)) for stage in WINDOW_STAGES]
-    run.con.execute(
-        "INSERT INTO window_runs VALUES ($start, $end, $fingerprint, $stages, $run_id, $now)",
+    sql.execute(
+        run.con,
+        "ledger/window_run_insert",
         {
             "start": start,
             "end": end,
             "fingerprint": fingerprint,
             "stages": json.dumps([dataclasses.asdict(r) for r in results]),
             "run_id": run.run_id,
-            "now": utc_now(),
+            "recorded_at": utc_now(),
         },
     )
     run.add(check_window_inputs(run.con, settings, start, end))
@@ -217,10 +268,7 @@ def _unchanged_results(
 
     Only the latest run of ANY window counts: another window's run rewrites shared derived
     rows (reconciliation is per billing period), so after one this window is recomputed."""
-    row = con.execute(
-        "SELECT start_date, end_date, fingerprint, stages FROM window_runs "
-        "ORDER BY recorded_at DESC LIMIT 1"
-    ).fetchone()
+    row = sql.execute(con, "ledger/window_run_latest").fetchone()
     if row is None or (row[0], row[1], row[2]) != (start, end, fingerprint):
         return None
     return [StageResult(**(d | {"seconds": 0.0})) for d in json.loads(row[3])]

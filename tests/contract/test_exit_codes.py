@@ -1,5 +1,4 @@
 from reconciler.core.errors import (
-    CheckFailed,
     ConfigError,
     DatabaseLocked,
     ExitCode,
@@ -26,7 +25,6 @@ def test_exceptions_map_to_codes():
     assert exit_code_for(SourceError("x")) == 2
     assert exit_code_for(SourceUnavailable("x")) == 3
     assert exit_code_for(DatabaseLocked("x")) == 3
-    assert exit_code_for(CheckFailed("x")) == 70
     assert exit_code_for(KeyError("x")) == 70
 
 

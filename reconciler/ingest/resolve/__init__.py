@@ -32,7 +32,7 @@ import duckdb
 from reconciler.core.clock import utc_now
 from reconciler.db.connect import transaction
 from reconciler.db.publish import write_if_changed
-from reconciler.db.sql import execute
+from reconciler.db.sql import execute, load
 from reconciler.db.stage import StageContext, StageResult
 from reconciler.ingest.resolve.bedrock import (
     BedrockClientFactory,
@@ -144,19 +144,11 @@ def resolve_offline(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     return len(settled), len(pending) - len(settled)
 
 
-_CONTENT = (
-    "SELECT count(*), bit_xor(hash(model_id, base_model, routing, kind, mode, geo, profile_arn, "
-    "tags, resolved, resolution, model_units, commitment_duration, commitment_expires_at, "
-    "source_model_arn)) FROM model_ids"
-)
-"""Everything in ``model_ids`` but ``resolved_at``: what a retry must change to be worth a write."""
-
-
 def _upsert(con: duckdb.DuckDBPyConnection, results: list[Resolution], now: datetime) -> None:
     """Write the resolutions, or roll back when they only repeat what is stored (an id still
     unresolved the same way): then the run writes nothing, and a nightly run with nothing new
     publishes nothing (reconciler.db.publish)."""
-    with write_if_changed(con, _CONTENT):
+    with write_if_changed(con, load("ingest/resolve_digest")):
         for r in results:
             execute(con, "stages/resolve_upsert", _row(r, now))
 

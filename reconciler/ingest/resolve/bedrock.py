@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reconciler.ingest.resolve.parse import (
     GLOBAL,
@@ -139,13 +139,10 @@ def lookup_provisioned_model(client: BedrockClient, found: Resolution) -> Resolu
         base = _base_of_custom(client, custom)
     if base is None:
         return replace(found, resolution="unresolved:provisioned_unusable_model")
-    return replace(
+    return _in_region(
         found,
-        base_model=base,
-        routing="in_region",
+        base,
         mode="provisioned",
-        resolved=True,
-        resolution="bedrock_api",
         model_units=pt.get("modelUnits"),
         commitment_duration=pt.get("commitmentDuration") or _NO_COMMITMENT,
         commitment_expires_at=_naive_utc(pt.get("commitmentExpirationTime")),
@@ -161,15 +158,7 @@ def lookup_custom_deployment(client: BedrockClient, found: Resolution) -> Resolu
     base = _base_of_custom(client, custom) if resolve_model_id(custom).kind == "custom" else None
     if base is None:
         return replace(found, resolution="unresolved:custom_deployment_unusable_model")
-    return replace(
-        found,
-        base_model=base,
-        routing="in_region",
-        mode="on_demand",
-        resolved=True,
-        resolution="bedrock_api",
-        source_model_arn=custom,
-    )
+    return _in_region(found, base, mode="on_demand", source_model_arn=custom)
 
 
 def lookup_custom_model(client: BedrockClient, found: Resolution) -> Resolution:
@@ -178,8 +167,14 @@ def lookup_custom_model(client: BedrockClient, found: Resolution) -> Resolution:
     base = _base_of_custom(client, found.model_id)
     if base is None:
         return replace(found, resolution="unresolved:custom_model_unusable_base")
+    return _in_region(found, base)
+
+
+def _in_region(found: Resolution, base: str, **more: Any) -> Resolution:
+    """``found`` resolved by the API to ``base`` in its own Region (provisioned and custom
+    models are regional), with what else the call told (mode, model units, source model)."""
     return replace(
-        found, base_model=base, routing="in_region", resolved=True, resolution="bedrock_api"
+        found, base_model=base, routing="in_region", resolved=True, resolution="bedrock_api", **more
     )
 
 
