@@ -56,31 +56,32 @@ class _Dated(_Model):
         return self
 
 
-class RequestMetadataRule(_Dated):
+class _KeyedRule(_Dated):
+    """Team/application read from keys (first present, non-empty one wins), each value
+    translated through an optional map (values not in the map pass through unchanged)."""
+
+    team_keys: list[str] = Field(default_factory=lambda: ["team"])
+    application_keys: list[str]
+    team_map: dict[str, str] = Field(default_factory=dict)
+    """Value -> team (e.g. cost-centre codes)."""
+    application_map: dict[str, str] = Field(default_factory=dict)
+
+    _keys = field_validator("team_keys", "application_keys")(_nonempty)
+
+
+class RequestMetadataRule(_KeyedRule):
     """Team/application from the caller's ``requestMetadata`` (Converse only)."""
 
     kind: Literal["request_metadata"]
-    team_keys: list[str] = Field(default_factory=lambda: ["team"])
-    """Keys read for the team, first present (non-empty) one wins."""
     application_keys: list[str] = Field(default_factory=lambda: ["app", "application"])
-    team_map: dict[str, str] = Field(default_factory=dict)
-    """Value -> team (e.g. cost-centre codes); values not in the map pass through unchanged."""
-    application_map: dict[str, str] = Field(default_factory=dict)
-
-    _keys = field_validator("team_keys", "application_keys")(_nonempty)
 
 
-class ProfileTagRule(_Dated):
-    """Team/application from the tags of the application inference profile in ``modelId``."""
+class ProfileTagRule(_KeyedRule):
+    """Team/application from the tags of the application inference profile in ``modelId``
+    (tag keys are case-sensitive, as in AWS)."""
 
     kind: Literal["profile_tag"]
-    team_keys: list[str] = Field(default_factory=lambda: ["team"])
-    """Tag keys (case-sensitive, as in AWS) read for the team."""
     application_keys: list[str] = Field(default_factory=lambda: ["application", "app"])
-    team_map: dict[str, str] = Field(default_factory=dict)
-    application_map: dict[str, str] = Field(default_factory=dict)
-
-    _keys = field_validator("team_keys", "application_keys")(_nonempty)
 
 
 def glob_to_regex(pattern: str) -> str:

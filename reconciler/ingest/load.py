@@ -1,8 +1,7 @@
 """Load parsed invocation logs into DuckDB: dedupe, conflicts, quarantine and the ledger, per batch.
 
-Input tables: ``invocation_records`` and ``source_objects`` (what is loaded already).
-Output tables: ``invocation_records``, ``duplicate_conflicts``, ``quarantine_records``,
-``source_objects``.
+The tables it reads and writes are ``READS`` and ``WRITES`` below (docs/architecture.md); what
+is loaded already is in ``source_objects``.
 
 Invariants and why:
 
