@@ -214,9 +214,9 @@ def _price_list_reports(
             map_products(offer_products(read_offer(location)), location, names, candidates),
         )
     if regions:
-        import boto3
+        from reconciler.core import aws
 
-        client = boto3.client("pricing", region_name=endpoint_region)
+        client = aws.client("pricing", endpoint_region)
         origin = "pricing-api:" + ",".join(regions)
         yield origin, map_products(fetch_api_products(client, regions), origin, names, candidates)
 

@@ -28,9 +28,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from reconciler.core import aws
 from reconciler.core.aws import from_boto
 from reconciler.core.errors import SourceUnavailable
 
@@ -141,7 +141,8 @@ def evaluate(region: str, config: Mapping[str, Any] | None) -> RegionCheck:
 
 
 def _default_bedrock(region: str) -> BedrockClient:
-    return boto3.client("bedrock", region_name=region)
+    client: BedrockClient = aws.client("bedrock", region)
+    return client
 
 
 def check_regions(

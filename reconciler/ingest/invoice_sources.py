@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from reconciler.core import aws
 from reconciler.core.errors import SourceError, SourceUnavailable
 
 __all__ = ["InvoiceFile", "InvoiceGroup", "discover", "materialise"]
@@ -118,11 +119,7 @@ def _split_s3(uri: str) -> tuple[str, str]:
 
 
 def _s3(s3_client: Callable[[], Any] | None) -> Any:
-    if s3_client is not None:
-        return s3_client()
-    import boto3
-
-    return boto3.client("s3")
+    return s3_client() if s3_client is not None else aws.client("s3")
 
 
 def _utc(value: object) -> datetime | None:

@@ -44,6 +44,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from reconciler.core import aws
 from reconciler.core.errors import SourceError, SourceUnavailable
 from reconciler.core.model_match import match_model
 from reconciler.core.usage_types import (
@@ -485,10 +486,9 @@ def list_foundation_models(
     from botocore.exceptions import BotoCoreError, ClientError
 
     if client_factory is None:
-        import boto3
 
         def client_factory(region: str) -> Any:
-            return boto3.client("bedrock", region_name=region)
+            return aws.client("bedrock", region)
 
     ids: set[str] = set()
     problems: list[str] = []
