@@ -2,8 +2,9 @@
 -- purpose: The window's logged usage re-rated under each way of buying Bedrock (docs/whatif.md),
 --   as last computed by `reconciler whatif` or the nightly `run` for that window: filter on
 --   window_start and window_end (a re-computation replaces the window's rows). Each scenario
---   re-rates every spend row of the window once, so per window and scenario sum(current_cost_usd)
---   equals the `spend` total. savings_usd = current_cost_usd - whatif_cost_usd (positive = the
+--   re-rates every spend row of the window once (tier also re-prices it at a second target, in
+--   rows of direction alternative), so per window and scenario sum(current_cost_usd) over the
+--   rows with direction <> 'alternative' equals the `spend` total. savings_usd = current_cost_usd - whatif_cost_usd (positive = the
 --   scenario is cheaper). A row that cannot be priced (no price for the target, no capacity
 --   assumption, or usage that is unpriced today) has priced = false and NULL what-if cost and
 --   savings: leave it out of totals, never count it as $0.
@@ -14,7 +15,9 @@
 -- column scenario: routing_global | batch | tier | caching | provisioned | model_switch
 -- column direction: opportunity (the scenario's move) | candidate (a move that depends on what the
 --   logs cannot tell: can it wait for batch, do prompts repeat, steady enough for provisioned) |
---   reverse (the opposite move: what the current choice is worth) | unchanged (not affected)
+--   reverse (the opposite move: what the current choice is worth) | alternative (a second target
+--   for usage another row already re-prices: tier's remaining tier; not in the current total) |
+--   unchanged (not affected)
 -- column team: attributed team ('*' for provisioned: per model and Region)
 -- column application: attributed application ('*' for provisioned)
 -- column base_model: foundation model id of the logged usage

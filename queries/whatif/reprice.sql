@@ -10,10 +10,10 @@
 --   * the negotiated discount of the target key as in rating (account > model > provider > all),
 --     so a what-if cost compares with the spend row's cost net of discounts.
 --   A move with no matching price gets no row here: it is reported unpriced, never $0.
--- grain: one row per priced move (scenario, base_key, part)
+-- grain: one row per priced move (scenario, direction, base_key, part)
 CREATE OR REPLACE TEMP TABLE wf_priced AS
 WITH t AS (
-    SELECT m.scenario, m.base_key, m.part, b.usage_date, b.account_id, b.region, b.unit,
+    SELECT m.scenario, m.direction, m.base_key, m.part, b.usage_date, b.account_id, b.region, b.unit,
            m.t_base_model AS base_model, m.t_routing AS routing, m.t_tier AS tier,
            m.t_mode AS mode, m.t_charge AS charge, m.t_context_tier AS context_tier,
            m.t_quantity AS quantity
@@ -38,7 +38,7 @@ priced AS (
         AND (CASE WHEN p.unit IN ('token', '1K tokens', '1M tokens') THEN 'token'
                   WHEN p.unit = 'image' THEN 'image' ELSE p.unit END) = t.unit
     QUALIFY row_number() OVER (
-        PARTITION BY t.scenario, t.base_key, t.part
+        PARTITION BY t.scenario, t.direction, t.base_key, t.part
         ORDER BY p.precedence, p.effective_from DESC, p.price_id
     ) = 1
 ),
@@ -47,7 +47,7 @@ listed AS (
     FROM priced
 ),
 discounted AS (
-    SELECT l.scenario, l.base_key, l.part, d.percent
+    SELECT l.scenario, l.direction, l.base_key, l.part, d.percent
     FROM listed AS l
     JOIN discounts AS d
         ON d.effective_from <= l.usage_date
@@ -57,7 +57,7 @@ discounted AS (
              OR (d.scope = 'provider' AND d.scope_value = split_part(l.base_model, '.', 1))
              OR d.scope = 'all')
     QUALIFY row_number() OVER (
-        PARTITION BY l.scenario, l.base_key, l.part
+        PARTITION BY l.scenario, l.direction, l.base_key, l.part
         ORDER BY
             CASE d.scope WHEN 'account' THEN 0 WHEN 'model' THEN 1 WHEN 'provider' THEN 2 ELSE 3 END,
             d.effective_from DESC,
@@ -65,9 +65,9 @@ discounted AS (
     ) = 1
 )
 SELECT
-    l.scenario, l.base_key, l.part, l.price_id, l.list_cost_usd,
+    l.scenario, l.direction, l.base_key, l.part, l.price_id, l.list_cost_usd,
     CAST(l.list_cost_usd
          - CAST(l.list_cost_usd * coalesce(dd.percent, 0) * 0.01 AS DECIMAL(38, 12))
          AS DECIMAL(38, 12)) AS cost_usd
 FROM listed AS l
-LEFT JOIN discounted AS dd USING (scenario, base_key, part);
+LEFT JOIN discounted AS dd USING (scenario, direction, base_key, part);

@@ -1,8 +1,9 @@
 -- name: whatif_summarise
 -- purpose: The what-if rows: the priced moves summed per scenario, direction, team, application,
 --   model, Region and change (from -> to). current_cost_usd is the spend rows' cost (each spend
---   row counted once per scenario, so a scenario's current cost sums to the window's spend
---   total); whatif_cost_usd is the sum of its moves' costs, NULL when any move of a row has no
+--   row counted once per scenario outside direction alternative, so a scenario's current cost
+--   over its other rows sums to the window's spend total; an alternative row re-prices usage
+--   that another row of the scenario already carries); whatif_cost_usd is the sum of its moves' costs, NULL when any move of a row has no
 --   price (unpriced_reason no_target_price) or the usage itself is unpriced (current_unpriced):
 --   such rows are kept apart from priced ones and never count as $0. Unchanged rows carry their
 --   current cost as what-if cost. Caching 'actual' rows become opportunity when the cache cost
@@ -11,9 +12,9 @@
 -- grain: scenario × direction × team × application × base_model × region × from × to × unpriced_reason
 CREATE OR REPLACE TEMP TABLE wf_result AS
 WITH priced_sum AS (
-    SELECT scenario, base_key, sum(cost_usd) AS target_cost, count(*) AS priced_parts
+    SELECT scenario, direction, base_key, sum(cost_usd) AS target_cost, count(*) AS priced_parts
     FROM wf_priced
-    GROUP BY scenario, base_key
+    GROUP BY scenario, direction, base_key
 ),
 rows AS (
     SELECT m.scenario, m.direction, m.from_label, m.to_label, m.assumption,
@@ -28,7 +29,7 @@ rows AS (
                 THEN 'no_target_price' END AS unpriced_reason
     FROM wf_moves AS m
     JOIN wf_base AS b USING (base_key)
-    LEFT JOIN priced_sum AS ps USING (scenario, base_key)
+    LEFT JOIN priced_sum AS ps USING (scenario, direction, base_key)
     WHERE m.part = 1
 ),
 grouped AS (

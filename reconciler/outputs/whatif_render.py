@@ -39,6 +39,9 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 _CENT = Decimal("0.01")
+_SAVING_DIRECTIONS = ("opportunity", "candidate", "alternative")
+"""Directions whose positive savings the report's Savings section names (alternative: e.g.
+priority usage at the flex price)."""
 _TOP = 10
 
 
@@ -243,7 +246,7 @@ def savings_section(rows: Sequence[WhatifRow] | None, top: int = 3) -> str:
         )
     best: dict[str, list[WhatifRow]] = {}
     for r in rows:
-        if r.direction in ("opportunity", "candidate") and r.savings_usd and r.savings_usd > 0:
+        if r.direction in _SAVING_DIRECTIONS and r.savings_usd and r.savings_usd > 0:
             best.setdefault(r.team, []).append(r)
     if not best:
         body = '<p class="nodata">No what-if saving with a price in this window.</p>'

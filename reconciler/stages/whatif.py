@@ -51,10 +51,12 @@ __all__ = [
 SCENARIOS = ("routing_global", "batch", "tier", "caching", "provisioned", "model_switch")
 """Scenario names, in the order they are reported."""
 
-DIRECTIONS = ("opportunity", "candidate", "reverse", "unchanged")
+DIRECTIONS = ("opportunity", "candidate", "reverse", "alternative", "unchanged")
 """opportunity: the scenario's move for usage it applies to; candidate: a move that depends on
 something we cannot see (can it wait for batch? do prompts repeat?); reverse: the opposite move,
-what the current choice is worth; unchanged: rows the scenario leaves alone."""
+what the current choice is worth; alternative: a second target for usage another row of the
+scenario already re-prices (tier: the remaining tier), left out of the current-cost total;
+unchanged: rows the scenario leaves alone."""
 
 _SCENARIO_FILES = {
     "routing_global": ("whatif/routing_global",),
@@ -105,8 +107,9 @@ class WhatifRow:
 
 @dataclass(frozen=True)
 class ScenarioTotal:
-    """One scenario's totals. ``current_cost_usd`` is over every row (= the spend total); the
-    savings are over priced rows only, per direction; unpriced rows are counted, not summed."""
+    """One scenario's totals. ``current_cost_usd`` is over every row but the ``alternative`` ones
+    (= the spend total: each spend row once); the savings are over priced rows only, per
+    direction; unpriced rows are counted, not summed."""
 
     scenario: str
     current_cost_usd: Decimal
@@ -141,13 +144,15 @@ class Whatif:
             if d != "unchanged"
         }
         unpriced = [r for r in rows if not r.priced]
+        once = [r for r in rows if r.direction != "alternative"]  # each spend row once
         return ScenarioTotal(
             scenario=scenario,
-            current_cost_usd=sum((r.current_cost_usd or Decimal(0) for r in rows), Decimal(0)),
+            current_cost_usd=sum((r.current_cost_usd or Decimal(0) for r in once), Decimal(0)),
             savings_usd=savings,
             unpriced_rows=len(unpriced),
             unpriced_current_cost_usd=sum(
-                (r.current_cost_usd or Decimal(0) for r in unpriced), Decimal(0)
+                (r.current_cost_usd or Decimal(0) for r in unpriced if r.direction != "alternative"),
+                Decimal(0),
             ),
         )
 

@@ -71,8 +71,17 @@ def test_fixture_spend_total_is_the_hand_figure(fx):
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_each_scenario_current_cost_sums_to_the_spend_total(result, scenario):
-    assert sum(r.current_cost_usd or 0 for r in rows(result, scenario)) == SPEND_TOTAL
+    once = [r for r in rows(result, scenario) if r.direction != "alternative"]
+    assert sum(r.current_cost_usd or 0 for r in once) == SPEND_TOTAL
     assert result.total(scenario).current_cost_usd == SPEND_TOTAL == result.spend_total_usd
+
+
+def test_only_tier_has_alternative_rows_and_they_repeat_movable_usage(result):
+    """Alternatives re-price usage a tier row already carries: every on-demand token spend row
+    of the fixture (all of it: 20.2625)."""
+    assert {r.scenario for r in result.rows if r.direction == "alternative"} == {"tier"}
+    alternative = rows(result, "tier", direction="alternative")
+    assert sum(r.current_cost_usd for r in alternative) == SPEND_TOTAL
 
 
 def test_routing_global_prices_each_day_at_its_own_price(result):
@@ -137,14 +146,66 @@ def test_batch_eligibility_comes_from_the_config(fx):
     assert one(result, "batch", application="tagger").direction == "candidate"
 
 
-def test_tier_moves_standard_to_flex_and_priority_to_standard(result):
-    tagger = one(result, "tier", application="tagger")
-    assert (tagger.from_, tagger.to, tagger.savings_usd) == ("standard", "flex", D("0.14"))
-    urgent = one(result, "tier", application="urgent")
-    assert (urgent.from_, urgent.to) == ("priority", "standard")
+def test_tier_reprices_each_logged_tier_at_every_other_tier(result):
+    """Nova Micro: standard $0.035 / $0.14, flex $0.0175 / $0.07, priority input $0.0625 and no
+    priority output price."""
+    tagger = one(result, "tier", application="tagger", to="flex")
+    assert (tagger.direction, tagger.from_) == ("opportunity", "standard")
+    assert tagger.whatif_cost_usd == per_m(4_000_000, "0.0175") + per_m(1_000_000, "0.07")
+    assert tagger.savings_usd == D("0.28") - D("0.14")
+    # standard -> priority: input priced (4M x 0.0625 = 0.25 against 0.14), output unpriced
+    up = rows(result, "tier", application="tagger", to="priority")
+    priced = [r for r in up if r.priced]
+    unpriced = [r for r in up if not r.priced]
+    assert [(r.direction, r.current_cost_usd, r.whatif_cost_usd, r.savings_usd) for r in priced] == [
+        ("alternative", D("0.14"), D("0.25"), D("-0.11"))
+    ]
+    assert [(r.unpriced_reason, r.current_cost_usd, r.whatif_cost_usd) for r in unpriced] == [
+        ("no_target_price", D("0.14"), None)
+    ]
+    urgent = one(result, "tier", application="urgent", to="standard")
+    assert (urgent.direction, urgent.from_) == ("opportunity", "priority")
     assert urgent.savings_usd == per_m(1_000_000, "0.0625") - per_m(1_000_000, "0.035")
-    # no flex price for Sonnet: unpriced
-    assert one(result, "tier", application="ranker").unpriced_reason == "no_target_price"
+    urgent_flex = one(result, "tier", application="urgent", to="flex")
+    assert urgent_flex.direction == "alternative"
+    assert urgent_flex.whatif_cost_usd == D("0.0175")
+    assert urgent_flex.savings_usd == D("0.0625") - D("0.0175") == D("0.045")
+    # no flex or priority price for Sonnet: both targets unpriced, never $0
+    for target in ("flex", "priority"):
+        ranker = rows(result, "tier", application="ranker", to=target)
+        assert {(r.priced, r.unpriced_reason, r.whatif_cost_usd) for r in ranker} == {
+            (False, "no_target_price", None)
+        }
+    total = result.total("tier")
+    assert total.current_cost_usd == SPEND_TOTAL
+    assert total.savings_usd["opportunity"] == D("0.14") + D("0.0275")
+    assert total.savings_usd["alternative"] == D("-0.11") + D("0.045")
+
+
+def test_tier_moves_flex_usage_to_standard_and_priority(con):
+    """ops/slowjob on flex: 2,000,000 input + 1,000,000 output = 0.035 + 0.07 = 0.105. At
+    standard 0.07 + 0.14 = 0.21 (reverse: flex saves 0.105); at priority the input costs 0.125
+    (against 0.035) and the output has no priority price."""
+    from support.rating_data import add_request, at
+
+    from reconciler.stages.aggregate import aggregate
+    from reconciler.stages.rate import rate
+
+    load_fixture(con)
+    add_request(con, NOVA_MICRO, at(4), team="ops", application="slowjob",
+                input_tokens=2_000_000, output_tokens=1_000_000, service_tier="flex")  # fmt: skip
+    aggregate(con, START, END)
+    rate(con, START, END)
+    result = compute_whatif(con, START, END, WhatifOptions(scenarios=("tier",)))
+    back = one(result, "tier", application="slowjob", to="standard")
+    assert (back.direction, back.from_, back.current_cost_usd) == ("reverse", "flex", D("0.105"))
+    assert (back.whatif_cost_usd, back.savings_usd) == (D("0.21"), D("-0.105"))
+    up = sorted(rows(result, "tier", application="slowjob", to="priority"), key=lambda r: r.priced)
+    assert [(r.direction, r.priced, r.current_cost_usd, r.whatif_cost_usd) for r in up] == [
+        ("alternative", False, D("0.07"), None),
+        ("alternative", True, D("0.035"), D("0.125")),
+    ]
+    assert result.total("tier").current_cost_usd == SPEND_TOTAL + D("0.105")
 
 
 def test_cache_that_loses_money_is_an_opportunity(result):
@@ -274,7 +335,8 @@ def test_store_replaces_the_window_and_the_view_reads_it(fx, result):
     store_whatif(fx, result, run_id="r2")
     got = fx.execute(
         "SELECT scenario, sum(current_cost_usd), count(DISTINCT run_id) FROM whatif "
-        "WHERE window_start = $s AND window_end = $e GROUP BY scenario ORDER BY scenario",
+        "WHERE window_start = $s AND window_end = $e AND direction <> 'alternative' "
+        "GROUP BY scenario ORDER BY scenario",
         {"s": START, "e": END},
     ).fetchall()
     assert got == [(s, SPEND_TOTAL, 1) for s in sorted(SCENARIOS)]
