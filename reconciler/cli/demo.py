@@ -37,7 +37,7 @@ def demo(ctx: Ctx, out_dir: str, small: bool) -> int:
     records, unpriced usage, gaps): unlike `run`, the demo exits 0 when every stage completed,
     findings or not.
     """
-    from reconciler.demo.run import demo_exit_code, run_demo
+    from reconciler.demo.run import demo_exit_code, run_demo, traps_message
 
     result = run_demo(ctx.db, Path(out_dir), small=small)
     click.echo(result.text, nl=False)
@@ -48,9 +48,5 @@ def demo(ctx: Ctx, out_dir: str, small: bool) -> int:
     show_summary(ctx, result.summary)
     code = demo_exit_code(result.summary)
     if code == 0 and result.summary.exit_code and not ctx.quiet:
-        click.echo(
-            "demo: exit 0: the findings above are the fixtures' deliberate traps "
-            f"(`reconciler run` would exit {result.summary.exit_code})",
-            err=True,
-        )
+        click.echo(traps_message(result.summary, small=small), err=True)
     return code

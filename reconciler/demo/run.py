@@ -63,6 +63,7 @@ __all__ = [
     "render_bridge",
     "render_gaps",
     "run_demo",
+    "traps_message",
 ]
 
 DEMO_START = date(2025, 11, 3)
@@ -182,6 +183,44 @@ def demo_exit_code(summary: RunSummary) -> int:
     """0 when every stage completed, findings or not (the fixtures are full of deliberate
     findings); otherwise the run's own code (3 locked, 70 bug ...)."""
     return int(ExitCode.OK) if summary.status in ("ok", "findings") else summary.exit_code
+
+
+_TRAP_CAUSES = (
+    ("unpriced_usage", "unpriced"),
+    ("unlogged_usage", "unlogged"),
+    ("unbilled_usage", "unbilled"),
+    ("price_mismatch", "price-mismatch"),
+    ("unmapped_usage_type", "unmapped-usage-type"),
+    ("non_token_charge", "non-token-charge"),
+)
+"""Reconciliation causes the demo data plants on purpose, with their short names."""
+
+
+def traps_message(summary: RunSummary, *, small: bool) -> str:
+    """Why the demo exits 0 although its run has findings: the findings are the data's planted
+    traps, counted from the run itself (so the sentence stays true when the data changes)."""
+    quarantined = sum(sum(s.problems_by_reason.values()) for s in summary.stages)
+    conflicts = sum(
+        s.counts.get("conflicts", 0) for s in summary.stages if s.stage.startswith("ingest")
+    )
+    causes = {}
+    for s in summary.stages:
+        if s.stage == "reconcile":
+            causes = s.counts
+    parts = []
+    if quarantined:
+        parts.append(f"{quarantined} quarantined record{'s' if quarantined != 1 else ''}")
+    if conflicts:
+        parts.append(f"{conflicts} duplicate conflict{'s' if conflicts != 1 else ''}")
+    buckets = [f"{causes[c]} {name}" for c, name in _TRAP_CAUSES if causes.get(c)]
+    if buckets:
+        parts.append(", ".join(buckets) + " buckets")
+    data = "the two-day fixtures'" if small else "the demo month's"
+    planted = "; ".join(parts) if parts else "see docs/demo.md"
+    return (
+        f"demo: exit 0: the findings above are {data} planted traps ({planted}; docs/demo.md) "
+        f"(`reconciler run` would exit {summary.exit_code})"
+    )
 
 
 def render_gaps(con: duckdb.DuckDBPyConnection, start: date, end: date) -> str:

@@ -26,6 +26,7 @@ Why it looks the way it does:
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -716,6 +717,10 @@ def _headline(data: ReportData) -> str:
     return '<ul class="kpis">' + "".join(f"<li>{f}</li>" for f in facts) + "</ul>"
 
 
+_EXTRA_HEADING = re.compile(r"<h2[^>]*>(.*?)</h2>", re.S)
+"""An extra section's name for the contents line: its first heading."""
+
+
 def render_html(data: ReportData, extra_sections: Sequence[str] = ()) -> str:
     """The whole report as one HTML document (UTF-8 text, no external resources, no script).
 
@@ -726,7 +731,12 @@ def render_html(data: ReportData, extra_sections: Sequence[str] = ()) -> str:
     period = f"{data.start.isoformat()} to {data.end.isoformat()}"
     title = f"Amazon Bedrock spend report, {period}"
     sections = [*(render(data) for _, _, render in SECTIONS), *extra_sections]
-    contents = " · ".join(_e(name) for _, name, _ in SECTIONS)
+    names = [_e(name) for _, name, _ in SECTIONS]
+    for markup in extra_sections:  # their heading, already escaped by the module that made it
+        heading = _EXTRA_HEADING.search(markup)
+        if heading:
+            names.append(heading.group(1))
+    contents = " · ".join(names)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'

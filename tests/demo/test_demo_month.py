@@ -125,3 +125,21 @@ def test_make_demo_shows_a_month_with_real_amounts_tied_to_the_invoice(tmp_path)
     assert quarantined == 2
     assert {"on_demand", "batch", "provisioned"} <= modes
     assert {"in_region", "geo", "global"} <= routings
+
+
+def test_traps_message_counts_what_the_run_found():
+    """The closing line names the planted traps from the run's own counts, by kind."""
+    from reconciler.db.runs import RunSummary, StageResult
+    from reconciler.demo.run import traps_message
+
+    summary = RunSummary("r", "demo", exit_code=1, status="findings")
+    summary.stages = [
+        StageResult("ingest logs", problems_by_reason={"not_json": 1, "truncated_line": 2}),
+        StageResult("reconcile", counts={"exact": 9, "unpriced_usage": 4, "price_mismatch": 1}),
+    ]
+    assert traps_message(summary, small=False) == (
+        "demo: exit 0: the findings above are the demo month's planted traps (3 quarantined "
+        "records; 4 unpriced, 1 price-mismatch buckets; docs/demo.md) (`reconciler run` would "
+        "exit 1)"
+    )
+    assert "the two-day fixtures' planted traps" in traps_message(summary, small=True)

@@ -192,7 +192,11 @@ def test_demo_exits_0_on_findings_and_says_where_it_wrote(demo):
     code, out, err = demo["first"]
     assert code == 0
     assert "(demo): findings, exit 1" in err  # the run itself has findings ...
-    assert "demo: exit 0: the findings above are the fixtures' deliberate traps" in err
+    assert (
+        "demo: exit 0: the findings above are the two-day fixtures' planted traps (8 quarantined "
+        "records; 1 duplicate conflict; 6 unpriced, 3 unlogged, 6 unbilled, 1 price-mismatch, "
+        "1 unmapped-usage-type, 3 non-token-charge buckets; docs/demo.md)"
+    ) in err
     assert "records 29; duplicates 4; conflicts 1; quarantined 8" in err
     html, focus = demo["out"] / "report.html", demo["out"] / "focus-2025-11.csv"
     assert f"Wrote {html} (HTML report) and {focus} (FOCUS 1.2 export)" in out

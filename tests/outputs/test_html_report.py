@@ -152,3 +152,18 @@ def test_empty_sections_say_no_data_and_why():
     assert doc.count('class="nodata"') == 7
     assert "No data for this period (view reconciliation is not in this database)." in doc
     assert "<svg" not in doc
+
+
+def test_contents_line_names_the_extra_sections_present():
+    """The Savings section (the what-if's) is named in the contents line when it is present,
+    and only then."""
+    plain = render_html(rf.data())
+    line = re.search(r'<p class="contents">Sections: (.*?)</p>', plain).group(1)
+    assert line == (
+        "Chargeback · Trends · Models · Bill bridge · Gaps · Attribution coverage · "
+        "Logging coverage"
+    )
+    extra = '<section id="savings"><h2>Savings</h2><p>x</p></section>'
+    with_savings = render_html(rf.data(), [extra])
+    line = re.search(r'<p class="contents">Sections: (.*?)</p>', with_savings).group(1)
+    assert line.endswith("Logging coverage · Savings")
