@@ -145,14 +145,14 @@ class Whatif:
         }
         unpriced = [r for r in rows if not r.priced]
         once = [r for r in rows if r.direction != "alternative"]  # each spend row once
+        unpriced_once = [r for r in unpriced if r.direction != "alternative"]
         return ScenarioTotal(
             scenario=scenario,
             current_cost_usd=sum((r.current_cost_usd or Decimal(0) for r in once), Decimal(0)),
             savings_usd=savings,
             unpriced_rows=len(unpriced),
             unpriced_current_cost_usd=sum(
-                (r.current_cost_usd or Decimal(0) for r in unpriced if r.direction != "alternative"),
-                Decimal(0),
+                (r.current_cost_usd or Decimal(0) for r in unpriced_once), Decimal(0)
             ),
         )
 

@@ -157,9 +157,8 @@ def test_tier_reprices_each_logged_tier_at_every_other_tier(result):
     up = rows(result, "tier", application="tagger", to="priority")
     priced = [r for r in up if r.priced]
     unpriced = [r for r in up if not r.priced]
-    assert [(r.direction, r.current_cost_usd, r.whatif_cost_usd, r.savings_usd) for r in priced] == [
-        ("alternative", D("0.14"), D("0.25"), D("-0.11"))
-    ]
+    got = [(r.direction, r.current_cost_usd, r.whatif_cost_usd, r.savings_usd) for r in priced]
+    assert got == [("alternative", D("0.14"), D("0.25"), D("-0.11"))]
     assert [(r.unpriced_reason, r.current_cost_usd, r.whatif_cost_usd) for r in unpriced] == [
         ("no_target_price", D("0.14"), None)
     ]
