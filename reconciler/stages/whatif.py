@@ -17,11 +17,16 @@ view), replacing the same window.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
+import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -31,7 +36,7 @@ from reconciler.core.config import WhatifConfig
 from reconciler.core.errors import ConfigError
 from reconciler.db.publish import write_if_changed
 from reconciler.db.runs import StageResult
-from reconciler.db.sql import load
+from reconciler.db.sql import load, queries_dir
 
 __all__ = [
     "DIRECTIONS",
@@ -41,6 +46,7 @@ __all__ = [
     "WhatifOptions",
     "WhatifRow",
     "compute_whatif",
+    "inputs_key",
     "options_from_config",
     "parse_moves",
     "refresh_whatif",
@@ -392,9 +398,41 @@ _STORE_COLUMNS = (
 _STORED = (
     "SELECT count(*), bit_xor(hash("  # noqa: S608 (constants)
     + _STORE_COLUMNS.replace(", run_id, computed_at", "")
-    + ")) FROM whatif_rows"
+    + ")), (SELECT bit_xor(hash(window_start, window_end, inputs_key, stage)) "
+    "FROM whatif_windows) FROM whatif_rows"
 )
-"""What ``whatif_rows`` holds, without when and by which run it was computed."""
+"""What ``whatif_rows`` and ``whatif_windows`` hold, without when and by which run."""
+
+
+def inputs_key(
+    con: duckdb.DuckDBPyConnection, start: date, end: date, options: WhatifOptions
+) -> str:
+    """What a what-if of ``start``..``end`` depends on: the window's rated and hourly usage, the
+    prices and discounts (``whatif/inputs_key.sql``), the settings (every field of ``options``:
+    ``[whatif]``, --scenario, --move, --hit-rate) and the what-if code and SQL. Equal keys mean a
+    recomputation would store the same rows (the nightly ``run`` then reuses them)."""
+    row = con.execute(load("whatif/inputs_key"), {"start": start, "end": end}).fetchone()
+    key = hashlib.sha256(_code_version().encode())
+    key.update(json.dumps(dataclasses.asdict(options), sort_keys=True, default=str).encode())
+    key.update(str(row[0] if row else "").encode())
+    return key.hexdigest()
+
+
+@functools.cache
+def _code_version() -> str:
+    """This module and the SQL it runs (scenarios and the views they read): an upgrade that
+    changes them recomputes every window once."""
+    code = hashlib.sha256(Path(__file__).read_bytes())
+    views = queries_dir() / "views"
+    for path in sorted(
+        [
+            *(queries_dir() / "whatif").glob("*.sql"),
+            *(views / f"{name}.sql" for name in ("spend", "usage_hourly", "price_book")),
+        ]
+    ):
+        code.update(path.name.encode())
+        code.update(path.read_bytes())
+    return code.hexdigest()
 
 
 def _arrow_rows(result: Whatif, run_id: str, now: datetime) -> pa.Table:
@@ -447,6 +485,8 @@ def store_whatif(
     t0 = time.perf_counter()
     now = datetime.now(UTC).replace(tzinfo=None)
     window = {"start": result.start, "end": result.end}
+    key = inputs_key(con, result.start, result.end, result.options)
+    stage = _stage_result(result, findings)
     with write_if_changed(con, _STORED):  # the same result again writes nothing (no-op run)
         con.execute(
             "DELETE FROM whatif_rows WHERE window_start = $start AND window_end = $end", window
@@ -460,6 +500,17 @@ def store_whatif(
                 )
             finally:
                 con.unregister("wf_store")
+        con.execute(
+            "INSERT OR REPLACE INTO whatif_windows VALUES ($start, $end, $key, $stage, $run, $now)",
+            window
+            | {"key": key, "stage": json.dumps(dataclasses.asdict(stage)), "run": run_id}
+            | {"now": now},
+        )
+    stage.seconds = time.perf_counter() - t0
+    return stage
+
+
+def _stage_result(result: Whatif, findings: bool) -> StageResult:
     amounts = {
         f"{s}_savings_usd": format(result.total(s).savings_usd["opportunity"], "f")
         for s in result.options.scenarios
@@ -470,16 +521,29 @@ def store_whatif(
         counts={"unpriced_rows": sum(1 for r in result.rows if not r.priced)},
         amounts=amounts,
         findings=result.unpriced_spend_rows if findings else 0,
-        seconds=time.perf_counter() - t0,
     )
 
 
 def refresh_whatif(
     con: duckdb.DuckDBPyConnection, config: WhatifConfig, start: date, end: date, run_id: str
 ) -> StageResult:
-    """The nightly ``run``'s step: the window's what-if with the ``[whatif]`` settings, stored."""
+    """The nightly ``run``'s step: the window's what-if with the ``[whatif]`` settings, stored.
+
+    When the window's stored what-if has the same :func:`inputs_key` (same data, settings and
+    code), it is reused as it is: nothing is recomputed or written (a no-op nightly run)."""
     t0 = time.perf_counter()
-    result = compute_whatif(con, start, end, options_from_config(config))
+    options = options_from_config(config)
+    if start <= end:
+        stored = con.execute(
+            "SELECT inputs_key, stage FROM whatif_windows "
+            "WHERE window_start = $start AND window_end = $end",
+            {"start": start, "end": end},
+        ).fetchone()
+        if stored is not None and stored[0] == inputs_key(con, start, end, options):
+            reused = StageResult(**json.loads(stored[1]))
+            reused.seconds = time.perf_counter() - t0
+            return reused
+    result = compute_whatif(con, start, end, options)
     stage = store_whatif(con, result, run_id=run_id, findings=False)
     stage.seconds = time.perf_counter() - t0
     return stage

@@ -365,3 +365,64 @@ def test_an_empty_window_stores_nothing_and_clears_its_old_rows(fx, result):
     stage = refresh_whatif(fx, WhatifConfig(), START, END, "new")
     assert (stage.rows_out, stage.findings) == (0, 0)
     assert fx.execute("SELECT count(*) FROM whatif").fetchall() == [(0,)]
+
+
+def test_the_nightly_step_reuses_an_unchanged_window_and_recomputes_a_changed_setting(fx):
+    """refresh_whatif (the nightly run's step) keys the stored window by its inputs and settings.
+    A marker written into the stored rows survives a run with nothing changed (reused, not
+    recomputed) and is gone after a changed [whatif] setting, a --move stored by `whatif`, or a
+    changed price."""
+    from reconciler.stages.whatif import refresh_whatif
+
+    def ranker_candidate():
+        return fx.execute(
+            "SELECT whatif_cost_usd FROM whatif WHERE scenario = 'caching' "
+            "AND direction = 'candidate' AND application = 'ranker'"
+        ).fetchall()
+
+    def mark():
+        fx.execute("UPDATE whatif_rows SET whatif_cost_usd = 1 WHERE scenario = 'caching' "
+                   "AND direction = 'candidate' AND application = 'ranker'")  # fmt: skip
+
+    at_half = per_m(1_500_000, "0.33") + per_m(1_500_000, "4.125")
+    first = refresh_whatif(fx, WhatifConfig(), START, END, "r1")
+    assert ranker_candidate() == [(at_half,)]
+    mark()
+    again = refresh_whatif(fx, WhatifConfig(), START, END, "r2")
+    assert ranker_candidate() == [(D(1),)]  # reused: nothing recomputed
+    assert (again.rows_out, again.counts, again.amounts) == (
+        first.rows_out, first.counts, first.amounts
+    )  # fmt: skip
+    refresh_whatif(fx, WhatifConfig(cache_hit_rate=D("0.8")), START, END, "r3")
+    assert ranker_candidate() == [(per_m(2_400_000, "0.33") + per_m(600_000, "4.125"),)]
+    refresh_whatif(fx, WhatifConfig(), START, END, "r4")
+    assert ranker_candidate() == [(at_half,)]
+    # `reconciler whatif --move ...` stores the window with other settings: the next run redoes it
+    moved = compute_whatif(fx, START, END, OPTIONS)
+    store_whatif(fx, moved, run_id="cli")
+    assert fx.execute("SELECT count(*) FROM whatif WHERE scenario = 'model_switch' "
+                      "AND direction = 'opportunity'").fetchall() == [(2,)]  # fmt: skip
+    refresh_whatif(fx, WhatifConfig(), START, END, "r5")
+    assert fx.execute("SELECT count(*) FROM whatif WHERE scenario = 'model_switch' "
+                      "AND direction = 'opportunity'").fetchall() == [(0,)]  # fmt: skip
+    # a changed price recomputes too: Sonnet's Regional cache read from $0.33 to $0.30
+    mark()
+    fx.execute("UPDATE prices SET price_usd = 0.30 WHERE price_id = 's-cr-r'")
+    refresh_whatif(fx, WhatifConfig(), START, END, "r6")
+    assert ranker_candidate() == [(per_m(1_500_000, "0.30") + per_m(1_500_000, "4.125"),)]
+
+
+def test_whatif_settings_are_part_of_the_window_fingerprint(fx):
+    """The nightly run reuses its window stages only when this fingerprint is unchanged."""
+    from reconciler.core.config import Settings
+    from reconciler.stages.pipeline import window_fingerprint
+
+    base = window_fingerprint(fx, Settings(), START, END)
+    assert window_fingerprint(fx, Settings(), START, END) == base
+    for changed in (
+        WhatifConfig(cache_hit_rate=D("0.8")),
+        WhatifConfig(moves=[f"{SONNET_45}={HAIKU_45}"]),
+        WhatifConfig(batch_applications=["ranker"]),
+        WhatifConfig(model_unit_tokens_per_minute={"*": 1000}),
+    ):
+        assert window_fingerprint(fx, Settings(whatif=changed), START, END) != base
