@@ -23,11 +23,16 @@ CHARGES = (
     "other",
     "agentcore_usage",
     "knowledge_base_usage",
+    "model_unit_hours_1_month",
+    "model_unit_hours_6_months",
 )
 """What a quantity is: a token class, images, provisioned hours, ... (`other`: known to be
 Bedrock, not yet one of these). `agentcore_usage` (AgentCore runtime vCPU/memory, gateway ...)
 and `knowledge_base_usage` (Knowledge Base retrieval) are Bedrock charges that are not model
-inference: never matched to tokens."""
+inference: never matched to tokens. In the price book, `model_unit_hours` is the no-commitment
+hourly model-unit price of provisioned throughput and `model_unit_hours_1_month` /
+`model_unit_hours_6_months` the prices with a 1- or 6-month commitment (the commitment term);
+invoices bill every term as `model_unit_hours`."""
 
 MODES = ("on_demand", "batch", "provisioned", "custom_import")
 TIERS = ("standard", "priority", "flex")

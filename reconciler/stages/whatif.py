@@ -7,8 +7,10 @@ model - then prices the new key with the rating stage's own rules (``queries/wha
 same negotiated discounts). Because each scenario re-rates every spend row once (rows a
 scenario does not touch are ``unchanged``), a scenario's current cost sums to the window's spend
 total exactly. A move with no price for its target is an unpriced row (NULL what-if cost, left
-out of the totals), never $0. Provisioned throughput is the exception in shape: it compares a
-model's whole on-demand usage in a Region with model-unit hours sized by a stated capacity.
+out of the totals), never $0. Provisioned throughput is the exception in shape: it compares an
+account's on-demand usage of a model in a Region with model-unit hours sized by a stated
+capacity, at each commitment term of the price book. A second target for the same usage (tier's
+remaining tier, the 1- and 6-month terms) is an ``alternative`` row, outside the current total.
 
 The result is computed in temporary tables, so ``reconciler whatif --no-save`` works on a
 read-only connection; :func:`store_whatif` materialises it into ``whatif_rows`` (the ``whatif``
@@ -297,7 +299,7 @@ def _row(r: tuple[Any, ...], start: date, end: date, options: WhatifOptions) -> 
             peak,
             tpm,
             units,
-            unit_cost,
+            unit_cost if priced else None,  # a term priced on some days only: no hourly figure
             current,
             quantity,
         )

@@ -48,7 +48,8 @@ def test_a_good_file_parses_to_exact_decimals(write_csv):
             "unknown charge 'input'; use one of: input_tokens, output_tokens, "
             "cache_read_input_tokens, cache_write_input_tokens, cache_write_1h_input_tokens, "
             "images, model_unit_hours, custom_model_unit_minutes, training_tokens, "
-            "storage_months, guardrail_text_units, other, agentcore_usage, knowledge_base_usage",
+            "storage_months, guardrail_text_units, other, agentcore_usage, knowledge_base_usage, "
+            "model_unit_hours_1_month, model_unit_hours_6_months",
         ),
         (
             "amazon.nova-micro-v1:0,us-east-1,*,standard,ondemand,input_tokens,1K tokens,0.1,2025-01-01,,x",
@@ -125,7 +126,8 @@ def test_all_problems_of_a_row_are_listed(write_csv):
         f"{path}:2: unknown charge 'input'; use one of: input_tokens, output_tokens, "
         "cache_read_input_tokens, cache_write_input_tokens, cache_write_1h_input_tokens, "
         "images, model_unit_hours, custom_model_unit_minutes, training_tokens, "
-        "storage_months, guardrail_text_units, other, agentcore_usage, knowledge_base_usage",
+        "storage_months, guardrail_text_units, other, agentcore_usage, knowledge_base_usage, "
+        "model_unit_hours_1_month, model_unit_hours_6_months",
         f"{path}:2: unit is empty; use one of: {UNITS}",
         f"{path}:2: price_usd 'abc' is not a decimal number; write it like 0.035 "
         "(a dot, no currency sign or thousands separator)",

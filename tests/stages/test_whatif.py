@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
-from support.rating_data import HAIKU_45, NOVA_MICRO, SONNET_45, add_discount
+from support.rating_data import ACCOUNT, HAIKU_45, NOVA_MICRO, SONNET_45, add_discount
 from support.whatif_data import END, SPEND_TOTAL, START, load_fixture
 
 from reconciler.core.config import WhatifConfig
@@ -79,7 +79,9 @@ def test_each_scenario_current_cost_sums_to_the_spend_total(result, scenario):
 def test_only_tier_has_alternative_rows_and_they_repeat_movable_usage(result):
     """Alternatives re-price usage a tier row already carries: every on-demand token spend row
     of the fixture (all of it: 20.2625)."""
-    assert {r.scenario for r in result.rows if r.direction == "alternative"} == {"tier"}
+    assert {r.scenario for r in result.rows if r.direction == "alternative"} == {
+        "tier", "provisioned"
+    }  # fmt: skip
     alternative = rows(result, "tier", direction="alternative")
     assert sum(r.current_cost_usd for r in alternative) == SPEND_TOTAL
 
@@ -265,25 +267,87 @@ def test_model_switch_reprices_logged_tokens_on_the_other_model(result):
     assert result.total("model_switch").savings_usd["opportunity"] == D("8.50") + D("4.00")
 
 
-def test_provisioned_break_even_from_the_busiest_hour(result):
-    """Sonnet us-east-1: busiest hour 11-03 12:00 = 20 x 105,000 = 2,100,000 tokens; at 20,000
-    tokens/min a unit carries 1,200,000 an hour, so 2 units; 72 hours x 2 x $50 = $7,200 against
-    $18.90 on demand."""
-    s = one(result, "provisioned", base_model=SONNET_45)
-    assert (s.team, s.to, s.quantity) == ("*", "provisioned 2 MU", 4_400_000)
-    assert s.current_cost_usd == D("18.90")
-    assert s.whatif_cost_usd == D(72 * 2 * 50)
-    assert s.savings_usd == D("18.90") - D(7200)
-    assert "utilisation 2.5%" in s.detail  # 4,400,000 / (2 x 20,000 x 60 x 72)
+def _break_even(whatif_cost, tokens, current, capacity):
+    """The utilisation at which on-demand costs what the units cost, in % to one decimal."""
+    return (D(whatif_cost) * tokens / D(current) / capacity * 100).quantize(D("0.1"))
+
+
+def test_provisioned_each_commitment_term_from_the_busiest_hour(result):
+    """Sonnet us-east-1 (one account): busiest hour 11-03 12:00 = 20 x 105,000 = 2,100,000
+    tokens; at 20,000 tokens/min a unit carries 1,200,000 an hour, so 2 units over 72 hours:
+    no commitment 2 x 72 x $50 = $7,200, 1-month 2 x 72 x $40 = $5,760, 6-month no price; against
+    $18.90 on demand. Capacity 2 x 20,000 x 60 x 72 = 172,800,000 tokens, used 4,400,000."""
+    terms = {r.to: r for r in rows(result, "provisioned", base_model=SONNET_45)}
+    assert sorted(terms) == [
+        "provisioned 2 MU, 1-month commitment",
+        "provisioned 2 MU, 6-month commitment",
+        "provisioned 2 MU, no commitment",
+    ]
+    none, month, six = (
+        terms[f"provisioned 2 MU, {t} commitment"] for t in ("no", "1-month", "6-month")
+    )
+    for r in (none, month, six):
+        assert (r.team, r.from_, r.quantity) == ("*", f"on_demand in account {ACCOUNT}", 4_400_000)
+        assert r.current_cost_usd == D("18.90")
+    assert (none.direction, none.whatif_cost_usd) == ("candidate", D(72 * 2 * 50))
+    assert none.savings_usd == D("18.90") - D(7200)
+    assert (month.direction, month.whatif_cost_usd) == ("alternative", D(72 * 2 * 40))
+    assert month.savings_usd == D("18.90") - D(5760)
+    assert (six.direction, six.priced, six.unpriced_reason) == (
+        "alternative", False, "no_target_price"
+    )  # fmt: skip
+    assert (six.whatif_cost_usd, six.savings_usd) == (None, None)
+    assert "utilisation 2.5%" in none.detail  # 4,400,000 / 172,800,000
+    assert f"break-even utilisation {_break_even(7200, 4_400_000, '18.90', 172_800_000)}%" in (
+        none.detail
+    )
+    assert "break-even utilisation 970.0%" in none.detail
+    assert "break-even utilisation 776.0%" in month.detail
+    assert "break-even" not in six.detail
+    # the scenario's current cost counts the usage once (the no-commitment row)
+    assert result.total("provisioned").current_cost_usd == SPEND_TOTAL
     # the '*' capacity applies to Nova, which has no model-unit price: unpriced, not $0
-    nova = one(result, "provisioned", base_model=NOVA_MICRO)
-    assert (nova.priced, nova.unpriced_reason) == (False, "no_target_price")
+    for nova in rows(result, "provisioned", base_model=NOVA_MICRO):
+        assert (nova.priced, nova.unpriced_reason) == (False, "no_target_price")
+
+
+def test_provisioned_is_sized_per_account(con):
+    """A second account sends Sonnet 1,000,000 input tokens in one hour of 11-04 (Regional
+    $3.30: $3.30): 1 unit of its own (1,000,000 < 1,200,000), 72 x $50 = $3,600 without
+    commitment; the first account keeps its 2 units and $18.90."""
+    from support.rating_data import add_request, at
+
+    from reconciler.stages.aggregate import aggregate
+    from reconciler.stages.rate import rate
+
+    load_fixture(con)
+    for _ in range(10):
+        add_request(con, "us." + SONNET_45, at(4), account="444455556666", team="search",
+                    application="ranker", input_tokens=100_000)  # fmt: skip
+    aggregate(con, START, END)
+    rate(con, START, END)
+    result = compute_whatif(con, START, END, OPTIONS)
+    got = sorted(
+        (r.from_, r.to, r.current_cost_usd, r.whatif_cost_usd)
+        for r in rows(result, "provisioned", base_model=SONNET_45, direction="candidate")
+    )
+    assert got == sorted([
+        (f"on_demand in account {ACCOUNT}", "provisioned 2 MU, no commitment", D("18.90"),
+         D(7200)),
+        ("on_demand in account 444455556666", "provisioned 1 MU, no commitment", D("3.30"),
+         D(3600)),
+    ])  # fmt: skip
 
 
 def test_provisioned_without_a_capacity_assumption_is_unpriced(fx):
     result = compute_whatif(fx, START, END, WhatifOptions())
-    s = one(result, "provisioned", base_model=SONNET_45)
-    assert (s.whatif_cost_usd, s.unpriced_reason) == (None, "no_capacity_assumption")
+    terms = rows(result, "provisioned", base_model=SONNET_45)
+    assert sorted(r.to for r in terms) == [
+        "provisioned, 1-month commitment", "provisioned, 6-month commitment",
+        "provisioned, no commitment",
+    ]  # fmt: skip
+    for s in terms:
+        assert (s.whatif_cost_usd, s.unpriced_reason) == (None, "no_capacity_assumption")
 
 
 def test_discounts_apply_to_the_whatif_cost_like_to_the_current_cost(con):

@@ -5,7 +5,8 @@ depends on the bundled book):
 
 * Sonnet 4.5 (S) Regional input $3.30 until 11-05, then $3.00; output $16.50; global input $3.00
   until 11-05, then $2.70; output $15.00; Regional cache read $0.33, 5-minute write $4.125;
-  batch Regional $1.65 / $8.25, batch global $1.50 / $7.50; model-unit hour $50.00.
+  batch Regional $1.65 / $8.25, batch global $1.50 / $7.50; model-unit hour $50.00 with no
+  commitment, $40.00 with a 1-month commitment, no 6-month price.
 * Haiku 4.5 (H) global input $1.00, output $5.00, cache read $0.10, 5-minute write $1.25,
   1-hour write $2.00; Regional input $1.10, output $5.50.
 * Nova Micro (N) Regional only (no global price): input $0.035, output $0.14; flex $0.0175 /
@@ -80,6 +81,8 @@ def load_fixture(con) -> None:
     _p(con, "s-bin-g", s, "input_tokens", "1.50", routing="global", mode="batch")
     _p(con, "s-bout-g", s, "output_tokens", "7.50", routing="global", mode="batch")
     _p(con, "s-mu", s, "model_unit_hours", "50.00", unit="hour", tier="*", mode="provisioned")
+    _p(con, "s-mu-1m", s, "model_unit_hours_1_month", "40.00", unit="hour", tier="*",
+       mode="provisioned")  # fmt: skip
 
     h = HAIKU_45
     _p(con, "h-in-g", h, "input_tokens", "1.00", routing="global")
