@@ -223,13 +223,15 @@ def options_from_config(
     )
 
 
-_RESULT_COLUMNS = (
-    "scenario, direction, team, application, base_model, region, from_label, to_label, quantity, "
-    "unit, current_cost_usd, whatif_cost_usd, savings_usd, priced, unpriced_reason, assumption, "
-    "rank, cache_read_delta_usd, cache_write_5m_delta_usd, cache_write_1h_delta_usd, "
-    "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, peak_hour_tokens, "
-    "tokens_per_minute, model_units, unit_cost_window, price_ids"
-)
+def _script(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> None:
+    """Run the statements of ``queries/<name>.sql`` in order, each with the ``$parameters`` it
+    uses (DuckDB binds parameters to one statement, and rejects ones it does not use)."""
+    for chunk in load(name).split(";\n"):
+        statement = "\n".join(
+            line for line in chunk.splitlines() if not line.lstrip().startswith("--")
+        ).strip()
+        if statement:
+            con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})
 
 
 def compute_whatif(
@@ -242,17 +244,15 @@ def compute_whatif(
         raise ConfigError(f"--start {start} is after --end {end}: give start <= end")
     window = {"start": start, "end": end}
     con.execute(load("whatif/base"), window)
-    con.execute("CREATE OR REPLACE TEMP TABLE wf_move_map (from_model VARCHAR, to_model VARCHAR)")
-    if options.moves:
-        con.executemany("INSERT INTO wf_move_map VALUES (?, ?)", [list(m) for m in options.moves])
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE wf_capacity (base_model VARCHAR, tokens_per_minute BIGINT)"
+        load("whatif/move_map"),
+        {"move_from": [a for a, _ in options.moves], "move_to": [b for _, b in options.moves]},
     )
-    if options.model_unit_tokens_per_minute:
-        con.executemany(
-            "INSERT INTO wf_capacity VALUES (?, ?)",
-            [[k, v] for k, v in sorted(options.model_unit_tokens_per_minute.items())],
-        )
+    capacity = sorted(options.model_unit_tokens_per_minute.items())
+    con.execute(
+        load("whatif/capacity"),
+        {"capacity_model": [k for k, _ in capacity], "capacity_tpm": [v for _, v in capacity]},
+    )
     params = {
         "batch_apps": list(options.batch_applications),
         "hit_rate": options.cache_hit_rate,
@@ -261,23 +261,15 @@ def compute_whatif(
     }
     for scenario in options.scenarios:
         for name in _SCENARIO_FILES[scenario]:
-            text = load(name)
-            con.execute(text, {k: v for k, v in params.items() if f"${k}" in text})
+            _script(con, name, params | {"scenario": scenario})
     con.execute(load("whatif/reprice"))
     con.execute(load("whatif/summarise"))
     if "provisioned" in options.scenarios:
         con.execute(load("whatif/provisioned"), window)
-    fetched = con.execute(
-        f"SELECT {_RESULT_COLUMNS} FROM wf_result "  # noqa: S608 (constant column list)
-        "ORDER BY scenario, direction, team, application, base_model, region, from_label, "
-        "to_label, unpriced_reason NULLS FIRST"
-    ).fetchall()
-    spend_total, unpriced, spend_rows = con.execute(
-        "SELECT coalesce(sum(cost_usd), 0), count(*) FILTER (WHERE NOT priced), count(*) "
-        "FROM spend "
-        "WHERE usage_date >= $start AND usage_date <= $end",
-        window,
-    ).fetchall()[0]
+    fetched = con.execute(load("whatif/result")).fetchall()
+    spend_total, unpriced, spend_rows = con.execute(load("whatif/spend_total"), window).fetchall()[
+        0
+    ]
     order = {s: i for i, s in enumerate(SCENARIOS)}
     rows = sorted((_row(r, start, end, options) for r in fetched), key=lambda r: order[r.scenario])
     return Whatif(
@@ -397,13 +389,6 @@ _STORE_COLUMNS = (
     '"from", "to", quantity, unit, current_cost_usd, whatif_cost_usd, savings_usd, priced, '
     "unpriced_reason, assumption, detail, rank, command, run_id, computed_at"
 )
-_STORED = (
-    "SELECT count(*), bit_xor(hash("  # noqa: S608 (constants)
-    + _STORE_COLUMNS.replace(", run_id, computed_at", "")
-    + ")), (SELECT bit_xor(hash(window_start, window_end, inputs_key, stage)) "
-    "FROM whatif_windows) FROM whatif_rows"
-)
-"""What ``whatif_rows`` and ``whatif_windows`` hold, without when and by which run."""
 
 
 def inputs_key(
@@ -413,10 +398,10 @@ def inputs_key(
     prices and discounts (``whatif/inputs_key.sql``), the settings (every field of ``options``:
     ``[whatif]``, --scenario, --move, --hit-rate) and the what-if code and SQL. Equal keys mean a
     recomputation would store the same rows (the nightly ``run`` then reuses them)."""
-    row = con.execute(load("whatif/inputs_key"), {"start": start, "end": end}).fetchone()
+    rows = con.execute(load("whatif/inputs_key"), {"start": start, "end": end}).fetchall()
     key = hashlib.sha256(_code_version().encode())
     key.update(json.dumps(dataclasses.asdict(options), sort_keys=True, default=str).encode())
-    key.update(str(row[0] if row else "").encode())
+    key.update(str(rows[0][0]).encode())  # fetchall: the connection registers a table next
     return key.hexdigest()
 
 
@@ -489,25 +474,18 @@ def store_whatif(
     window = {"start": result.start, "end": result.end}
     key = inputs_key(con, result.start, result.end, result.options)
     stage = _stage_result(result, findings)
-    with write_if_changed(con, _STORED):  # the same result again writes nothing (no-op run)
-        con.execute(
-            "DELETE FROM whatif_rows WHERE window_start = $start AND window_end = $end", window
-        )
-        if result.rows:  # an empty window only loses its old rows
-            con.register("wf_store", _arrow_rows(result, run_id, now))
-            try:
-                con.execute(
-                    f"INSERT INTO whatif_rows ({_STORE_COLUMNS}) "  # noqa: S608 (constants)
-                    "SELECT * FROM wf_store"
-                )
-            finally:
-                con.unregister("wf_store")
-        con.execute(
-            "INSERT OR REPLACE INTO whatif_windows VALUES ($start, $end, $key, $stage, $run, $now)",
-            window
-            | {"key": key, "stage": json.dumps(dataclasses.asdict(stage)), "run": run_id}
-            | {"now": now},
-        )
+    con.register("wf_store", _arrow_rows(result, run_id, now))
+    try:
+        with write_if_changed(con, load("whatif/stored")):  # the same again writes nothing
+            _script(
+                con,
+                "whatif/store",
+                window
+                | {"inputs_key": key, "stage": json.dumps(dataclasses.asdict(stage))}
+                | {"run_id": run_id, "computed_at": now},
+            )
+    finally:
+        con.unregister("wf_store")
     stage.seconds = time.perf_counter() - t0
     return stage
 
@@ -536,11 +514,7 @@ def refresh_whatif(
     t0 = time.perf_counter()
     options = options_from_config(config)
     if start <= end:
-        stored = con.execute(
-            "SELECT inputs_key, stage FROM whatif_windows "
-            "WHERE window_start = $start AND window_end = $end",
-            {"start": start, "end": end},
-        ).fetchone()
+        stored = con.execute(load("whatif/window_key"), {"start": start, "end": end}).fetchone()
         if stored is not None and stored[0] == inputs_key(con, start, end, options):
             reused = StageResult(**json.loads(stored[1]))
             reused.seconds = time.perf_counter() - t0
@@ -553,11 +527,5 @@ def refresh_whatif(
 
 def stored_rows(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[WhatifRow]:
     """The rows the ``whatif`` view holds for exactly this window (empty when never computed)."""
-    fetched = con.execute(
-        'SELECT scenario, direction, team, application, base_model, region, "from", "to", '
-        "quantity, unit, current_cost_usd, whatif_cost_usd, savings_usd, priced, "
-        "unpriced_reason, assumption, coalesce(detail, ''), rank, command FROM whatif "
-        "WHERE window_start = $start AND window_end = $end",
-        {"start": start, "end": end},
-    ).fetchall()
+    fetched = con.execute(load("whatif/stored_rows"), {"start": start, "end": end}).fetchall()
     return [WhatifRow(*row) for row in fetched]
