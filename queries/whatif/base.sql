@@ -5,8 +5,9 @@
 --   usage itself is unpriced), so summing any scenario's current cost gives the spend total.
 --   Temporary tables: a what-if can be computed on a read-only connection.
 -- grain: one row per spend row of the window
--- One row per (scenario, spend row, part): the key the spend row is re-priced at. A move whose
--- t_charge is NULL leaves the row as it is (what-if cost = current cost). A row may be split into
+-- One row per (scenario, direction, spend row, part): the key the spend row is re-priced at. A
+-- target column left NULL keeps the spend row's own value (a scenario sets only what it changes);
+-- direction unchanged has no target (what-if cost = current cost). A row may be split into
 -- parts (caching candidates: part read from the cache, part written to it); its current cost is
 -- counted once, on part 1, and it is priced only when all its `parts` are.
 CREATE OR REPLACE TEMP TABLE wf_moves (

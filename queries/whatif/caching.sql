@@ -10,8 +10,8 @@
 --     $min_input tokens per request. Its input is re-priced at hit rate $hit_rate: floor(input x
 --     hit rate) tokens as cache reads, the rest as 5-minute cache writes (each miss writes the
 --     prefix). A model with no cache price leaves the row unpriced (no_target_price).
---   Everything else is unchanged.
--- grain: one row per spend row of the window and part (candidates: 1 = reads, 2 = writes, a
+--   Everything else is left to whatif/unchanged.
+-- grain: one row per moved spend row of the window and part (candidates: 1 = reads, 2 = writes, a
 --   part of 0 tokens costs $0 when priced)
 INSERT INTO wf_moves BY NAME
 WITH cache_keys AS (
@@ -52,8 +52,7 @@ SELECT 'caching' AS scenario, 'actual' AS direction, base_key, 1 AS part, 1 AS p
        'prompt caching' AS from_label, 'no caching' AS to_label,
        'without prompt caching, every cache read and write of these requests would have been '
        || 'uncached input at the input price' AS assumption,
-       base_model AS t_base_model, routing AS t_routing, tier AS t_tier, mode AS t_mode,
-       'input_tokens' AS t_charge, context_tier AS t_context_tier, quantity AS t_quantity
+       'input_tokens' AS t_charge, NULL::BIGINT AS t_quantity
 FROM b WHERE actual
 UNION ALL
 SELECT 'caching', 'candidate', base_key, part, 2, 'no caching',
@@ -61,9 +60,5 @@ SELECT 'caching', 'candidate', base_key, part, 2, 'no caching',
        'hit rate ' || $hit_rate_text || ' ([whatif] cache_hit_rate): that share '
        || 'of the uncached input read from the cache, the rest written to it (5-minute writes); '
        || 'assumes the prompts repeat a cacheable prefix - the prompts themselves are not stored',
-       base_model, routing, tier, mode, part_charge, context_tier, part_quantity
-FROM parts
-UNION ALL
-SELECT 'caching', 'unchanged', base_key, 1, 1, charge, charge, 'not affected by this scenario',
-       NULL, NULL, NULL, NULL, NULL, NULL, NULL
-FROM b WHERE NOT actual AND NOT candidate;
+       part_charge, part_quantity
+FROM parts;

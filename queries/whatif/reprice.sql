@@ -1,5 +1,6 @@
 -- name: whatif_reprice
--- purpose: Price every move of wf_moves that has a target key, on the usage date of its spend row,
+-- purpose: Price every move of wf_moves that has a target (direction other than unchanged; a NULL
+--   target column is the spend row's own value), on the usage date of its spend row,
 --   exactly as the rate stage prices usage (queries/stages/rate.sql; a test checks that re-pricing
 --   a spend row at its own key gives its cost_usd to the last decimal):
 --   * the `price_book` row effective on the usage date that matches the target model, the spend
@@ -14,12 +15,14 @@
 CREATE OR REPLACE TEMP TABLE wf_priced AS
 WITH t AS (
     SELECT m.scenario, m.direction, m.base_key, m.part, b.usage_date, b.account_id, b.region, b.unit,
-           m.t_base_model AS base_model, m.t_routing AS routing, m.t_tier AS tier,
-           m.t_mode AS mode, m.t_charge AS charge, m.t_context_tier AS context_tier,
-           m.t_quantity AS quantity
+           coalesce(m.t_base_model, b.base_model) AS base_model,
+           coalesce(m.t_routing, b.routing) AS routing, coalesce(m.t_tier, b.tier) AS tier,
+           coalesce(m.t_mode, b.mode) AS mode, coalesce(m.t_charge, b.charge) AS charge,
+           coalesce(m.t_context_tier, b.context_tier) AS context_tier,
+           coalesce(m.t_quantity, b.quantity) AS quantity
     FROM wf_moves AS m
     JOIN wf_base AS b USING (base_key)
-    WHERE m.t_charge IS NOT NULL
+    WHERE m.direction <> 'unchanged'
 ),
 priced AS (
     SELECT t.*, p.price_id, p.price_usd, p.unit_factor

@@ -21,11 +21,11 @@ rows AS (
            b.team, b.application, b.base_model, b.region, b.quantity, b.unit, b.charge,
            b.cost_usd AS current_cost,
            CASE WHEN NOT b.priced THEN NULL
-                WHEN m.t_charge IS NULL THEN b.cost_usd
+                WHEN m.direction = 'unchanged' THEN b.cost_usd
                 WHEN coalesce(ps.priced_parts, 0) = m.parts THEN ps.target_cost END
                AS whatif_cost,
            CASE WHEN NOT b.priced THEN 'current_unpriced'
-                WHEN m.t_charge IS NOT NULL AND coalesce(ps.priced_parts, 0) <> m.parts
+                WHEN m.direction <> 'unchanged' AND coalesce(ps.priced_parts, 0) <> m.parts
                 THEN 'no_target_price' END AS unpriced_reason
     FROM wf_moves AS m
     JOIN wf_base AS b USING (base_key)

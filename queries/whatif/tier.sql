@@ -8,22 +8,17 @@
 --   with direction alternative: its current cost is the same usage's, so it is left out of the
 --   scenario's current-cost total (which therefore still sums to the spend total). A tier without
 --   a price for the key leaves that move unpriced (no_target_price), never $0. Everything else is
---   unchanged.
--- grain: one row per spend row of the window, plus one alternative row per movable spend row
+--   left to whatif/unchanged.
+-- grain: two rows per movable spend row of the window
 INSERT INTO wf_moves BY NAME
-WITH b AS (
-    SELECT *, priced AND unit = 'token' AND mode = 'on_demand'
-                  AND tier IN ('standard', 'flex', 'priority') AS movable
-    FROM wf_base
-),
-targets AS (
+WITH targets AS (
     SELECT b.*, t.target, t.alternative
-    FROM b,
+    FROM wf_base AS b,
          (VALUES ('standard', 'flex', false), ('standard', 'priority', true),
                  ('priority', 'standard', false), ('priority', 'flex', true),
                  ('flex', 'standard', false), ('flex', 'priority', true))
              AS t(from_tier, target, alternative)
-    WHERE b.movable AND t.from_tier = b.tier
+    WHERE b.priced AND b.unit = 'token' AND b.mode = 'on_demand' AND t.from_tier = b.tier
 )
 SELECT
     'tier' AS scenario,
@@ -41,15 +36,5 @@ SELECT
         THEN 'the same tokens on the priority tier: faster, steadier latency at the priority price'
         ELSE 'the same tokens on the standard tier: no priority latency, no flex waiting'
     END AS assumption,
-    base_model AS t_base_model,
-    routing AS t_routing,
-    target AS t_tier,
-    mode AS t_mode,
-    charge AS t_charge,
-    context_tier AS t_context_tier,
-    quantity AS t_quantity
-FROM targets
-UNION ALL
-SELECT 'tier', 'unchanged', base_key, 1, tier, tier, 'not affected by this scenario',
-       NULL, NULL, NULL, NULL, NULL, NULL, NULL
-FROM b WHERE NOT movable;
+    target AS t_tier
+FROM targets;

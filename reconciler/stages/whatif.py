@@ -67,13 +67,16 @@ scenario already re-prices (tier: the remaining tier), left out of the current-c
 unchanged: rows the scenario leaves alone."""
 
 _SCENARIO_FILES = {
-    "routing_global": ("whatif/routing_global",),
-    "batch": ("whatif/batch",),
-    "tier": ("whatif/tier",),
-    "caching": ("whatif/caching",),
+    "routing_global": ("whatif/routing_global", "whatif/unchanged"),
+    "batch": ("whatif/batch", "whatif/unchanged"),
+    "tier": ("whatif/tier", "whatif/unchanged"),
+    "caching": ("whatif/caching", "whatif/unchanged"),
     "provisioned": ("whatif/provisioned_rest",),
-    "model_switch": ("whatif/model_switch",),
+    "model_switch": ("whatif/model_switch", "whatif/unchanged"),
 }
+"""The files that fill wf_moves for each scenario: its own moves, then the rows it leaves alone
+(provisioned sums its usage per account, model and Region instead: provisioned_rest marks the
+rest, provisioned.sql adds its rows after pricing)."""
 
 
 @dataclass(frozen=True)
