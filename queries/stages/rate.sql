@@ -19,6 +19,9 @@
 --     (account > model > provider > all; provider = base_model before the first '.'), newest
 --     effective_from first. discount_usd = CAST(list_cost_usd * percent * 0.01 AS DECIMAL(38,12)),
 --     cost_usd = list_cost_usd - discount_usd (exact).
+--   The matching rules shared with the what-if re-pricing (queries/whatif/reprice.sql) are macros
+--   defined with the views: routing_matches, in_effect, price_unit_kind (price_book.sql),
+--   discount_applies, discount_scope_rank (discount_book.sql).
 -- grain: one row per usage_date × account × region × base_model × routing × tier × mode × charge
 --   × context_tier × team × application × attribution_rule
 INSERT INTO rated_usage BY NAME
@@ -45,16 +48,13 @@ priced AS (
         ON k.model_resolved
         AND p.base_model IN (k.base_model, '*')
         AND p.region IN (k.region, '*')
-        AND (p.routing IN (k.routing, '*')
-             OR (p.routing = 'regional' AND k.routing IN ('in_region', 'geo')))
+        AND routing_matches(p.routing, k.routing)
         AND p.tier IN (k.tier, '*')
         AND p.mode = k.mode
         AND p.charge = k.charge
         AND p.context_tier = k.context_tier
-        AND p.effective_from <= k.usage_date
-        AND (p.effective_to IS NULL OR k.usage_date < p.effective_to)
-        AND (CASE WHEN p.unit IN ('token', '1K tokens', '1M tokens') THEN 'token'
-                  WHEN p.unit = 'image' THEN 'image' ELSE p.unit END) = k.unit
+        AND in_effect(p.effective_from, p.effective_to, k.usage_date)
+        AND price_unit_kind(p.unit) = k.unit
     QUALIFY row_number() OVER (
         PARTITION BY k.usage_key ORDER BY p.precedence, p.effective_from DESC, p.price_id
     ) = 1
@@ -71,16 +71,12 @@ discounted AS (
     FROM listed AS l
     JOIN discounts AS d
         ON l.price_id IS NOT NULL
-        AND d.effective_from <= l.usage_date
-        AND (d.effective_to IS NULL OR l.usage_date < d.effective_to)
-        AND ((d.scope = 'account' AND d.scope_value = l.account_id)
-             OR (d.scope = 'model' AND d.scope_value = l.base_model)
-             OR (d.scope = 'provider' AND d.scope_value = split_part(l.base_model, '.', 1))
-             OR d.scope = 'all')
+        AND in_effect(d.effective_from, d.effective_to, l.usage_date)
+        AND discount_applies(d.scope, d.scope_value, l.account_id, l.base_model)
     QUALIFY row_number() OVER (
         PARTITION BY l.usage_key
         ORDER BY
-            CASE d.scope WHEN 'account' THEN 0 WHEN 'model' THEN 1 WHEN 'provider' THEN 2 ELSE 3 END,
+            discount_scope_rank(d.scope),
             d.effective_from DESC,
             d.discount_id
     ) = 1

@@ -18,3 +18,15 @@ SELECT discount_id, scope, scope_value, percent, effective_from, effective_to,
             AS INTEGER) AS precedence,
        source
 FROM discounts;
+
+-- The discount rules rating (queries/stages/rate.sql) and the what-if re-pricing
+-- (queries/whatif/reprice.sql) share: whether a discount's scope covers a usage row, and its rank
+-- among those that do (lowest wins: account, model, provider, all).
+CREATE OR REPLACE MACRO discount_applies(d_scope, d_scope_value, usage_account, usage_model) AS
+    (d_scope = 'account' AND d_scope_value = usage_account)
+    OR (d_scope = 'model' AND d_scope_value = usage_model)
+    OR (d_scope = 'provider' AND d_scope_value = split_part(usage_model, '.', 1))
+    OR d_scope = 'all';
+
+CREATE OR REPLACE MACRO discount_scope_rank(d_scope) AS
+    CASE d_scope WHEN 'account' THEN 0 WHEN 'model' THEN 1 WHEN 'provider' THEN 2 ELSE 3 END;

@@ -123,3 +123,20 @@ WHERE pb.base_model IN (at_model, '*')
   AND pb.effective_from <= at_date AND (pb.effective_to IS NULL OR at_date < pb.effective_to)
 ORDER BY pb.precedence
 LIMIT 1;
+
+-- The matching rules a price row and a usage key share, defined once for rating
+-- (queries/stages/rate.sql) and the what-if re-pricing (queries/whatif/reprice.sql). Macros are
+-- expanded where they are used, so a query that calls them plans as if it spelled them out.
+-- A price's routing matches the usage's: equal, '*', or 'regional' for in_region and geo usage.
+CREATE OR REPLACE MACRO routing_matches(price_routing, usage_routing) AS
+    price_routing IN (usage_routing, '*')
+    OR (price_routing = 'regional' AND usage_routing IN ('in_region', 'geo'));
+
+-- The kind of quantity a price unit prices: token prices for tokens, image prices for images.
+CREATE OR REPLACE MACRO price_unit_kind(price_unit) AS
+    CASE WHEN price_unit IN ('token', '1K tokens', '1M tokens') THEN 'token'
+         WHEN price_unit = 'image' THEN 'image' ELSE price_unit END;
+
+-- A row effective on day: effective_from <= day < effective_to (NULL = open).
+CREATE OR REPLACE MACRO in_effect(from_day, to_day, on_day) AS
+    from_day <= on_day AND (to_day IS NULL OR on_day < to_day);

@@ -2,9 +2,10 @@
 -- purpose: The window's logged usage re-rated under each way of buying Bedrock (docs/whatif.md),
 --   as last computed by `reconciler whatif` or the nightly `run` for that window: filter on
 --   window_start and window_end (a re-computation replaces the window's rows). Each scenario
---   re-rates every spend row of the window once (tier also re-prices it at a second target, in
---   rows of direction alternative), so per window and scenario sum(current_cost_usd) over the
---   rows with direction <> 'alternative' equals the `spend` total. savings_usd = current_cost_usd - whatif_cost_usd (positive = the
+--   re-rates every spend row of the window once (tier also re-prices it at a second target, and
+--   provisioned at the 1- and 6-month commitment terms, in rows of direction alternative), so per
+--   window and scenario sum(current_cost_usd) over the rows with direction <> 'alternative'
+--   equals the `spend` total. savings_usd = current_cost_usd - whatif_cost_usd (positive = the
 --   scenario is cheaper). A row that cannot be priced (no price for the target, no capacity
 --   assumption, or usage that is unpriced today) has priced = false and NULL what-if cost and
 --   savings: leave it out of totals, never count it as $0.
@@ -16,9 +17,11 @@
 -- column direction: opportunity (the scenario's move) | candidate (a move that depends on what the
 --   logs cannot tell: can it wait for batch, do prompts repeat, steady enough for provisioned) |
 --   reverse (the opposite move: what the current choice is worth) | alternative (a second target
---   for usage another row already re-prices: tier's remaining tier; not in the current total) |
+--   for usage another row already re-prices: tier's remaining tier, provisioned's 1- and 6-month
+--   commitment terms; not in the current total) |
 --   unchanged (not affected)
--- column team: attributed team ('*' for provisioned: per model and Region)
+-- column team: attributed team ('*' for provisioned: per account, model and Region; from names
+--   the account)
 -- column application: attributed application ('*' for provisioned)
 -- column base_model: foundation model id of the logged usage
 -- column region: source Region of the calls

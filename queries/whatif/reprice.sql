@@ -10,6 +10,9 @@
 --   * list cost = CAST(quantity * price_usd * unit_factor AS DECIMAL(38,12));
 --   * the negotiated discount of the target key as in rating (account > model > provider > all),
 --     so a what-if cost compares with the spend row's cost net of discounts.
+--   The matching rules are the rate stage's own macros (routing_matches, in_effect,
+--   price_unit_kind, discount_applies, discount_scope_rank: queries/views/price_book.sql and
+--   discount_book.sql), so the two cannot drift apart.
 --   A move with no matching price gets no row here: it is reported unpriced, never $0.
 -- grain: one row per priced move (scenario, direction, base_key, part)
 CREATE OR REPLACE TEMP TABLE wf_priced AS
@@ -30,16 +33,13 @@ priced AS (
     JOIN price_book AS p
         ON p.base_model IN (t.base_model, '*')
         AND p.region IN (t.region, '*')
-        AND (p.routing IN (t.routing, '*')
-             OR (p.routing = 'regional' AND t.routing IN ('in_region', 'geo')))
+        AND routing_matches(p.routing, t.routing)
         AND p.tier IN (t.tier, '*')
         AND p.mode = t.mode
         AND p.charge = t.charge
         AND p.context_tier = t.context_tier
-        AND p.effective_from <= t.usage_date
-        AND (p.effective_to IS NULL OR t.usage_date < p.effective_to)
-        AND (CASE WHEN p.unit IN ('token', '1K tokens', '1M tokens') THEN 'token'
-                  WHEN p.unit = 'image' THEN 'image' ELSE p.unit END) = t.unit
+        AND in_effect(p.effective_from, p.effective_to, t.usage_date)
+        AND price_unit_kind(p.unit) = t.unit
     QUALIFY row_number() OVER (
         PARTITION BY t.scenario, t.direction, t.base_key, t.part
         ORDER BY p.precedence, p.effective_from DESC, p.price_id
@@ -53,16 +53,12 @@ discounted AS (
     SELECT l.scenario, l.direction, l.base_key, l.part, d.percent
     FROM listed AS l
     JOIN discounts AS d
-        ON d.effective_from <= l.usage_date
-        AND (d.effective_to IS NULL OR l.usage_date < d.effective_to)
-        AND ((d.scope = 'account' AND d.scope_value = l.account_id)
-             OR (d.scope = 'model' AND d.scope_value = l.base_model)
-             OR (d.scope = 'provider' AND d.scope_value = split_part(l.base_model, '.', 1))
-             OR d.scope = 'all')
+        ON in_effect(d.effective_from, d.effective_to, l.usage_date)
+        AND discount_applies(d.scope, d.scope_value, l.account_id, l.base_model)
     QUALIFY row_number() OVER (
         PARTITION BY l.scenario, l.direction, l.base_key, l.part
         ORDER BY
-            CASE d.scope WHEN 'account' THEN 0 WHEN 'model' THEN 1 WHEN 'provider' THEN 2 ELSE 3 END,
+            discount_scope_rank(d.scope),
             d.effective_from DESC,
             d.discount_id
     ) = 1
