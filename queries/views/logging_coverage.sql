@@ -78,7 +78,11 @@ logged AS (
         sum(r.cache_write_input_tokens) AS logged_cache_write_input_tokens,
         count(*) AS logged_requests
     FROM invocation_records AS r
-    WHERE EXISTS (
+    -- the pulled windows' overall range first: a cheap column filter that spares the per-window
+    -- check below for the records outside every window (all of them when nothing was pulled)
+    WHERE r.event_time >= (SELECT min(window_start) FROM pulled)
+      AND r.event_time < (SELECT max(window_end) FROM pulled)
+      AND EXISTS (
         SELECT 1
         FROM pulled AS p
         WHERE p.account_id = r.account_id
