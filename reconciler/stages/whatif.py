@@ -226,6 +226,32 @@ def options_from_config(
     )
 
 
+_RATING_MACRO_VIEWS = ("views/price_book", "views/discount_book")
+"""The view files that define the macros rating and reprice.sql share."""
+
+
+def _ensure_rating_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Define, for this connection only, the shared rating macros the database lacks: a
+    database last written by an older version, opened read-only (``whatif --no-save``), has
+    the views but not the macros added since (a writer's migrate re-creates them all)."""
+    have = {
+        str(r[0])
+        for r in con.execute(
+            "SELECT function_name FROM duckdb_functions() WHERE function_type LIKE '%macro%'"
+        ).fetchall()
+    }
+    for view in _RATING_MACRO_VIEWS:
+        for chunk in load(view).split(";\n"):
+            statement = "\n".join(
+                line for line in chunk.splitlines() if not line.lstrip().startswith("--")
+            ).strip()
+            prefix = "CREATE OR REPLACE MACRO "
+            if statement.startswith(prefix):
+                name = statement[len(prefix) :].split("(", 1)[0].strip()
+                if name not in have:
+                    con.execute(statement.replace(prefix, "CREATE OR REPLACE TEMP MACRO ", 1))
+
+
 def _script(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> None:
     """Run the statements of ``queries/<name>.sql`` in order, each with the ``$parameters`` it
     uses (DuckDB binds parameters to one statement, and rejects ones it does not use)."""
@@ -265,6 +291,7 @@ def compute_whatif(
     for scenario in options.scenarios:
         for name in _SCENARIO_FILES[scenario]:
             _script(con, name, params | {"scenario": scenario})
+    _ensure_rating_macros(con)
     con.execute(load("whatif/reprice"))
     con.execute(load("whatif/summarise"))
     if "provisioned" in options.scenarios:

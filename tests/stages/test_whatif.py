@@ -490,3 +490,23 @@ def test_whatif_settings_are_part_of_the_window_fingerprint(fx):
         WhatifConfig(model_unit_tokens_per_minute={"*": 1000}),
     ):
         assert window_fingerprint(fx, Settings(whatif=changed), START, END) != base
+
+
+def test_a_database_without_the_shared_macros_computes_read_only(tmp_path):
+    """A database last written by an older version has the views but not the rating macros;
+    `whatif --no-save` opens it read-only and must still price (tagger at flex: 0.14)."""
+    path = str(tmp_path / "old.duckdb")
+    c = connect(path)
+    migrate(c)
+    load_fixture(c)
+    for macro in ("routing_matches", "in_effect", "price_unit_kind", "discount_applies",
+                  "discount_scope_rank"):  # fmt: skip
+        c.execute(f"DROP MACRO {macro}")
+    c.close()
+    ro = connect(path, read_only=True)
+    try:
+        result = compute_whatif(ro, START, END, WhatifOptions(scenarios=("tier",)))
+    finally:
+        ro.close()
+    tagger = one(result, "tier", application="tagger", to="flex")
+    assert (tagger.whatif_cost_usd, tagger.savings_usd) == (D("0.14"), D("0.14"))
