@@ -50,7 +50,7 @@ def run(
     \b
     Report files (in --reports-dir, default ./reports): spend-<window>.csv/.md,
     chargeback-<window>.csv/.md (when the window has an invoice), report-<window>.html,
-    gaps-<window>.csv; a re-run overwrites them.
+    gaps-<window>.csv; a re-run overwrites them (one with nothing new keeps them).
     One writer at a time. Exit 0 when nothing is beyond tolerance, 1 with findings (gaps,
     unpriced usage, quarantined records, a window with no invocations or no invoice lines), 2 on
     a config error, a window in the future or a path that is missing, not writable or full, 3
@@ -69,7 +69,12 @@ def run(
         if out:
             with writing_to(out, "cannot write reports to"):
                 reports = write_reports(
-                    current.con, Path(out), first, last, ctx.settings.reports.by
+                    current.con,
+                    Path(out),
+                    first,
+                    last,
+                    ctx.settings.reports.by,
+                    state=current.unchanged_state(),
                 )
             current.add(reports)
     return show_summary(ctx, current.summary, as_json=as_json)

@@ -154,6 +154,15 @@ class Run:
         self.summary.stages.append(stage)
         return stage
 
+    def unchanged_state(self) -> str | None:
+        """A token for the published database this command started from, as long as the
+        command has changed nothing (None once it has, or without a published file): files
+        written from a state with the same token show that very content and can be kept
+        (``run``'s report files on a nightly run with nothing new)."""
+        if self._copy is None or self._copy.base is None or self._copy.changed_since_mark():
+            return None
+        return json.dumps(self._copy.base)
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,

@@ -7,12 +7,21 @@ has an allocated invoice), the self-contained HTML report and the reconciliation
 Names carry the window, so a re-run overwrites its own files
 and never accumulates copies; files are written to a temporary name and renamed, so a reader
 never sees half a report.
+
+A nightly run with nothing new keeps the files it finds: ``.reports-<window>.json`` beside them
+records the database state they were written from (a token of the published file, given only
+while the command has changed nothing), the settings and the report code, and each file's
+digest; when all of these are the same the files are left as they are (writing them costs
+seconds on a large database: attribution coverage reads every invocation).
 """
 
 from __future__ import annotations
 
 import csv
+import functools
+import hashlib
 import io
+import json
 import time
 from collections.abc import Sequence
 from datetime import date
@@ -23,6 +32,7 @@ import duckdb
 
 from reconciler.core.textsafe import csv_safe
 from reconciler.db.runs import StageResult
+from reconciler.db.sql import queries_dir
 from reconciler.outputs.chargeback import DIMENSIONS as CHARGEBACK_DIMS
 from reconciler.outputs.chargeback import build_chargeback, has_invoice
 from reconciler.outputs.chargeback import render as render_chargeback
@@ -57,11 +67,29 @@ def write_reports(
     start: date,
     end: date,
     by: Sequence[str] = ("team", "application"),
+    *,
+    state: str | None = None,
 ) -> StageResult:
-    """Write the window's report files into ``out_dir``; the file names are in ``counts``."""
+    """Write the window's report files into ``out_dir``; the file names are in ``counts``.
+
+    ``state``: the database state the command started from while it has changed nothing
+    (``Run.unchanged_state``); files last written from the same state, settings and code are
+    kept as they are (``counts["reused"]``)."""
     began = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{start.isoformat()}_{end.isoformat()}"
+    stamp = out_dir / f".reports-{stem}.json"
+    key = _key(state, start, end, by) if state is not None else None
+    kept = _kept_files(stamp, out_dir, key)
+    if kept is not None:
+        return StageResult(
+            "reports",
+            rows_out=len(kept),
+            counts={"files": len(kept), "reused": len(kept)},
+            amounts={"dir": str(out_dir)},
+            seconds=time.perf_counter() - began,
+        )
+    stamp.unlink(missing_ok=True)
     spend = build_report(con, start, end, by)
     files = {
         f"spend-{stem}.csv": render(spend, "csv"),
@@ -80,6 +108,9 @@ def write_reports(
         files[f"chargeback-{stem}.md"] = render_chargeback(chargeback, "md")
     for name, text in files.items():
         _write_atomically(out_dir / name, text)
+    if key is not None:
+        digests = {name: _digest(text.encode("utf-8")) for name, text in files.items()}
+        _write_atomically(stamp, json.dumps({"key": key, "files": digests}, sort_keys=True))
     return StageResult(
         "reports",
         rows_out=len(files),
@@ -87,6 +118,47 @@ def write_reports(
         amounts={"dir": str(out_dir)},
         seconds=time.perf_counter() - began,
     )
+
+
+def _key(state: str, start: date, end: date, by: Sequence[str]) -> str:
+    """What the files are a function of: the database content, the window, the grouping and
+    the code that renders them."""
+    text = json.dumps([state, start.isoformat(), end.isoformat(), list(by), _code_version()])
+    return _digest(text.encode("utf-8"))
+
+
+def _kept_files(stamp: Path, out_dir: Path, key: str | None) -> list[str] | None:
+    """The files to keep as they are: all of the stamp's, when its key is ``key`` and every
+    file still has the digest it was written with; else None (write them)."""
+    if key is None:
+        return None
+    try:
+        recorded = json.loads(stamp.read_text(encoding="utf-8"))
+        if recorded.get("key") != key:
+            return None
+        files: dict[str, str] = recorded["files"]
+        for name, digest in files.items():
+            if _digest((out_dir / name).read_bytes()) != digest:
+                return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return sorted(files)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@functools.cache
+def _code_version() -> str:
+    """The tool's code and SQL (views included: they are re-created by every writer): an
+    upgrade rewrites the files once."""
+    code = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]  # the whole reconciler package
+    for path in sorted([*package.rglob("*.py"), *queries_dir().rglob("*.sql")]):
+        code.update(path.name.encode())
+        code.update(path.read_bytes())
+    return code.hexdigest()
 
 
 def _gaps_csv(con: duckdb.DuckDBPyConnection, start: date, end: date) -> str:

@@ -38,7 +38,7 @@ def results(db):
         con.close()
 
 
-# run every time (whatif: its [whatif] settings are not in the window fingerprint)
+# run every time (whatif and reports reuse their own results: inputs key, database state)
 INPUT_STAGES = (
     "prices.bundled",
     "prices.discounts",
@@ -107,3 +107,34 @@ def test_a_changed_input_or_another_window_recomputes(tmp_path, capsys, change):
         assert rate["amounts"]["list_cost_usd"] == "0.070000000000"  # the overlay's $0.07
     else:
         assert rate["amounts"]["list_cost_usd"] == "0.035000000000"
+
+
+def test_report_files_are_kept_when_nothing_changed_and_rewritten_otherwise(tmp_path, capsys):
+    """The nightly no-op keeps the report files written from the same database state; any
+    change (a new record), a file edited by hand or a removed file writes them again."""
+    db = seeded_db(tmp_path)
+    out = tmp_path / "reports"
+    args = ["--db", db, "run", "--date", "2025-11-03", "--json", "--reports-dir", str(out)]
+
+    def reports():
+        _, text, _ = run_cli(args, capsys)
+        return window_stage(json.loads(text), "reports")["counts"]
+
+    html = out / "report-2025-11-03_2025-11-03.html"
+    first = reports()  # computes the window: writes
+    assert "reused" not in first
+    second = reports()  # nothing new, but this run started from the state the first published
+    assert "reused" not in second
+    written = html.read_bytes()
+    third = reports()
+    assert third == {"files": second["files"], "reused": second["files"]}
+    assert html.read_bytes() == written
+    html.write_text("edited", encoding="utf-8")
+    assert "reused" not in reports()  # a file changed: written again
+    assert html.read_bytes() == written
+    assert reports().get("reused") == first["files"]
+    con = connect(db)
+    logged(con, tokens=2_000_000)
+    con.close()
+    assert "reused" not in reports()  # the database changed: written again
+    assert html.read_bytes() != written
