@@ -72,30 +72,13 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
     digest = hashlib.sha256(
         "\0".join(f"{name}\0{text}" for name, text in sorted(pending.items())).encode()
     ).hexdigest()
-    if _views_current(con, digest, {name.removesuffix(".sql") for name in pending}):
+    sql.execute(con, "ledger/views_table")
+    views = sorted(name.removesuffix(".sql") for name in pending)
+    state = sql.execute(con, "ledger/views_state", {"views": views}).fetchall()
+    if state == [(digest, 0)]:  # the same definitions, and every view is there
         return
     _create(con, pending)
-    con.execute("CREATE TABLE IF NOT EXISTS _views (digest VARCHAR NOT NULL)")
-    con.execute("DELETE FROM _views")
-    con.execute("INSERT INTO _views VALUES ($d)", {"d": digest})
-
-
-def _views_current(con: duckdb.DuckDBPyConnection, digest: str, views: set[str]) -> bool:
-    tables = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = '_views' AND schema_name = 'main'"
-    ).fetchall()
-    if not tables[0][0]:
-        return False
-    stored = con.execute("SELECT digest FROM _views").fetchall()
-    if stored != [(digest,)]:
-        return False
-    present = {
-        str(r[0])
-        for r in con.execute(
-            "SELECT view_name FROM duckdb_views() WHERE schema_name = 'main'"
-        ).fetchall()
-    }
-    return views <= present
+    sql.execute(con, "ledger/views_record", {"digest": digest})
 
 
 def _create(con: duckdb.DuckDBPyConnection, pending: dict[str, str]) -> None:

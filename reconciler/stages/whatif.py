@@ -234,12 +234,7 @@ def _ensure_rating_macros(con: duckdb.DuckDBPyConnection) -> None:
     """Define, for this connection only, the shared rating macros the database lacks: a
     database last written by an older version, opened read-only (``whatif --no-save``), has
     the views but not the macros added since (a writer's migrate re-creates them all)."""
-    have = {
-        str(r[0])
-        for r in con.execute(
-            "SELECT function_name FROM duckdb_functions() WHERE function_type LIKE '%macro%'"
-        ).fetchall()
-    }
+    have = {str(r[0]) for r in con.execute(load("whatif/macros_present")).fetchall()}
     for view in _RATING_MACRO_VIEWS:
         for chunk in load(view).split(";\n"):
             statement = "\n".join(
