@@ -1,6 +1,6 @@
 -- name: ingest_probe
--- purpose: Decide whether the staged batch (view _ingest_keyed: the Arrow table of its records
---   and their dedupe keys) can skip the dedupe staging: the number of key clashes, i.e. records
+-- purpose: Decide whether the staged batch (the Arrow table _ingest_keyed: its records and
+--   their dedupe keys) can skip the dedupe staging: the number of key clashes, i.e. records
 --   of the batch whose dedupe key repeats within the batch, plus loaded records (event_time
 --   within a day of the batch's range $lo..$hi, the same window ingest_stage_batch compares
 --   against) whose key is one of the batch's keys or unknown (NULL). 0 means every record of the

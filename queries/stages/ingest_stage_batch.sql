@@ -1,11 +1,11 @@
 -- name: ingest_stage_batch
--- purpose: Stage one ingest batch for dedupe: every parsed record of the batch (view
---   _ingest_keyed: the Arrow table of its records and their dedupe keys), numbered within its
---   (account_id, region, request_id) in
---   source order (file_ord, line_number), with the already-loaded copy of the same request when
---   there is one. The existing side is restricted to the batch's event_time range plus a day on
---   each side ($lo, $hi) and to rows whose dedupe_key is one of the batch's (or unknown), so the
---   join reads one integer column of the loaded rows instead of three strings.
+-- purpose: Stage one ingest batch for dedupe: every parsed record of the batch (the Arrow
+--   table _ingest_keyed: its records and their dedupe keys), numbered within its (account_id,
+--   region, request_id) in source order (file_ord, line_number), with the already-loaded copy
+--   of the same request when there is one. The existing side is restricted to the batch's
+--   event_time range plus a day on each side ($lo, $hi) and to rows whose dedupe_key is one of
+--   the batch's (or unknown), so the join reads one integer column of the loaded rows instead
+--   of three strings.
 -- grain: one row per parsed record of the batch
 CREATE OR REPLACE TEMP TABLE _ingest_batch AS
 SELECT
