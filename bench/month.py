@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from reconciler.db.stage import StageContext
 from reconciler.ingest import load
 from tests.support.stage import stage_ctx
 
@@ -100,11 +101,13 @@ def attribute_month(db: str) -> float:
 
     from reconciler.core.config import Settings
     from reconciler.db.connect import connect
-    from reconciler.stages.attribute import attribute
+    from reconciler.stages import attribute
 
     t0 = time.perf_counter()
     con = connect(db)
-    attribute(con, Settings(), date(2025, 11, 1), date(2025, 11, 30), run_id="bench-month")
+    attribute.run(
+        StageContext(con, Settings(), "bench-month", date(2025, 11, 1), date(2025, 11, 30))
+    )
     con.close()
     return time.perf_counter() - t0
 

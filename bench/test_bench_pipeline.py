@@ -127,15 +127,15 @@ from datetime import date
 sys.path.insert(0, {repo!r})
 from reconciler.db.connect import connect
 from reconciler.core.config import Settings
-from reconciler.stages.aggregate import aggregate
-from reconciler.stages.rate import rate
-from reconciler.stages.reconcile import reconcile
+from reconciler.stages import aggregate
+from reconciler.stages import rate
+from reconciler.stages import reconcile
 con = connect({db!r})
 start, end = date(2025, 11, 1), date(2025, 11, 30)
 t = time.perf_counter()
-a = aggregate(con, start, end, run_id="bench")
-r = rate(con, start, end, run_id="bench")
-c = reconcile(con, Settings(), start, end, "bench")
+a = aggregate.run(StageContext(con, Settings(), "bench", start, end))
+r = rate.run(StageContext(con, Settings(), "bench", start, end))
+c = reconcile.run(StageContext(con, Settings(), "bench", start, end))
 print(a.rows_in, a.rows_out, r.rows_out, c.rows_out, round(time.perf_counter() - t, 3))
 """
 

@@ -33,25 +33,34 @@ corresponding record column (cache writes: 5m + 1h = logged writes).
 from __future__ import annotations
 
 import time
-from datetime import date
 
 import duckdb
 import polars as pl
 
 from reconciler.core.errors import ConfigError
 from reconciler.db import transaction
-from reconciler.db.runs import StageResult
 from reconciler.db.sql import load
+from reconciler.db.stage import StageContext, StageResult
 
 __all__ = [
     "BATCH_OPERATION",
     "CHARGE_ORDER",
     "FACT_KEYS",
-    "aggregate",
+    "READS",
+    "WRITES",
     "check_token_range",
     "facts_from_groups",
+    "run",
     "usage_facts",
 ]
+
+READS = (
+    "invocation_records",
+    "model_ids",
+    "invocation_attribution",
+    "long_context_thresholds",
+)
+WRITES = ("usage_hourly_facts",)
 
 BATCH_OPERATION = "CreateModelInvocationJob"
 """Operation value an ingest writes on records that came from a batch job's output."""
@@ -171,14 +180,14 @@ def facts_from_groups(groups: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def aggregate(
-    con: duckdb.DuckDBPyConnection, start: date, end: date, *, run_id: str = "adhoc"
-) -> StageResult:
-    """Rebuild ``usage_hourly_facts`` for the UTC days ``start``..``end`` (inclusive).
+def run(ctx: StageContext) -> StageResult:
+    """Rebuild ``usage_hourly_facts`` for the UTC days of ``ctx.window()`` (inclusive).
 
     Delete-then-insert in one transaction: re-running a window replaces it, never adds to it.
     """
     t0 = time.perf_counter()
+    con, run_id = ctx.con, ctx.run_id
+    start, end = ctx.window()
     params = {"start": start, "end": end}
     query = (
         "WITH requests AS (\n"

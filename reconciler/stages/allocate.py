@@ -43,12 +43,15 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from reconciler.core.config import AllocationConfig, Settings
+from reconciler.core.config import AllocationConfig
 from reconciler.db import sql
 from reconciler.db.connect import transaction
-from reconciler.db.runs import StageResult
+from reconciler.db.stage import StageContext, StageResult
 
-__all__ = ["Share", "allocate", "largest_remainder", "split"]
+__all__ = ["READS", "WRITES", "Share", "largest_remainder", "run", "split"]
+
+READS = ("reconciliation_rows", "rated_usage", "invoice_line_items", "usage_hourly_facts")
+WRITES = ("allocated_spend_rows",)
 
 CENT = Decimal("0.01")
 _EXACT = Decimal("1e-12")  # DECIMAL(38, 12)
@@ -137,11 +140,11 @@ def largest_remainder(values: Sequence[Decimal], unit: Decimal = CENT) -> list[D
     return result
 
 
-def allocate(
-    con: duckdb.DuckDBPyConnection, settings: Settings, start: date, end: date, run_id: str = ""
-) -> StageResult:
-    """Allocate the billing periods that ``start``..``end`` touch, replacing what was there."""
+def run(ctx: StageContext) -> StageResult:
+    """Allocate the billing periods that ``ctx.window()`` touches, replacing what was there."""
     began = time.perf_counter()
+    con, settings = ctx.con, ctx.settings
+    start, end = ctx.window()
     p_start, p_end = start.replace(day=1), _month_end(end)
     window = {"start": p_start, "end": p_end}
     with transaction(con):
@@ -155,7 +158,7 @@ def allocate(
             "DELETE FROM allocated_spend_rows WHERE billing_period BETWEEN $start AND $end", window
         )
         if rows:
-            _insert(con, rows, run_id or "unknown")
+            _insert(con, rows, ctx.run_id)
     result = StageResult("allocate", rows_in=len(buckets), rows_out=len(rows))
     by_line: dict[str, int] = defaultdict(int)
     for s in shares:

@@ -20,11 +20,8 @@ matched is ``unattributed``.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from typing import Any
-
-import duckdb
 
 from reconciler.core.attribution_rules import (
     AccountRule,
@@ -35,10 +32,13 @@ from reconciler.core.attribution_rules import (
 )
 from reconciler.core.config import Settings
 from reconciler.db.connect import transaction
-from reconciler.db.runs import StageResult, new_run_id
 from reconciler.db.sql import execute, load
+from reconciler.db.stage import StageContext, StageResult
 
-__all__ = ["UNATTRIBUTED", "attribute", "build_attribution_sql"]
+__all__ = ["READS", "UNATTRIBUTED", "WRITES", "build_attribution_sql", "run"]
+
+READS = ("invocation_records", "model_ids")
+WRITES = ("invocation_attribution",)
 
 UNATTRIBUTED = "unattributed"
 _DEFAULT = RequestMetadataRule(kind="request_metadata")
@@ -194,19 +194,17 @@ FROM {prev}
     return sql, b.params
 
 
-def attribute(
-    con: duckdb.DuckDBPyConnection,
-    settings: Settings,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-    *,
-    run_id: str | None = None,
-) -> StageResult:
-    """Attribute every request whose event date (UTC) is in [start, end] (None = open)."""
+def run(ctx: StageContext) -> StageResult:
+    """Attribute every request whose event date (UTC) is in [ctx.start, ctx.end].
+
+    Unlike the other window stages an open end (``None``) is allowed: re-attributing every
+    request after a rule change is a library use (tests, one-off fixes), never the pipeline's.
+    """
     started = time.perf_counter()
-    sql, params = build_attribution_sql(settings)
-    window = {"start": start, "end": end}
-    run_id = run_id or _current_run(con)
+    con = ctx.con
+    sql, params = build_attribution_sql(ctx.settings)
+    window = {"start": ctx.start, "end": ctx.end}
+    run_id = ctx.run_id
     with transaction(con):
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _attribution_new AS " + sql,
@@ -232,11 +230,3 @@ def attribute(
         counts=counts,
         seconds=time.perf_counter() - started,
     )
-
-
-def _current_run(con: duckdb.DuckDBPyConnection) -> str:
-    """The run in progress (the Run context manager's row), else a fresh id for library use."""
-    row = con.execute(
-        "SELECT run_id FROM run_log WHERE status = 'running' ORDER BY started_at DESC LIMIT 1"
-    ).fetchone()
-    return str(row[0]) if row else new_run_id()

@@ -71,41 +71,20 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-# One-line adapters until these stages expose run(ctx) themselves (issue 10, "sqlvocab").
-def _attribute(ctx: StageContext) -> StageResult:
-    return attribute.attribute(ctx.con, ctx.settings, *ctx.window(), run_id=ctx.run_id)
-
-
-def _aggregate(ctx: StageContext) -> StageResult:
-    return aggregate.aggregate(ctx.con, *ctx.window(), run_id=ctx.run_id)
-
-
-def _rate(ctx: StageContext) -> StageResult:
-    return rate.rate(ctx.con, *ctx.window(), run_id=ctx.run_id)
-
-
-def _reconcile(ctx: StageContext) -> StageResult:
-    return reconcile.reconcile(ctx.con, ctx.settings, *ctx.window(), run_id=ctx.run_id)
-
-
-def _allocate(ctx: StageContext) -> StageResult:
-    return allocate.allocate(ctx.con, ctx.settings, *ctx.window(), run_id=ctx.run_id)
-
-
 SOURCE_STAGES: list[Stage] = [load.run, cloudwatch.run, invoices.run, cost_explorer.run]
 """Stages that load the configured ``[sources]`` (:func:`ingest_sources`), each only when its
 source is configured; also the ``ingest`` verbs."""
 INPUT_STAGES: list[Stage] = [bundled.run, discounts.run, resolve.run]
 """Stages that refresh inputs (prices, discounts, model ids) on every run: cheap when unchanged."""
 WINDOW_STAGES: list[Stage] = [
-    _attribute,
-    _aggregate,
-    _rate,
+    attribute.run,
+    aggregate.run,
+    rate.run,
     # The x1000 unit check compares billed cost with the price book, so it must follow any
     # price change; it is cheap and idempotent.
     invoice_units.run,
-    _reconcile,
-    _allocate,
+    reconcile.run,
+    allocate.run,
 ]
 """Stages that derive the window's results; skipped when their inputs did not change."""
 STAGES: list[Stage] = INPUT_STAGES + WINDOW_STAGES
@@ -113,36 +92,15 @@ STAGES: list[Stage] = INPUT_STAGES + WINDOW_STAGES
 OTHER_STAGES: list[Stage] = [metrics.run]
 """Stages with their own verb only (``ingest metrics``): not part of the nightly run."""
 
-# What the adapted stages read and write, until their modules declare READS/WRITES themselves.
-_ADAPTED_TABLES: dict[Stage, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    _attribute: (("invocation_records", "model_ids"), ("invocation_attribution",)),
-    _aggregate: (
-        ("invocation_records", "model_ids", "invocation_attribution", "long_context_thresholds"),
-        ("usage_hourly_facts",),
-    ),
-    _rate: (("usage_hourly_facts", "prices", "discounts"), ("rated_usage",)),
-    _reconcile: (("rated_usage", "invoice_line_items", "discounts"), ("reconciliation_rows",)),
-    _allocate: (
-        ("reconciliation_rows", "rated_usage", "invoice_line_items", "usage_hourly_facts"),
-        ("allocated_spend_rows",),
-    ),
-}
-
 
 def stage_tables(stage: Stage) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(READS, WRITES) as the stage's module declares them."""
-    if stage in _ADAPTED_TABLES:
-        return _ADAPTED_TABLES[stage]
     module = sys.modules[stage.__module__]
     return tuple(module.READS), tuple(module.WRITES)
 
 
 def stage_name(stage: Stage) -> str:
     """The stage's module below ``reconciler`` (``ingest.load``), its name in the docs."""
-    adapted = {_attribute: "attribute", _aggregate: "aggregate", _rate: "rate"}
-    adapted |= {_reconcile: "reconcile", _allocate: "allocate"}
-    if stage in adapted:
-        return "stages." + adapted[stage]
     return stage.__module__.removeprefix("reconciler.")
 
 

@@ -21,26 +21,26 @@ Invariants (docs/rating.md):
 from __future__ import annotations
 
 import time
-from datetime import date
 from decimal import Decimal
 
-import duckdb
-
 from reconciler.db import transaction
-from reconciler.db.runs import StageResult
 from reconciler.db.sql import load
+from reconciler.db.stage import StageContext, StageResult
 
-__all__ = ["rate"]
+__all__ = ["READS", "WRITES", "run"]
+
+READS = ("usage_hourly_facts", "prices", "discounts")
+WRITES = ("rated_usage",)
 
 
-def rate(
-    con: duckdb.DuckDBPyConnection, start: date, end: date, *, run_id: str = "adhoc"
-) -> StageResult:
-    """Re-rate the UTC days ``start``..``end`` (inclusive) from ``usage_hourly_facts``.
+def run(ctx: StageContext) -> StageResult:
+    """Re-rate the UTC days of ``ctx.window()`` (inclusive) from ``usage_hourly_facts``.
 
     Amounts in the result are exact decimal strings; unpriced rows are findings.
     """
     t0 = time.perf_counter()
+    con, run_id = ctx.con, ctx.run_id
+    start, end = ctx.window()
     window = {"start": start, "end": end}
     with transaction(con):
         con.execute(

@@ -25,18 +25,17 @@ Findings are buckets whose status is ``gap`` (beyond tolerance, or unpriced, or 
 from __future__ import annotations
 
 import time
-from datetime import date
 from decimal import Decimal
 
-import duckdb
-
-from reconciler.core.config import Settings
 from reconciler.db import sql
 from reconciler.db.connect import transaction
-from reconciler.db.runs import StageResult
+from reconciler.db.stage import StageContext, StageResult
 from reconciler.ingest.invoice_models import match_invoice_models
 
-__all__ = ["CAUSES", "reconcile"]
+__all__ = ["CAUSES", "READS", "WRITES", "run"]
+
+READS = ("rated_usage", "invoice_line_items", "invocation_records", "model_ids")
+WRITES = ("reconciliation_rows", "invoice_line_items")
 
 CAUSES = (
     "unlogged_usage",
@@ -68,17 +67,17 @@ ORDER BY cause
 """
 
 
-def reconcile(
-    con: duckdb.DuckDBPyConnection, settings: Settings, start: date, end: date, run_id: str = ""
-) -> StageResult:
-    """Reconcile usage dates ``start``..``end`` (inclusive), replacing what was there."""
+def run(ctx: StageContext) -> StageResult:
+    """Reconcile the usage dates of ``ctx.window()`` (inclusive), replacing what was there."""
     began = time.perf_counter()
+    con, settings = ctx.con, ctx.settings
+    start, end = ctx.window()
     window = {"start": start, "end": end}
     params = window | {
         "abs_tol": settings.tolerances.absolute_usd,
         # Python Decimal divides exactly; DuckDB would turn the division into a DOUBLE.
         "pct_factor": settings.tolerances.percent / Decimal(100),
-        "run_id": run_id or "unknown",
+        "run_id": ctx.run_id,
     }
     with transaction(con):
         # invoice lines whose model no table named: match them to the models logged that day

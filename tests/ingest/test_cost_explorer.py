@@ -17,9 +17,10 @@ import reconciler.core.aws
 from reconciler.cli import main
 from reconciler.core.config import Settings
 from reconciler.core.errors import SourceError, SourceUnavailable
+from reconciler.db.stage import StageContext
 from reconciler.ingest import cost_explorer
 from reconciler.ingest.cost_explorer import api_window, line_item_type
-from reconciler.stages.reconcile import reconcile
+from reconciler.stages import reconcile
 from tests.support.stage import stage_ctx
 
 D = Decimal
@@ -386,7 +387,7 @@ def test_reconciliation_uses_cur_where_it_exists_and_cost_explorer_elsewhere(con
     line(con, cost="0.07", quantity="2000", day=START, account=A1)
     rated(con, quantity=2_000_000, cost="0.07", day=START, account=A1)
     rated(con, quantity=250_000, cost="0.00875", day=START, account=A2)
-    result = reconcile(con, Settings(), START, END, run_id="rec")
+    result = reconcile.run(StageContext(con, Settings(), "rec", START, END))
     by_account = dict(
         con.execute(
             "SELECT account_id, CAST(sum(invoiced_cost_usd) AS DECIMAL(38, 12))"
@@ -586,7 +587,7 @@ def test_agentcore_and_bedrock_service_are_kept_apart_from_tokens(con, ce):
     # the logged Opus tokens match the Opus line; the AgentCore compute is its own line
     rated(con, quantity=120000, cost="0.6", base_model=opus, routing="global", account=A1,
           day=START)  # fmt: skip
-    reconcile(con, Settings(), START, START, "r2")
+    reconcile.run(StageContext(con, Settings(), "r2", START, START))
     rows = con.execute(
         "SELECT base_model, charge, invoiced_cost_usd, status, cause FROM reconciliation "
         "ORDER BY charge"

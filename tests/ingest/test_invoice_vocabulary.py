@@ -15,9 +15,10 @@ import pytest
 from support.recon import rated
 
 from reconciler.core.config import Settings
+from reconciler.db.stage import StageContext
 from reconciler.ingest import invoices
 from reconciler.ingest.invoices import detect_format
-from reconciler.stages.reconcile import reconcile
+from reconciler.stages import reconcile
 from tests.support.stage import stage_ctx
 
 ACCT = "123456789012"
@@ -210,7 +211,7 @@ def test_focus_adjustment_is_a_discount_and_tax_a_tax(con, tmp_path):
     result = _ingest(con, path)
     assert result.rows_out == 3
     rated(con, quantity=1_000_000, cost="0.035", day=date(2026, 6, 3), routing="in_region")
-    reconcile(con, Settings(), date(2026, 6, 3), date(2026, 6, 3), "r2")
+    reconcile.run(StageContext(con, Settings(), "r2", date(2026, 6, 3), date(2026, 6, 3)))
     got = con.execute(
         "SELECT line_item_type, invoiced_cost_usd, cause FROM reconciliation "
         "ORDER BY invoiced_cost_usd"

@@ -10,10 +10,10 @@ from botocore.stub import Stubber
 from test_resolve import ACCT, AIP, HAIKU, SONNET, _client, _invocation, _profile, _unreachable
 
 from reconciler.core.config import Settings
+from reconciler.db.stage import StageContext
 from reconciler.ingest import resolve
 from reconciler.ingest.resolve import geo_of_regions
-from reconciler.stages.aggregate import aggregate
-from reconciler.stages.rate import rate
+from reconciler.stages import aggregate, rate
 from tests.support.stage import per_region, stage_ctx
 
 NOVA = "amazon.nova-micro-v1:0"
@@ -355,8 +355,13 @@ def test_imported_models_are_known_but_their_tokens_are_not_priced_per_token(con
         "SELECT base_model, routing, kind FROM invocations WHERE request_id = 'r1'"
     ).fetchall() == [(IMPORTED, "in_region", "imported")]
     day = dt.date(2025, 11, 3)
-    assert aggregate(con, day, day).counts["requests_unresolved_model"] == 0
-    rate(con, day, day)
+    assert (
+        aggregate.run(StageContext(con, Settings(), "test", day, day)).counts[
+            "requests_unresolved_model"
+        ]
+        == 0
+    )
+    rate.run(StageContext(con, Settings(), "test", day, day))
     rows = con.execute(
         "SELECT charge, mode, quantity, priced, cost_usd, unpriced_reason FROM rated_usage"
         " ORDER BY charge"

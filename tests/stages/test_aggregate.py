@@ -10,7 +10,10 @@ from support.rating_data import (
     at,
 )
 
-from reconciler.stages.aggregate import aggregate, usage_facts
+from reconciler.core.config import Settings
+from reconciler.db.stage import StageContext
+from reconciler.stages import aggregate
+from reconciler.stages.aggregate import usage_facts
 
 KEYS = {
     "account_id": "111122223333",
@@ -170,7 +173,9 @@ def test_stage_joins_models_attribution_and_thresholds_and_is_idempotent(con):
     add_request(con, NOVA_MICRO, at(2, 23), input_tokens=1, metadata={"team": "ops", "app": "cli"})
     add_request(con, NOVA_MICRO, at(4, 0), input_tokens=99, team="later")  # outside the window
 
-    first = aggregate(con, date(2025, 11, 2), date(2025, 11, 3))
+    first = aggregate.run(
+        StageContext(con, Settings(), "test", date(2025, 11, 2), date(2025, 11, 3))
+    )
     assert (first.rows_in, first.rows_out) == (3, 4)
     assert first.counts == {"requests_unresolved_model": 2}
     expected = [
@@ -184,7 +189,7 @@ def test_stage_joins_models_attribution_and_thresholds_and_is_idempotent(con):
          "standard", "unattributed", "unattributed", "unattributed", 5),
     ]  # fmt: skip
     assert fact_rows(con) == expected
-    aggregate(con, date(2025, 11, 2), date(2025, 11, 3))
+    aggregate.run(StageContext(con, Settings(), "test", date(2025, 11, 2), date(2025, 11, 3)))
     assert fact_rows(con) == expected  # replaced, not added
-    aggregate(con, date(2025, 11, 4), date(2025, 11, 4))
+    aggregate.run(StageContext(con, Settings(), "test", date(2025, 11, 4), date(2025, 11, 4)))
     assert len(fact_rows(con)) == 5  # the next day does not touch the earlier window

@@ -10,14 +10,15 @@ from support.recon import DAY, HAIKU, D, hourly, line, rated
 
 from reconciler.core.config import Settings, load_settings
 from reconciler.core.errors import ConfigError
-from reconciler.stages.allocate import allocate, largest_remainder, split
-from reconciler.stages.reconcile import reconcile
+from reconciler.db.stage import StageContext
+from reconciler.stages import allocate, reconcile
+from reconciler.stages.allocate import largest_remainder, split
 
 
 def run(con, settings=None, start=DAY, end=DAY):
     settings = settings or Settings()
-    reconcile(con, settings, start, end, run_id="r1")
-    return allocate(con, settings, start, end, run_id="r1")
+    reconcile.run(StageContext(con, settings, "r1", start, end))
+    return allocate.run(StageContext(con, settings, "r1", start, end))
 
 
 def alloc(con, where="TRUE"):

@@ -11,8 +11,9 @@ from support.recon import HAIKU, NOVA, line, rated
 
 from reconciler.core.config import Settings
 from reconciler.db import connect, migrate
-from reconciler.stages.allocate import allocate, largest_remainder, split
-from reconciler.stages.reconcile import reconcile
+from reconciler.db.stage import StageContext
+from reconciler.stages import allocate, reconcile
+from reconciler.stages.allocate import largest_remainder, split
 
 CENT = Decimal("0.01")
 amounts = st.decimals(
@@ -86,8 +87,8 @@ def test_allocation_and_bridge_sum_to_the_invoice(rated_in, invoice_in, policy):
         )
     cfg = Settings.model_validate({"allocation": policy})
     start, end = date(2025, 11, 1), date(2025, 11, 30)
-    reconcile(con, cfg, start, end)
-    allocate(con, cfg, start, end)
+    reconcile.run(StageContext(con, cfg, "test", start, end))
+    allocate.run(StageContext(con, cfg, "test", start, end))
 
     invoiced = sum((Decimal(str(c)) for *_, c, _ in invoice_in), Decimal(0))
     rated_total = sum((c for *_, c in rated_in if c is not None), Decimal(0))
@@ -135,8 +136,8 @@ def test_charges_without_a_model_stay_in_their_account(rated_in, invoice_in, pol
         )
     cfg = Settings.model_validate({"allocation": policy})
     start, end = date(2025, 11, 1), date(2025, 11, 30)
-    reconcile(con, cfg, start, end)
-    allocate(con, cfg, start, end)
+    reconcile.run(StageContext(con, cfg, "test", start, end))
+    allocate.run(StageContext(con, cfg, "test", start, end))
     teams_of = {(account, team) for _, account, team, _ in rated_in}
     landed = con.execute(
         "SELECT DISTINCT account_id, team FROM allocated_spend "

@@ -11,7 +11,8 @@ import pytest
 
 from reconciler.core.config import Settings, load_settings
 from reconciler.core.errors import ConfigError
-from reconciler.stages.attribute import attribute
+from reconciler.db.stage import StageContext
+from reconciler.stages import attribute
 
 A1 = "111111111111"
 A2 = "222222222222"
@@ -63,7 +64,7 @@ def test_default_without_rules_is_the_contract_default(con):
     add(con, "r3", md={"app": "", "application": "only-app"})
     add(con, "r4", md={"team": ""})
     add(con, "r5", md=None, arn=role("search-api"))
-    result = attribute(con, Settings())
+    result = attribute.run(StageContext(con, Settings(), "test"))
     assert rows(con) == {
         "r1": ("search", "qa-bot", "default", "default"),
         "r2": ("ads", "bidder", "default", "default"),
@@ -89,7 +90,7 @@ def test_request_metadata_rule_with_keys_and_a_value_map(con, tmp_path):
     add(con, "r1", md={"cost_center": "cc-100", "team": "ignored", "service": "qa"})
     add(con, "r2", md={"team": "platform"})
     add(con, "r3", md={"cost_center": "cc-999", "app": "not-read"})
-    attribute(con, settings)
+    attribute.run(StageContext(con, settings, "test"))
     assert rows(con) == {
         "r1": ("search", "qa", "rules[0].request_metadata", "rules[0].request_metadata"),
         "r2": ("platform", "unattributed", "rules[0].request_metadata", "unattributed"),
@@ -115,7 +116,7 @@ def test_profile_tag_rule_reads_aip_tags_from_model_ids(con, tmp_path):
     )
     add(con, "r1", model=AIP, md={"team": "metadata-team"})
     add(con, "r2", model="amazon.nova-micro-v1:0", md={"team": "metadata-team"})
-    attribute(con, settings)
+    attribute.run(StageContext(con, settings, "test"))
     assert rows(con) == {
         "r1": ("search", "qa-bot", "rules[0].profile_tag", "rules[0].profile_tag"),
         # rules replace the default: metadata is not read when no rule asks for it
@@ -159,7 +160,7 @@ def test_principal_rules_match_role_session_user_and_arn(con, tmp_path):
     add(con, "r6", arn=role("other", acct=A2), acct=A2)
     add(con, "r7", arn=None)
     add(con, "r8", arn=role("etl-bot"))  # a role named like the user pattern is not a user
-    attribute(con, settings)
+    attribute.run(StageContext(con, settings, "test"))
     assert rows(con) == {
         "r1": ("search", "unattributed", "rules[0].principal", "unattributed"),
         "r2": ("data", "nightly-etl", "rules[1].principal", "rules[1].principal"),
@@ -199,7 +200,7 @@ def test_account_rule_and_precedence_per_field(con, tmp_path):
     add(con, "r4", arn=role("misc"))
     add(con, "r5", arn=role("misc", acct=A2), acct=A2)
     add(con, "r6", acct="333333333333")
-    attribute(con, settings)
+    attribute.run(StageContext(con, settings, "test"))
     md, pr, ac = "rules[0].request_metadata", "rules[1].principal", "rules[2].account"
     assert rows(con) == {
         "r1": ("meta-team", "meta-app", md, md),
@@ -255,7 +256,7 @@ def test_effective_dated_owner_and_team_rename(con, tmp_path):
         "UPDATE invocation_records SET event_time = TIMESTAMP '2025-11-04 00:00:00'"
         " WHERE request_id = 'a-1104'"
     )
-    attribute(con, settings)
+    attribute.run(StageContext(con, settings, "test"))
     got = {k: v[:2] for k, v in rows(con).items()}
     assert got == {
         "a-1103": ("alpha", "unattributed"),
@@ -270,8 +271,8 @@ def test_rerun_is_idempotent_and_the_window_limits_what_is_replaced(con, tmp_pat
     add(con, "d3", md={"team": "t3"}, day="2025-11-03")
     add(con, "d4", md={"team": "t4"}, day="2025-11-04")
     add(con, "d5", md={"team": "t5"}, day="2025-11-05")
-    attribute(con, Settings())
-    attribute(con, Settings())
+    attribute.run(StageContext(con, Settings(), "test"))
+    attribute.run(StageContext(con, Settings(), "test"))
     assert con.execute("SELECT count(*) FROM invocation_attribution").fetchone()[0] == 3
     renamed = settings_from(
         tmp_path,
@@ -284,10 +285,12 @@ def test_rerun_is_idempotent_and_the_window_limits_what_is_replaced(con, tmp_pat
         to = "t5-new"
         """,
     )
-    result = attribute(con, renamed, dt.date(2025, 11, 4), dt.date(2025, 11, 4))
+    result = attribute.run(
+        StageContext(con, renamed, "test", dt.date(2025, 11, 4), dt.date(2025, 11, 4))
+    )
     assert result.rows_out == 1
     assert {k: v[0] for k, v in rows(con).items()} == {"d3": "t3", "d4": "t4-new", "d5": "t5"}
-    attribute(con, renamed, dt.date(2025, 11, 4), dt.date(2025, 11, 4))
+    attribute.run(StageContext(con, renamed, "test", dt.date(2025, 11, 4), dt.date(2025, 11, 4)))
     assert con.execute("SELECT count(*) FROM invocation_attribution").fetchone()[0] == 3
 
 
@@ -318,7 +321,7 @@ def test_hostile_strings_pass_through_as_plain_data(con, tmp_path):
         add(con, f"h{i}", md={"team": value, "app": value})
     add(con, "map", md={"team": "'; DROP TABLE x; --"})
     add(con, "quote", arn=role("it's-me"))
-    attribute(con, settings)
+    attribute.run(StageContext(con, settings, "test"))
     got = rows(con)
     for i, value in enumerate(HOSTILE):
         assert got[f"h{i}"][:2] == (value, value)
@@ -350,7 +353,7 @@ def test_invocations_view_prefers_attribution_and_falls_back_to_the_default(con,
         ("r1", "meta", "unattributed", "fallback:request_metadata"),
         ("r2", "meta", "app2", "fallback:request_metadata"),
     ]
-    attribute(con, settings)
+    attribute.run(StageContext(con, settings, "test"))
     after = con.execute(
         "SELECT request_id, team, application, attribution_rule FROM invocations ORDER BY 1"
     ).fetchall()
@@ -387,7 +390,7 @@ def test_attribution_coverage_per_rule(con, tmp_path):
     add(con, "r2", md={"team": "b"}, tokens=(1, 2, 3, 4))
     add(con, "r3", arn=role("search-x"), tokens=(7, 0, 0, 0))
     add(con, "r4", tokens=(5, 5, 0, 0))
-    attribute(con, settings)
+    attribute.run(StageContext(con, settings, "test"))
     _rated(con, "rules[0].request_metadata", Decimal("1.200000000001"))
     _rated(con, "rules[0].request_metadata", Decimal("0.300000000000"))
     _rated(con, "rules[1].principal", Decimal("0.500000000000"))
@@ -451,7 +454,7 @@ def test_the_documented_example_config_does_what_the_doc_says(con, tmp_path):
     add(con, "meta", md={"team": "search", "app": "qa-bot"}, day="2025-11-05", acct=acct)
     add(con, "role", arn=role("search-indexer", "i-0abc", acct), day="2025-11-03", acct=acct)
     add(con, "other", arn=role("misc", "s", acct), day="2025-11-03", acct=acct)
-    attribute(con, settings)
+    attribute.run(StageContext(con, settings, "test"))
     got = rows(con)
     assert got["meta"][:3] == ("discovery", "qa-bot", "rules[0].request_metadata")
     assert got["role"][:3] == ("relevance", "search-api", "rules[2].principal")
@@ -463,6 +466,6 @@ def test_rows_carry_the_run_that_wrote_them(tmp_path):
 
     with Run(str(tmp_path / "r.duckdb"), "run") as run:
         add(run.con, "r1", md={"team": "t"})
-        attribute(run.con, Settings())
+        attribute.run(StageContext(run.con, Settings(), run.run_id))
         got = run.con.execute("SELECT run_id FROM invocation_attribution").fetchall()
     assert got == [(run.run_id,)]

@@ -9,10 +9,9 @@ from __future__ import annotations
 from support.recon import DAY, NOVA, D, hourly, line, rated
 
 from reconciler.core.config import Settings
+from reconciler.db.stage import StageContext
 from reconciler.pricebook import bundled
-from reconciler.stages.allocate import allocate
-from reconciler.stages.rate import rate
-from reconciler.stages.reconcile import reconcile
+from reconciler.stages import allocate, rate, reconcile
 from tests.support.stage import stage_ctx
 
 PRO = "amazon.nova-pro-v1:0"
@@ -44,7 +43,7 @@ def test_bundled_book_rates_provisioned_tokens_at_zero_not_unpriced(con):
     bundled.run(stage_ctx(con, "r0"))
     hourly(con, hour=14, quantity=5000, base_model=PRO)  # mode provisioned, input_tokens
     hourly(con, hour=15, quantity=100, base_model=NOVA, mode="on_demand")
-    result = rate(con, DAY, DAY, run_id="r1")
+    result = rate.run(StageContext(con, Settings(), "r1", DAY, DAY))
     got = con.execute(
         "SELECT r.base_model, r.mode, r.priced, r.cost_usd, p.base_model, p.mode, p.price_usd "
         "FROM rated_usage AS r JOIN prices AS p USING (price_id) ORDER BY 1"
@@ -65,7 +64,7 @@ def test_provisioned_tokens_are_covered_by_the_hours(con):
     # unpriced (an older price book): still no token price needed
     rated(con, quantity=300, cost=None, base_model=PRO, mode="provisioned", team="a",
           charge="cache_read_input_tokens")  # fmt: skip
-    result = reconcile(con, Settings(), DAY, DAY, run_id="r1")
+    result = reconcile.run(StageContext(con, Settings(), "r1", DAY, DAY))
     covered = "token(s) sent through provisioned throughput: billed by the model-unit hours, "
     assert recon(con) == [
         ("cache_read_input_tokens", 300, None, D(0), "matched", "provisioned_tokens",
@@ -83,7 +82,7 @@ def test_provisioned_tokens_are_covered_by_the_hours(con):
     assert bridge["provisioned_tokens"] == D(0)
     assert bridge["rated_total"] + bridge["non_token_charge"] == bridge["invoiced_total"]
     # the hours are split by the tokens each team sent through the capacity: 5,300 : 1,000
-    allocate(con, Settings(), DAY, DAY, run_id="r1")
+    allocate.run(StageContext(con, Settings(), "r1", DAY, DAY))
     got = con.execute(
         "SELECT team, lines, basis, allocated_usd FROM allocated_spend ORDER BY team"
     ).fetchall()
@@ -96,7 +95,7 @@ def test_provisioned_tokens_are_covered_by_the_hours(con):
 
 def test_a_per_token_price_on_provisioned_tokens_is_a_gap(con):
     rated(con, quantity=1_000_000, cost="0.80", base_model=PRO, mode="provisioned")
-    result = reconcile(con, Settings(), DAY, DAY, run_id="r1")
+    result = reconcile.run(StageContext(con, Settings(), "r1", DAY, DAY))
     assert recon(con) == [
         ("input_tokens", 1_000_000, D("0.80"), D("-0.80"), "gap", "provisioned_tokens",
          "1000000 provisioned-throughput token(s) rated at $0.80: the model-unit hours already "
@@ -115,7 +114,7 @@ IMPORTED_COVERED = "token(s) sent to an imported model: billed by the Custom Mod
 def test_bundled_book_rates_imported_model_tokens_at_zero_not_unpriced(con):
     bundled.run(stage_ctx(con, "r0"))
     hourly(con, hour=14, quantity=7000, base_model=IMPORTED, mode="custom_import")
-    result = rate(con, DAY, DAY, run_id="r1")
+    result = rate.run(StageContext(con, Settings(), "r1", DAY, DAY))
     got = con.execute(
         "SELECT r.base_model, r.mode, r.quantity, r.priced, r.cost_usd, p.base_model, p.mode,"
         " p.price_usd FROM rated_usage AS r JOIN prices AS p USING (price_id)"
@@ -140,7 +139,7 @@ def test_imported_model_tokens_are_covered_by_the_cmu_minutes(con):
     rated(con, quantity=7000, cost="0", base_model=IMPORTED, mode="custom_import", team="a")
     rated(con, quantity=2000, cost="0", base_model=IMPORTED, mode="custom_import", team="b",
           charge="output_tokens")  # fmt: skip
-    result = reconcile(con, Settings(), DAY, DAY, run_id="r1")
+    result = reconcile.run(StageContext(con, Settings(), "r1", DAY, DAY))
     assert recon(con) == [
         ("custom_model_unit_minutes", 0, D(0), D("9.42"), "gap", "non_token_charge",
          "custom_model_unit_minutes charge of $9.42 with nothing logged to rate it against"),
@@ -176,8 +175,8 @@ def test_cmu_minutes_are_split_by_the_imported_model_tokens(con):
     # none of the CMU minutes: it sent no token to the imported model
     rated(con, quantity=1000, cost="1.00", team="c")
     line(con, quantity="1", cost="1.00")
-    reconcile(con, Settings(), DAY, DAY, run_id="r1")
-    allocate(con, Settings(), DAY, DAY, run_id="r1")
+    reconcile.run(StageContext(con, Settings(), "r1", DAY, DAY))
+    allocate.run(StageContext(con, Settings(), "r1", DAY, DAY))
     got = con.execute(
         "SELECT team, charge, lines, basis, allocated_usd FROM allocated_spend ORDER BY team"
     ).fetchall()
@@ -192,7 +191,7 @@ def test_cmu_minutes_are_split_by_the_imported_model_tokens(con):
 def test_unpriced_imported_model_tokens_need_no_price(con):
     # an older price book without the custom_import rows: unpriced, yet nothing per token is due
     rated(con, quantity=500, cost=None, base_model=IMPORTED, mode="custom_import")
-    result = reconcile(con, Settings(), DAY, DAY, run_id="r1")
+    result = reconcile.run(StageContext(con, Settings(), "r1", DAY, DAY))
     assert recon(con) == [
         ("input_tokens", 500, None, D(0), "matched", "provisioned_tokens",
          "500 " + IMPORTED_COVERED + "not per token"),
@@ -203,7 +202,7 @@ def test_unpriced_imported_model_tokens_need_no_price(con):
 def test_a_per_token_price_on_imported_model_tokens_is_a_gap(con):
     # 2,000,000 tokens at an overlay's $0.15 / 1M = $0.30, which the CMU minutes already bill
     rated(con, quantity=2_000_000, cost="0.30", base_model=IMPORTED, mode="custom_import")
-    result = reconcile(con, Settings(), DAY, DAY, run_id="r1")
+    result = reconcile.run(StageContext(con, Settings(), "r1", DAY, DAY))
     assert recon(con) == [
         ("input_tokens", 2_000_000, D("0.30"), D("-0.30"), "gap", "provisioned_tokens",
          "2000000 imported-model token(s) rated at $0.30: the Custom Model Unit minutes already "

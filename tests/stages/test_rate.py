@@ -21,8 +21,9 @@ from support.rating_data import (
     at,
 )
 
-from reconciler.stages.aggregate import aggregate
-from reconciler.stages.rate import rate
+from reconciler.core.config import Settings
+from reconciler.db.stage import StageContext
+from reconciler.stages import aggregate, rate
 
 M = Decimal(1_000_000)
 DAY = date(2025, 11, 3)
@@ -34,8 +35,8 @@ def per_m(tokens: int, price: str) -> Decimal:
 
 
 def run(con, start=DAY, end=DAY):
-    aggregate(con, start, end)
-    return rate(con, start, end)
+    aggregate.run(StageContext(con, Settings(), "test", start, end))
+    return rate.run(StageContext(con, Settings(), "test", start, end))
 
 
 def spend(con, **where):
@@ -315,7 +316,7 @@ def test_changing_one_price_changes_only_the_rows_it_prices(con):
     run(con)
     assert snapshot(con) == before  # idempotent: same rows, nothing doubled
     con.execute("UPDATE prices SET price_usd = 0.15 WHERE price_id = 'nm-out'")
-    rate(con, DAY, DAY)
+    rate.run(StageContext(con, Settings(), "test", DAY, DAY))
     after = snapshot(con)
     changed = {(r[9], r[7]) for r in before ^ after}  # (team, charge)
     assert changed == {("a", "output_tokens"), ("b", "output_tokens")}
@@ -348,8 +349,8 @@ def test_unpriced_usage_makes_the_run_exit_1(tmp_path):
     db = str(tmp_path / "r.duckdb")
     with Run(db, "run") as r:
         add_request(r.con, "mystery", at(3), input_tokens=5, team="t")
-        r.add(aggregate(r.con, DAY, DAY, run_id=r.run_id))
-        r.add(rate(r.con, DAY, DAY, run_id=r.run_id))
+        r.add(aggregate.run(StageContext(r.con, Settings(), r.run_id, DAY, DAY)))
+        r.add(rate.run(StageContext(r.con, Settings(), r.run_id, DAY, DAY)))
     assert r.summary.exit_code == 1
     assert r.summary.status == "findings"
     with Run(db, "run") as r2:
@@ -357,8 +358,8 @@ def test_unpriced_usage_makes_the_run_exit_1(tmp_path):
         r2.con.execute("UPDATE model_ids SET resolved = true")  # no-op: the model has no row
         add_model(r2.con, "mystery", NOVA_MICRO, "in_region")
         add_price(r2.con, "p", NOVA_MICRO, "input_tokens", "0.035")
-        r2.add(aggregate(r2.con, DAY, DAY, run_id=r2.run_id))
-        r2.add(rate(r2.con, DAY, DAY, run_id=r2.run_id))
+        r2.add(aggregate.run(StageContext(r2.con, Settings(), r2.run_id, DAY, DAY)))
+        r2.add(rate.run(StageContext(r2.con, Settings(), r2.run_id, DAY, DAY)))
     assert r2.summary.exit_code == 0  # once the model resolves and has a price
 
 

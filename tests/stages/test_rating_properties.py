@@ -16,10 +16,11 @@ from support.rating_data import (
     at,
 )
 
+from reconciler.core.config import Settings
 from reconciler.db import connect, migrate
+from reconciler.db.stage import StageContext
 from reconciler.outputs.report import build_report
-from reconciler.stages.aggregate import aggregate
-from reconciler.stages.rate import rate
+from reconciler.stages import aggregate, rate
 
 # (model id as logged, base model, routing): the last one is never resolved, so never priced
 MODELS = [
@@ -97,8 +98,8 @@ def test_sum_over_teams_equals_total_rated_cost(reqs, discount):
             team=req["team"],
         )
     start, end = date(2025, 11, 3), date(2025, 11, 4)
-    aggregate(con, start, end)
-    result = rate(con, start, end)
+    aggregate.run(StageContext(con, Settings(), "test", start, end))
+    result = rate.run(StageContext(con, Settings(), "test", start, end))
 
     total, list_total = con.execute(
         "SELECT coalesce(sum(cost_usd), 0), coalesce(sum(list_cost_usd), 0) FROM spend"

@@ -10,7 +10,8 @@ from datetime import date
 from support.recon import ACCT, DAY, HAIKU, NOVA, D, line, rated
 
 from reconciler.core.config import Settings
-from reconciler.stages.reconcile import reconcile
+from reconciler.db.stage import StageContext
+from reconciler.stages import reconcile
 
 COLS = (
     "base_model, routing, charge, usage_type, line_item_type, logged_quantity, invoiced_quantity,"
@@ -33,7 +34,7 @@ def one(con, where):
 
 
 def run(con, settings=None):
-    return reconcile(con, settings or Settings(), DAY, DAY, run_id="r1")
+    return reconcile.run(StageContext(con, settings or Settings(), "r1", DAY, DAY))
 
 
 def test_exact_match_has_no_cause(con):
@@ -255,7 +256,7 @@ def test_rerun_replaces_the_window_and_leaves_other_days(con):
     other = date(2025, 11, 4)
     rated(con, quantity=1000, cost="1")
     rated(con, quantity=1000, cost="2", day=other)
-    reconcile(con, Settings(), other, other)
+    reconcile.run(StageContext(con, Settings(), "test", other, other))
     run(con)
     run(con)
     assert con.execute("SELECT count(*) FROM reconciliation").fetchone()[0] == 2

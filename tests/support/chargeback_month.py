@@ -24,8 +24,8 @@ from datetime import date
 from decimal import Decimal as D
 
 from reconciler.core.config import Settings
-from reconciler.stages.allocate import allocate
-from reconciler.stages.reconcile import reconcile
+from reconciler.db.stage import StageContext
+from reconciler.stages import allocate, reconcile
 from support.recon import line, rated
 
 START, END = date(2025, 11, 3), date(2025, 11, 4)
@@ -88,5 +88,5 @@ def build(con) -> None:
     )
     line(con, quantity="55", cost="0.55", day=DAY2)
     settings = Settings()
-    reconcile(con, settings, START, END, run_id="r1")
-    allocate(con, settings, START, END, run_id="r1")
+    reconcile.run(StageContext(con, settings, "r1", START, END))
+    allocate.run(StageContext(con, settings, "r1", START, END))

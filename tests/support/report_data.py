@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from reconciler.stages.aggregate import aggregate
-from reconciler.stages.rate import rate
+from reconciler.core.config import Settings
+from reconciler.db.stage import StageContext
+from reconciler.stages import aggregate, rate
 from support.rating_data import NOVA_MICRO, SONNET_45, add_model, add_price, add_request, at
 
 DAY = date(2025, 11, 3)
@@ -75,5 +76,5 @@ def build(con):
     add_request(con, "mystery-model", at(3, 7), input_tokens=777, team=h["at"], application="x")
     add_request(con, NOVA_MICRO, at(3, 8), input_tokens=1_000, team=h["minus"], application="y")
     add_request(con, "mystery-model", at(3, 8), output_tokens=5, team=h["minus"], application="y")
-    aggregate(con, DAY, DAY)
-    rate(con, DAY, DAY)
+    aggregate.run(StageContext(con, Settings(), "test", DAY, DAY))
+    rate.run(StageContext(con, Settings(), "test", DAY, DAY))

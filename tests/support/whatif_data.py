@@ -36,8 +36,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from reconciler.stages.aggregate import aggregate
-from reconciler.stages.rate import rate
+from reconciler.core.config import Settings
+from reconciler.db.stage import StageContext
+from reconciler.stages import aggregate, rate
 from support import rating_data
 from support.rating_data import (
     HAIKU_45,
@@ -118,5 +119,5 @@ def load_fixture(con) -> None:
     req("global." + h, 3, "support", "faq", input_tokens=10_000, cache_read=1_000_000,
         cache_write=100_000, output_tokens=10_000)  # fmt: skip
 
-    aggregate(con, START, END)
-    rate(con, START, END)
+    aggregate.run(StageContext(con, Settings(), "test", START, END))
+    rate.run(StageContext(con, Settings(), "test", START, END))
