@@ -5,8 +5,9 @@
 --   up are applied here, per request, before summing (docs/rating.md):
 --   * cache writes split by TTL: 1h part = least(logged 1h part or 0, all writes); 5m part = the rest;
 --   * long context: uncached input + cache reads + all cache writes above the model's threshold;
---   * first charge: the first non-zero quantity in CHARGE_ORDER (input, cache read, cache write
---     5m, cache write 1h, output, images), where the request is counted once;
+--   * first charge: the first non-zero quantity in request order (vocab_charges.request_order,
+--     schema 0017_vocabulary: input, cache read, cache write 5m, cache write 1h, output, images;
+--     the quantity columns below are in that order), where the request is counted once;
 --   and per charge the sum of quantities and the number of requests with a non-zero quantity
 --   (`requests` counts every request of the group, zero-token ones included, for the summary).
 --   The charge rules that do add up (tier, mode, unpivot into one row per charge) stay in Polars
@@ -15,44 +16,46 @@
 --   anything is narrowed (reconciler.stages.aggregate.check_token_range).
 -- grain: one row per hour x account x region x base_model x model_resolved x routing x operation
 --   x model_mode x service_tier x team x application x attribution_rule x long_context x first_charge
-SELECT
-    hour, account_id, region, base_model, model_resolved, routing, operation, model_mode,
-    service_tier, team, application, attribution_rule, long_context,
-    CASE WHEN input_tokens > 0 THEN 'input_tokens'
-         WHEN cache_read_input_tokens > 0 THEN 'cache_read_input_tokens'
-         WHEN cache_write_input_tokens > 0 THEN 'cache_write_input_tokens'
-         WHEN cache_write_1h_input_tokens > 0 THEN 'cache_write_1h_input_tokens'
-         WHEN output_tokens > 0 THEN 'output_tokens'
-         WHEN images > 0 THEN 'images' END AS first_charge,
-    count(*) AS requests,
-    sum(input_tokens) AS input_tokens,
-    sum(cache_read_input_tokens) AS cache_read_input_tokens,
-    sum(cache_write_input_tokens) AS cache_write_input_tokens,
-    sum(cache_write_1h_input_tokens) AS cache_write_1h_input_tokens,
-    sum(output_tokens) AS output_tokens,
-    sum(images) AS images,
-    count(*) FILTER (WHERE input_tokens > 0) AS input_tokens_requests,
-    count(*) FILTER (WHERE cache_read_input_tokens > 0) AS cache_read_input_tokens_requests,
-    count(*) FILTER (WHERE cache_write_input_tokens > 0) AS cache_write_input_tokens_requests,
-    count(*) FILTER (WHERE cache_write_1h_input_tokens > 0) AS cache_write_1h_input_tokens_requests,
-    count(*) FILTER (WHERE output_tokens > 0) AS output_tokens_requests,
-    count(*) FILTER (WHERE images > 0) AS images_requests
+SELECT g.* EXCLUDE (first_position), v.charge AS first_charge
 FROM (
     SELECT
-        date_trunc('hour', event_time) AS hour, account_id, region, base_model, model_resolved,
-        routing, operation, model_mode, service_tier, team, application, attribution_rule,
-        coalesce(long_context_threshold IS NOT NULL
-                 AND CAST(input_tokens AS HUGEINT) + cache_read_input_tokens
-                     + cache_write_input_tokens > long_context_threshold, false) AS long_context,
-        input_tokens,
-        cache_read_input_tokens,
-        cache_write_input_tokens
-            - least(coalesce(cache_write_1h_input_tokens, 0), cache_write_input_tokens)
-            AS cache_write_input_tokens,
-        least(coalesce(cache_write_1h_input_tokens, 0), cache_write_input_tokens)
-            AS cache_write_1h_input_tokens,
-        output_tokens,
-        coalesce(image_count, 0) AS images
-    FROM requests
-) AS per_request
-GROUP BY ALL
+        hour, account_id, region, base_model, model_resolved, routing, operation, model_mode,
+        service_tier, team, application, attribution_rule, long_context,
+        -- the position of the first non-zero quantity, in request order
+        list_position([input_tokens > 0, cache_read_input_tokens > 0, cache_write_input_tokens > 0,
+                       cache_write_1h_input_tokens > 0, output_tokens > 0, images > 0], true)
+            AS first_position,
+        count(*) AS requests,
+        sum(input_tokens) AS input_tokens,
+        sum(cache_read_input_tokens) AS cache_read_input_tokens,
+        sum(cache_write_input_tokens) AS cache_write_input_tokens,
+        sum(cache_write_1h_input_tokens) AS cache_write_1h_input_tokens,
+        sum(output_tokens) AS output_tokens,
+        sum(images) AS images,
+        count(*) FILTER (WHERE input_tokens > 0) AS input_tokens_requests,
+        count(*) FILTER (WHERE cache_read_input_tokens > 0) AS cache_read_input_tokens_requests,
+        count(*) FILTER (WHERE cache_write_input_tokens > 0) AS cache_write_input_tokens_requests,
+        count(*) FILTER (WHERE cache_write_1h_input_tokens > 0) AS cache_write_1h_input_tokens_requests,
+        count(*) FILTER (WHERE output_tokens > 0) AS output_tokens_requests,
+        count(*) FILTER (WHERE images > 0) AS images_requests
+    FROM (
+        SELECT
+            date_trunc('hour', event_time) AS hour, account_id, region, base_model, model_resolved,
+            routing, operation, model_mode, service_tier, team, application, attribution_rule,
+            coalesce(long_context_threshold IS NOT NULL
+                     AND CAST(input_tokens AS HUGEINT) + cache_read_input_tokens
+                         + cache_write_input_tokens > long_context_threshold, false) AS long_context,
+            input_tokens,
+            cache_read_input_tokens,
+            cache_write_input_tokens
+                - least(coalesce(cache_write_1h_input_tokens, 0), cache_write_input_tokens)
+                AS cache_write_input_tokens,
+            least(coalesce(cache_write_1h_input_tokens, 0), cache_write_input_tokens)
+                AS cache_write_1h_input_tokens,
+            output_tokens,
+            coalesce(image_count, 0) AS images
+        FROM requests
+    ) AS per_request
+    GROUP BY ALL
+) AS g
+LEFT JOIN vocab_charges AS v ON v.request_order = g.first_position

@@ -2,11 +2,13 @@
 -- purpose: The per-request input of the aggregation stage: every deduplicated invocation record
 --   in the window [$start, $end + 1 day) joined with its resolved model (model_ids), its team and
 --   application (invocation_attribution) and the long-context threshold in force on its date.
---   Business rules (charges, tiers, context tier) are applied afterwards in Polars
+--   The per-request rules (charges, cache-write split, long context) follow in
+--   aggregate_groups.sql, tier, mode and the unpivot per charge in Polars
 --   (reconciler/stages/aggregate.py); this query only joins and fills what is missing:
 --   * unresolved model: base_model = the logged model_id, model_resolved = false, routing 'unknown';
 --   * no attribution row yet: the contract default (request_metadata team / app|application),
---     attribution_rule 'fallback:request_metadata', else 'unattributed'.
+--     attribution_rule 'fallback:request_metadata', else 'unattributed' (the macros
+--     attributed_team / attributed_application / attributed_rule, shared with the invocations view).
 --   image_count is NULL: invocation_records has no image count column yet.
 -- grain: one row per invocation record (account_id, region, request_id)
 WITH attr AS (
@@ -40,20 +42,11 @@ req AS (
              THEN coalesce(m.routing, 'unknown') ELSE 'unknown' END AS routing,
         m.mode AS model_mode,
         r.service_tier,
-        coalesce(a.pick.team, nullif(r.request_metadata['team'], ''), 'unattributed') AS team,
-        coalesce(
-            a.pick.application,
-            nullif(r.request_metadata['app'], ''),
-            nullif(r.request_metadata['application'], ''),
-            'unattributed'
-        ) AS application,
-        coalesce(
-            a.pick.rule,
-            CASE WHEN coalesce(nullif(r.request_metadata['team'], ''),
-                               nullif(r.request_metadata['app'], ''),
-                               nullif(r.request_metadata['application'], '')) IS NOT NULL
-                 THEN 'fallback:request_metadata' ELSE 'unattributed' END
-        ) AS attribution_rule,
+        -- the attribution fallback macros (schema 0017_vocabulary), shared with the
+        -- invocations view
+        attributed_team(a.pick.team, r.request_metadata) AS team,
+        attributed_application(a.pick.application, r.request_metadata) AS application,
+        attributed_rule(a.pick.rule, r.request_metadata) AS attribution_rule,
         r.input_tokens, r.output_tokens, r.cache_read_input_tokens, r.cache_write_input_tokens,
         r.cache_write_1h_input_tokens,
         CAST(NULL AS BIGINT) AS image_count,

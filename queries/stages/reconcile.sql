@@ -13,12 +13,16 @@
 --   covered by the hourly charge (cause provisioned_tokens, matched; no token price needed).
 --   Tokens sent to an imported model (mode custom_import) are likewise billed by the Custom
 --   Model Unit minutes (charge custom_model_unit_minutes) and take the same cause.
+--   Token charges, capacity-billed modes and non-inference charges come from the vocabulary
+--   tables (vocab_charges, vocab_modes; schema 0017_vocabulary), never listed here.
 --   Parameters: $start, $end (inclusive DATEs), $abs_tol (USD), $pct_factor (percent / 100),
 --   $run_id.
 -- grain: usage_date x account_id x region x base_model x routing x tier x mode x charge; plus
 --   usage_type for unmapped usage types and line_item_type for untied credits, taxes and fees.
 INSERT INTO reconciliation_rows
-WITH logged AS (
+WITH token_charges AS (SELECT charge FROM vocab_charges WHERE token),
+capacity_modes AS (SELECT mode FROM vocab_modes WHERE capacity),
+logged AS (
     SELECT
         usage_date, account_id, region, base_model,
         CASE WHEN routing IN ('in_region', 'geo') THEN 'regional' ELSE routing END AS routing,
@@ -32,9 +36,9 @@ WITH logged AS (
         list_cost_usd AS rated_list,
         1 AS logged_rows,
         CASE WHEN priced THEN 0 ELSE 1 END AS unpriced_rows,
-        CASE WHEN mode IN ('provisioned', 'custom_import') AND charge IN ('input_tokens', 'output_tokens',
-                  'cache_read_input_tokens', 'cache_write_input_tokens',
-                  'cache_write_1h_input_tokens') THEN 1 ELSE 0 END AS provisioned_rows,
+        CASE WHEN mode IN (SELECT mode FROM capacity_modes)
+                  AND charge IN (SELECT charge FROM token_charges) THEN 1 ELSE 0 END
+            AS provisioned_rows,
         CAST(0 AS DECIMAL(38, 12)) AS invoiced,
         CAST(0 AS DECIMAL(38, 12)) AS invoiced_gross,
         0 AS usage_lines,
@@ -80,8 +84,7 @@ billed AS (
         -- unmapped: the invoice stage says so, or a usage line names no charge, or a token
         -- charge names no model (guardrails, storage ... legitimately have no model)
         CASE WHEN kind = 'usage' AND (NOT mapped OR charge IS NULL OR (base_model IS NULL
-                 AND charge IN ('input_tokens', 'output_tokens', 'cache_read_input_tokens',
-                                'cache_write_input_tokens', 'cache_write_1h_input_tokens')))
+                 AND charge IN (SELECT charge FROM token_charges)))
              THEN coalesce(usage_type, '') END AS usage_type,
         CASE WHEN kind = 'other' OR (kind = 'credit' AND (base_model IS NULL OR charge IS NULL))
              THEN line_item_type END AS line_item_type,
@@ -155,9 +158,8 @@ decided AS (
                 THEN 'provisioned_tokens'
             WHEN unpriced_rows > 0 THEN 'unpriced_usage'
             WHEN logged_rows = 0 AND usage_lines = 0 THEN 'discount_or_credit'
-            WHEN logged_rows = 0 AND charge IN ('input_tokens', 'output_tokens',
-                 'cache_read_input_tokens', 'cache_write_input_tokens',
-                 'cache_write_1h_input_tokens') THEN 'unlogged_usage'
+            WHEN logged_rows = 0 AND charge IN (SELECT charge FROM token_charges)
+                THEN 'unlogged_usage'
             WHEN logged_rows = 0 THEN 'non_token_charge'
             WHEN usage_lines = 0 THEN 'unbilled_usage'
             -- a x1000 quantity disagreement is named even when the dollars agree
@@ -232,7 +234,7 @@ SELECT
                 CASE WHEN abs(rated) >= 0.01 THEN CAST(CAST(rated AS DECIMAL(38, 2)) AS VARCHAR)
                      ELSE CAST(CAST(rated AS DECIMAL(38, 6)) AS VARCHAR) END) END
         WHEN 'non_token_charge' THEN printf(
-            CASE WHEN charge IN ('agentcore_usage', 'knowledge_base_usage')
+            CASE WHEN charge IN (SELECT charge FROM vocab_charges WHERE NOT inference)
                  THEN '%s charge of $%s: not model inference, kept out of token reconciliation'
                  ELSE '%s charge of $%s with nothing logged to rate it against' END,
             coalesce(charge, 'other'),

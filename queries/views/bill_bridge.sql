@@ -36,14 +36,10 @@ steps AS (
            buckets
     FROM totals
     UNION ALL
-    SELECT billing_period,
-           CAST(list_position(['unlogged_usage', 'unbilled_usage', 'unpriced_usage',
-                               'unmapped_usage_type', 'unit_mismatch', 'price_mismatch',
-                               'non_token_charge', 'provisioned_tokens',
-                               'discount_or_credit', 'tax_or_fee', 'rounding'], cause)
-                AS INTEGER),
-           'cause', cause, amount_usd, buckets
+    -- causes in bill-bridge order: vocab_causes (schema 0017_vocabulary)
+    SELECT billing_period, CAST(v.position AS INTEGER), 'cause', cause, amount_usd, buckets
     FROM per_cause
+    LEFT JOIN vocab_causes AS v USING (cause)
 )
 SELECT
     billing_period, step, kind, name, amount_usd,

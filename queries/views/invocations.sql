@@ -42,20 +42,11 @@ SELECT
     r.input_tokens, r.output_tokens, r.cache_read_input_tokens, r.cache_write_input_tokens,
     r.cache_write_1h_input_tokens, r.service_tier, r.latency_mode, r.error_code,
     r.request_metadata,
-    coalesce(a.team, nullif(r.request_metadata['team'], ''), 'unattributed') AS team,
-    coalesce(
-        a.application,
-        nullif(r.request_metadata['app'], ''),
-        nullif(r.request_metadata['application'], ''),
-        'unattributed'
-    ) AS application,
-    coalesce(
-        a.rule,
-        CASE WHEN coalesce(nullif(r.request_metadata['team'], ''),
-                           nullif(r.request_metadata['app'], ''),
-                           nullif(r.request_metadata['application'], '')) IS NOT NULL
-             THEN 'fallback:request_metadata' ELSE 'unattributed' END
-    ) AS attribution_rule,
+    -- the attribution fallback macros (schema 0017_vocabulary), shared with
+    -- stages/aggregate_requests
+    attributed_team(a.team, r.request_metadata) AS team,
+    attributed_application(a.application, r.request_metadata) AS application,
+    attributed_rule(a.rule, r.request_metadata) AS attribution_rule,
     r.source_uri, r.line_number, r.run_id
 FROM invocation_records AS r
 LEFT JOIN model_ids AS m USING (model_id)

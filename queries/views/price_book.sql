@@ -32,9 +32,13 @@
 -- column precedence: lower wins among matching rows: 100 x layer rank (overlay 1, price_list 2, bundled 3) - specificity
 CREATE OR REPLACE VIEW price_book AS
 WITH ranked AS (
+    -- layer precedence: vocab_price_layers (schema 0017_vocabulary); a layer it does not name
+    -- ranks last
     SELECT p.*,
-           CASE p.layer WHEN 'overlay' THEN 1 WHEN 'price_list' THEN 2 ELSE 3 END AS layer_rank
+           CAST(coalesce(v.rank, (SELECT max(rank) FROM vocab_price_layers)) AS INTEGER)
+               AS layer_rank
     FROM prices p
+    LEFT JOIN vocab_price_layers AS v USING (layer)
 ),
 bounds AS (
     SELECT base_model, region, routing, tier, mode, charge, context_tier, effective_from AS d

@@ -38,13 +38,13 @@ import duckdb
 import polars as pl
 
 from reconciler.core.errors import ConfigError
+from reconciler.core.vocabulary import REQUEST_CHARGES
 from reconciler.db import transaction
-from reconciler.db.sql import load
+from reconciler.db.sql import execute, load
 from reconciler.db.stage import StageContext, StageResult
 
 __all__ = [
     "BATCH_OPERATION",
-    "CHARGE_ORDER",
     "FACT_KEYS",
     "READS",
     "WRITES",
@@ -65,17 +65,6 @@ WRITES = ("usage_hourly_facts",)
 BATCH_OPERATION = "CreateModelInvocationJob"
 """Operation value an ingest writes on records that came from a batch job's output."""
 
-CHARGE_ORDER: tuple[str, ...] = (
-    "input_tokens",
-    "cache_read_input_tokens",
-    "cache_write_input_tokens",
-    "cache_write_1h_input_tokens",
-    "output_tokens",
-    "images",
-)
-"""Every charge a request can produce; a request's ``requests_counted`` goes to the first
-non-zero one in this order, so that sum(requests_counted) counts each request once."""
-
 FACT_KEYS: tuple[str, ...] = (
     "hour",
     "account_id",
@@ -93,7 +82,6 @@ FACT_KEYS: tuple[str, ...] = (
 )
 """The grain of ``usage_hourly_facts``."""
 
-_TOKEN_CHARGES = CHARGE_ORDER[:-1]
 _BIGINT_MAX = 2**63 - 1
 
 
@@ -106,7 +94,7 @@ def check_token_range(groups: pl.DataFrame) -> None:
     (``ingest.max_tokens_per_count``), so this only trips when that ceiling was raised far
     beyond any real request and implausible records were loaded.
     """
-    for charge in CHARGE_ORDER:
+    for charge in REQUEST_CHARGES:
         total = groups[charge].sum() if groups.height else 0
         if total is not None and int(total) > _BIGINT_MAX:
             raise ConfigError(
@@ -125,6 +113,7 @@ def usage_facts(requests: pl.LazyFrame) -> pl.LazyFrame:
     """
     con = duckdb.connect(":memory:")
     try:
+        execute(con, "schema/0017_vocabulary")  # the charge order the groups are named by
         con.register("requests", requests.collect())
         groups = con.sql(load("stages/aggregate_groups")).pl()
     finally:
@@ -166,7 +155,7 @@ def facts_from_groups(groups: pl.LazyFrame) -> pl.LazyFrame:
             .otherwise(0)
             .cast(pl.Int64),
         ).filter(pl.col("requests") > 0)
-        for c in CHARGE_ORDER
+        for c in REQUEST_CHARGES
     ]
     return (
         pl.concat(per_charge)

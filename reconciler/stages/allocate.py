@@ -44,6 +44,7 @@ import duckdb
 import pyarrow as pa
 
 from reconciler.core.config import AllocationConfig
+from reconciler.core.vocabulary import TOKEN_CHARGES
 from reconciler.db import sql
 from reconciler.db.connect import transaction
 from reconciler.db.stage import StageContext, StageResult
@@ -55,17 +56,8 @@ WRITES = ("allocated_spend_rows",)
 
 CENT = Decimal("0.01")
 _EXACT = Decimal("1e-12")  # DECIMAL(38, 12)
-TOKEN_CHARGES = frozenset(
-    {
-        "input_tokens",
-        "output_tokens",
-        "cache_read_input_tokens",
-        "cache_write_input_tokens",
-        "cache_write_1h_input_tokens",
-    }
-)
 # capacity charges and the mode of the tokens they bill: busy capacity goes by those tokens
-CAPACITY_MODES = {"model_unit_hours": "provisioned", "custom_model_unit_minutes": "custom_import"}
+CAPACITY_CHARGES = {"model_unit_hours": "provisioned", "custom_model_unit_minutes": "custom_import"}
 UNATTRIBUTED = "unattributed"
 SHARED_APP = "shared"
 
@@ -218,7 +210,7 @@ def _bucket_shares(
                 )
             else:
                 emit({("idle", "idle"): Decimal(1)}, "idle", "idle", idle[key])
-        capacity = CAPACITY_MODES.get(charge)
+        capacity = CAPACITY_CHARGES.get(charge)
         ws, basis = index.capacity_share(key, capacity) if capacity else ({}, "")
         if not ws:
             how = policy.charges.get(charge, policy.non_token)

@@ -20,6 +20,7 @@ this module binds the window and the tolerances and counts what happened. Invari
   part) and carries cause ``unpriced_usage``, always a gap.
 
 Findings are buckets whose status is ``gap`` (beyond tolerance, or unpriced, or unmapped).
+The causes are ``reconciler.core.vocabulary.CAUSES`` (the ``vocab_causes`` table in SQL).
 """
 
 from __future__ import annotations
@@ -32,25 +33,10 @@ from reconciler.db.connect import transaction
 from reconciler.db.stage import StageContext, StageResult
 from reconciler.ingest.invoice_models import match_invoice_models
 
-__all__ = ["CAUSES", "READS", "WRITES", "run"]
+__all__ = ["READS", "WRITES", "run"]
 
 READS = ("rated_usage", "invoice_line_items", "invocation_records", "model_ids")
 WRITES = ("reconciliation_rows", "invoice_line_items")
-
-CAUSES = (
-    "unlogged_usage",
-    "unbilled_usage",
-    "unpriced_usage",
-    "unmapped_usage_type",
-    "unit_mismatch",
-    "price_mismatch",
-    "non_token_charge",
-    "provisioned_tokens",
-    "discount_or_credit",
-    "tax_or_fee",
-    "rounding",
-)
-"""The cause vocabulary, in bill-bridge order (docs/reconciliation.md explains each)."""
 
 _DELETE = "DELETE FROM reconciliation_rows WHERE usage_date BETWEEN $start AND $end"
 _SUMMARY = """
