@@ -29,7 +29,7 @@ import html
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from reconciler.core.textsafe import strip_controls
 from reconciler.outputs.chargeback import PARTS, PeriodTotal
@@ -44,6 +44,7 @@ from reconciler.outputs.report_data import (
     TeamDaySpend,
     build_report_data,
 )
+from reconciler.stages.allocate import largest_remainder
 
 __all__ = [
     "SECTIONS",
@@ -57,7 +58,6 @@ __all__ = [
     "TeamDaySpend",
     "build_report_data",
     "render_html",
-    "tie_to_cents",
 ]
 
 
@@ -177,31 +177,10 @@ def _percent(value: Decimal | None, places: str = "0.01") -> str:
     return f"{value.quantize(Decimal(places), rounding=ROUND_HALF_UP)} %"
 
 
-def tie_to_cents(values: Sequence[Decimal], target: Decimal | None = None) -> list[Decimal]:
-    """Round ``values`` to cents so that they add up to ``target`` (default: their exact sum,
-    rounded half-up): largest remainder, the usual way a table of parts ties to its total.
-
-    Each value is floored to cents, then the cents still missing go one each to the values that
-    lost the most. The result differs from plain rounding by at most one cent per value.
-    """
-    if not values:
-        return []
-    goal = _cents(sum(values, Decimal(0)) if target is None else target)
-    floors = [v.quantize(CENT, rounding=ROUND_FLOOR) for v in values]
-    missing = int((goal - sum(floors, Decimal(0))) / CENT)
-    order = sorted(range(len(values)), key=lambda i: (-(values[i] - floors[i]), i))
-    out = list(floors)
-    if not 0 <= missing <= len(values):  # target far from the sum: plain rounding, no tie
-        return [_cents(v) for v in values]
-    for i in order[:missing]:
-        out[i] += CENT
-    return out
-
-
 def _tie_optional(values: Sequence[Decimal | None]) -> dict[int, Decimal]:
-    """tie_to_cents over the known values; index -> cents (unknown ones are left out)."""
+    """largest_remainder over the known values; index -> cents (unknown ones are left out)."""
     known = [(i, v) for i, v in enumerate(values) if v is not None]
-    return dict(zip((i for i, _ in known), tie_to_cents([v for _, v in known]), strict=True))
+    return dict(zip((i for i, _ in known), largest_remainder([v for _, v in known]), strict=True))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -338,7 +317,7 @@ def _bridge_display(steps: Sequence[BridgeStep]) -> list[Decimal]:
     shown = [_cents(s.amount_usd) for s in steps]
     if len(starts) == 1 and len(ends) == 1 and causes:
         target = _cents(ends[0].amount_usd) - _cents(starts[0].amount_usd)
-        tied = tie_to_cents([steps[i].amount_usd for i in causes], target)
+        tied = largest_remainder([steps[i].amount_usd for i in causes], target=target)
         for i, v in zip(causes, tied, strict=True):
             shown[i] = v
     return shown
@@ -438,7 +417,7 @@ def _team_section(data: ReportData) -> str:
         priced_any[r.team] = priced_any.get(r.team, False) or r.cost_usd is not None
     teams = sorted(totals, key=lambda t: (-totals[t], t))
     priced_teams = [t for t in teams if priced_any[t]]
-    shown = tie_to_cents([totals[t] for t in priced_teams])
+    shown = largest_remainder([totals[t] for t in priced_teams])
     shown_by = dict(zip(priced_teams, shown, strict=True))
     table = _table(
         [("Team", False), ("Spend (USD)", True), ("Unpriced rows", True)],

@@ -190,19 +190,10 @@ def run(ctx: StageContext) -> StageResult:
     n_requests = int(groups["requests"].sum())
     n_unresolved = int(groups.filter(~pl.col("model_resolved"))["requests"].sum())
     with transaction(con):
-        con.execute(
-            "DELETE FROM usage_hourly_facts "
-            "WHERE hour >= CAST($start AS TIMESTAMP) "
-            "AND hour < CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)",
-            params,
-        )
+        execute(con, "stages/aggregate_delete", params)
         con.register("_usage_facts", facts)
         try:
-            con.execute(
-                "INSERT INTO usage_hourly_facts BY NAME "
-                "SELECT *, $run_id AS run_id FROM _usage_facts",
-                {"run_id": run_id},
-            )
+            execute(con, "stages/aggregate_insert", {"run_id": run_id})
         finally:
             con.unregister("_usage_facts")
     return StageResult(

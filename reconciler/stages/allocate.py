@@ -32,13 +32,14 @@ whole (idempotent); rows of earlier days may move by one cent when later days ar
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -61,8 +62,81 @@ CAPACITY_CHARGES = {"model_unit_hours": "provisioned", "custom_model_unit_minute
 UNATTRIBUTED = "unattributed"
 SHARED_APP = "shared"
 
-Key = tuple[Any, ...]  # usage_date, account_id, region, base_model, routing, tier, mode, charge
 Weights = dict[tuple[str, str], Decimal]  # (team, application) -> weight
+
+
+class Key(NamedTuple):
+    """A reconciliation bucket: the first eight columns of every query the stage reads."""
+
+    usage_date: date
+    account_id: str | None
+    region: str | None
+    base_model: str | None
+    routing: str | None
+    tier: str | None
+    mode: str | None
+    charge: str | None
+
+
+class Bucket(NamedTuple):
+    """A row of ``stages/allocate_buckets.sql``: a bucket's invoiced cost to split."""
+
+    key: Key
+    line_item_type: str | None
+    cause: str | None
+    logged_quantity: int | None
+    invoiced_cost_usd: Decimal
+
+
+class Usage(NamedTuple):
+    """A row of ``stages/allocate_weights.sql``: who used a bucket, by rated cost and tokens."""
+
+    key: Key
+    team: str
+    application: str
+    cost_usd: Decimal
+    quantity: int
+    priced: bool
+
+
+class Idle(NamedTuple):
+    """A row of ``stages/allocate_idle.sql``: provisioned hours with no token sent."""
+
+    key: Key
+    idle_usd: Decimal
+
+
+class Allocated(NamedTuple):
+    """A row of ``allocated_spend_rows`` as the stage writes it (without the run id): a merged
+    share of one billing period and its cents."""
+
+    billing_period: date
+    share: Share
+    allocated_usd: Decimal
+
+    def record(self) -> dict[str, Any]:
+        """The row by column name (no model or account: NULL, never '')."""
+        s = self.share
+        return dataclasses.asdict(s) | {
+            "billing_period": self.billing_period,
+            "base_model": s.base_model or None,
+            "account_id": s.account_id or None,
+            "allocated_usd": self.allocated_usd,
+        }
+
+
+_Row = TypeVar("_Row", Bucket, Usage, Idle)
+
+
+def _fetch(cursor: duckdb.DuckDBPyConnection, row: type[_Row]) -> list[_Row]:
+    """Rows of a query as named tuples, the bucket key first; the query's column names must be
+    the fields, so a reordered SELECT fails here instead of being read at the wrong positions."""
+    names = tuple(d[0] for d in cursor.description or ())
+    expected = Key._fields + row._fields[1:]
+    if names != expected:
+        raise RuntimeError(f"{row.__name__}: query returned {names}, expected {expected}")
+    n = len(Key._fields)
+    return [row(Key(*r[:n]), *r[n:]) for r in cursor.fetchall()]
 
 
 @dataclass(frozen=True)
@@ -113,18 +187,26 @@ def split(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     return parts
 
 
-def largest_remainder(values: Sequence[Decimal], unit: Decimal = CENT) -> list[Decimal]:
-    """Round ``values`` to ``unit`` so they sum to their total rounded half-up to ``unit``.
+def largest_remainder(
+    values: Sequence[Decimal], unit: Decimal = CENT, *, target: Decimal | None = None
+) -> list[Decimal]:
+    """Round ``values`` to ``unit`` so they sum to ``target`` (default: their exact total),
+    rounded half-up to ``unit``: the one rounding of parts that must tie to a total (the
+    allocation against the invoice, the report's tables against their totals).
 
     The total is rounded the way AWS rounds the invoice it came from: half-up (ties away from
     zero), so the allocated cents equal the amount the payer sees, e.g. $0.025 -> $0.03 where
     banker's rounding would give $0.02 and the allocation would be a cent short of the bill.
     Each value is floored; the units still missing go one each to the largest remainders, ties
-    to the earlier position (callers sort by row key first, so ties are deterministic).
+    to the earlier position (callers sort by row key first, so ties are deterministic). A
+    ``target`` further from the total than one unit per value cannot be tied: the values are then
+    rounded half-up each.
     """
     floors = [v.quantize(unit, rounding=ROUND_FLOOR) for v in values]
-    target = sum(values, Decimal(0)).quantize(unit, rounding=ROUND_HALF_UP)
-    missing = int((target - sum(floors, Decimal(0))) / unit)
+    goal = sum(values, Decimal(0)) if target is None else target
+    missing = int((goal.quantize(unit, rounding=ROUND_HALF_UP) - sum(floors, Decimal(0))) / unit)
+    if not 0 <= missing <= len(values):
+        return [v.quantize(unit, rounding=ROUND_HALF_UP) for v in values]
     order = sorted(range(len(values)), key=lambda i: (-(values[i] - floors[i]), i))
     result = list(floors)
     for i in order[:missing]:
@@ -140,15 +222,13 @@ def run(ctx: StageContext) -> StageResult:
     p_start, p_end = start.replace(day=1), _month_end(end)
     window = {"start": p_start, "end": p_end}
     with transaction(con):
-        buckets = sql.execute(con, "stages/allocate_buckets", window).fetchall()
-        weights = sql.execute(con, "stages/allocate_weights", window).fetchall()
-        idle_rows = sql.execute(con, "stages/allocate_idle", window).fetchall()
-        idle = {tuple(r[:8]): r[8] for r in idle_rows}
+        buckets = _fetch(sql.execute(con, "stages/allocate_buckets", window), Bucket)
+        weights = _fetch(sql.execute(con, "stages/allocate_weights", window), Usage)
+        idle_rows = _fetch(sql.execute(con, "stages/allocate_idle", window), Idle)
+        idle = {r.key: r.idle_usd for r in idle_rows}
         shares = plan(buckets, weights, idle, settings.allocation)
         rows = _rounded_rows(shares)
-        con.execute(
-            "DELETE FROM allocated_spend_rows WHERE billing_period BETWEEN $start AND $end", window
-        )
+        sql.execute(con, "stages/allocate_delete", window)
         if rows:
             _insert(con, rows, ctx.run_id)
     result = StageResult("allocate", rows_in=len(buckets), rows_out=len(rows))
@@ -157,17 +237,19 @@ def run(ctx: StageContext) -> StageResult:
         by_line[s.line] += 1
     result.counts = dict(sorted(by_line.items()))
     result.amounts = {
-        "invoiced_usd": str(sum((b[-1] for b in buckets), Decimal(0))),
-        "allocated_usd": str(sum((r[9] for r in rows), Decimal(0))),
-        "unattributed_usd": str(sum((r[9] for r in rows if r[2] == UNATTRIBUTED), Decimal(0))),
+        "invoiced_usd": str(sum((b.invoiced_cost_usd for b in buckets), Decimal(0))),
+        "allocated_usd": str(sum((r.allocated_usd for r in rows), Decimal(0))),
+        "unattributed_usd": str(
+            sum((r.allocated_usd for r in rows if r.share.team == UNATTRIBUTED), Decimal(0))
+        ),
     }
     result.seconds = time.perf_counter() - began
     return result
 
 
 def plan(
-    buckets: Iterable[tuple[Any, ...]],
-    weight_rows: Iterable[tuple[Any, ...]],
+    buckets: Iterable[Bucket],
+    weight_rows: Iterable[Usage],
     idle: dict[Key, Decimal],
     policy: AllocationConfig,
 ) -> list[Share]:
@@ -175,16 +257,17 @@ def plan(
     index = _WeightIndex(weight_rows)
     shares: list[Share] = []
     for b in buckets:
-        shares.extend(_bucket_shares(tuple(b), index, idle, policy))
+        shares.extend(_bucket_shares(b, index, idle, policy))
     return shares
 
 
 def _bucket_shares(
-    b: tuple[Any, ...], index: _WeightIndex, idle: dict[Key, Decimal], policy: AllocationConfig
+    b: Bucket, index: _WeightIndex, idle: dict[Key, Decimal], policy: AllocationConfig
 ) -> list[Share]:
-    key: Key = b[:8]
-    line_item_type, cause, amount = b[8], b[9], b[-1]
-    day, account, model, charge = key[0], key[1], key[3], key[7] or "other"
+    key = b.key
+    line_item_type, cause, amount = b.line_item_type, b.cause, b.invoiced_cost_usd
+    day, account, model, charge = key.usage_date, key.account_id, key.base_model, key.charge
+    charge = charge or "other"
     out: list[Share] = []
 
     def emit(ws: Weights, line: str, basis: str, value: Decimal, chg: str = charge) -> None:
@@ -244,11 +327,11 @@ def _shares(
 class _WeightIndex:
     """Rated usage grouped the ways the policies need it."""
 
-    def __init__(self, rows: Iterable[tuple[Any, ...]]) -> None:
-        self.bucket: dict[Key, list[tuple[str, str, Decimal, int, bool]]] = defaultdict(list)
+    def __init__(self, rows: Iterable[Usage]) -> None:
+        self.bucket: dict[Key, list[Usage]] = defaultdict(list)
         self.rows = list(rows)
         for r in self.rows:
-            self.bucket[tuple(r[:8])].append((r[8], r[9], r[10], r[11], r[12]))
+            self.bucket[r.key].append(r)
 
     def bucket_share(self, key: Key) -> tuple[Weights, str]:
         return _weigh(self.bucket[key])
@@ -258,8 +341,8 @@ class _WeightIndex:
         (no usage in the account: no weights, so the caller's amount goes to unattributed)."""
         period = day.replace(day=1)
         for keep in (
-            lambda r: r[0] == day and r[1] == account,
-            lambda r: r[0].replace(day=1) == period and r[1] == account,
+            lambda r: r.key.usage_date == day and r.key.account_id == account,
+            lambda r: r.key.usage_date.replace(day=1) == period and r.key.account_id == account,
         ):
             ws, basis = _weigh(self._select(keep))
             if ws:
@@ -271,7 +354,11 @@ class _WeightIndex:
         the same model when the line names one (Custom Model Import lines name none)."""
         ws, _ = _weigh(
             self._select(
-                lambda r: r[:3] == key[:3] and (key[3] is None or r[3] == key[3]) and r[6] == mode
+                lambda r: (
+                    r.key[:3] == key[:3]
+                    and (key.base_model is None or r.key.base_model == key.base_model)
+                    and r.key.mode == mode
+                )
             ),
             tokens=True,
         )
@@ -285,33 +372,32 @@ class _WeightIndex:
         if how == "owner":
             return {(policy.owner_team or "", SHARED_APP): Decimal(1)}, "owner"
         if how == "even":
-            teams = {r[8] for r in self.rows if r[0] == key[0] and r[1] == key[1]}
+            teams = {r.team for r in self.rows if r.key[:2] == key[:2]}
             return {(t, SHARED_APP): Decimal(1) for t in teams}, "even"
         for narrower in (
-            lambda r: key[3] is not None and r[:4] == key[:4],  # same model, account, Region
-            lambda r: r[:3] == key[:3],  # same account and Region
-            lambda r: r[:2] == key[:2],  # same account, any Region
+            # same model, account, Region
+            lambda r: key.base_model is not None and r.key[:4] == key[:4],
+            lambda r: r.key[:3] == key[:3],  # same account and Region
+            lambda r: r.key[:2] == key[:2],  # same account, any Region
         ):
             ws, basis = _weigh(self._select(narrower))
             if ws:
                 return ws, basis
         return {}, UNATTRIBUTED
 
-    def _select(self, keep: Any) -> list[tuple[str, str, Decimal, int, bool]]:
-        return [(r[8], r[9], r[10], r[11], r[12]) for r in self.rows if keep(r)]
+    def _select(self, keep: Callable[[Usage], bool]) -> list[Usage]:
+        return [r for r in self.rows if keep(r)]
 
 
-def _weigh(
-    rows: Iterable[tuple[str, str, Decimal, int, bool]], *, tokens: bool = False
-) -> tuple[Weights, str]:
+def _weigh(rows: Iterable[Usage], *, tokens: bool = False) -> tuple[Weights, str]:
     """Weights per (team, application): rated cost, or tokens when any is unpriced or all zero."""
     rows = list(rows)
     by_cost: Weights = defaultdict(Decimal)
     by_tokens: Weights = defaultdict(Decimal)
-    for team, app, cost, quantity, _ in rows:
-        by_cost[(team, app)] += cost
-        by_tokens[(team, app)] += Decimal(quantity)
-    all_priced = all(r[4] for r in rows)
+    for r in rows:
+        by_cost[(r.team, r.application)] += r.cost_usd
+        by_tokens[(r.team, r.application)] += Decimal(r.quantity)
+    all_priced = all(r.priced for r in rows)
     if not tokens and all_priced and sum(by_cost.values(), Decimal(0)) > 0:
         return dict(by_cost), "rated_cost"
     if sum(by_tokens.values(), Decimal(0)) > 0:
@@ -319,56 +405,48 @@ def _weigh(
     return {}, UNATTRIBUTED
 
 
-def _rounded_rows(shares: Sequence[Share]) -> list[tuple[Any, ...]]:
+def _rounded_rows(shares: Sequence[Share]) -> list[Allocated]:
     """Merge shares with the same row key, then round each billing period by largest remainder."""
-    merged: dict[tuple[Any, ...], Decimal] = defaultdict(Decimal)
+    merged: dict[tuple[Any, ...], Share] = {}
     for s in shares:
-        merged[s.sort_key()] += s.exact_usd
-    by_period: dict[date, list[tuple[tuple[Any, ...], Decimal]]] = defaultdict(list)
+        k = s.sort_key()
+        prev = merged.get(k)
+        merged[k] = s if prev is None else replace(prev, exact_usd=prev.exact_usd + s.exact_usd)
+    by_period: dict[date, list[Share]] = defaultdict(list)
     for k in sorted(merged):
-        by_period[k[0].replace(day=1)].append((k, merged[k]))
-    rows: list[tuple[Any, ...]] = []
+        by_period[k[0].replace(day=1)].append(merged[k])
+    rows: list[Allocated] = []
     for period in sorted(by_period):
         items = by_period[period]
-        cents = largest_remainder([v for _, v in items])
-        for (k, exact), rounded in zip(items, cents, strict=True):
-            day, team, app, model, charge, line, basis, account = k
-            rows.append(
-                (
-                    period, day, team, app, model or None, charge, line, basis, exact, rounded,
-                    account or None,
-                )
-            )  # fmt: skip
+        cents = largest_remainder([s.exact_usd for s in items])
+        rows.extend(Allocated(period, s, c) for s, c in zip(items, cents, strict=True))
     return rows
 
 
-_COLUMNS = (
-    ("billing_period", pa.date32()),
-    ("usage_date", pa.date32()),
-    ("team", pa.string()),
-    ("application", pa.string()),
-    ("base_model", pa.string()),
-    ("charge", pa.string()),
-    ("line", pa.string()),
-    ("basis", pa.string()),
-    ("exact_usd", pa.decimal128(38, 12)),
-    ("allocated_usd", pa.decimal128(38, 12)),
-    ("account_id", pa.string()),
+_ARROW = pa.schema(
+    [
+        ("billing_period", pa.date32()),
+        ("usage_date", pa.date32()),
+        ("team", pa.string()),
+        ("application", pa.string()),
+        ("base_model", pa.string()),
+        ("charge", pa.string()),
+        ("line", pa.string()),
+        ("basis", pa.string()),
+        ("exact_usd", pa.decimal128(38, 12)),
+        ("allocated_usd", pa.decimal128(38, 12)),
+        ("account_id", pa.string()),
+    ]
 )
+"""The Arrow types of :meth:`Allocated.record`, column for column."""
 
 
-def _insert(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[Any, ...]], run_id: str) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, rows: Sequence[Allocated], run_id: str) -> None:
     """Bulk insert through Arrow (row-by-row executemany is slow in DuckDB)."""
-    table = pa.table(
-        {name: pa.array([r[i] for r in rows], type=t) for i, (name, t) in enumerate(_COLUMNS)}
-    )
+    table = pa.Table.from_pylist([r.record() for r in rows], schema=_ARROW)
     con.register("_allocated_batch", table)
     try:
-        con.execute(
-            "INSERT INTO allocated_spend_rows BY NAME "
-            "SELECT *, $run_id AS run_id FROM _allocated_batch",
-            {"run_id": run_id},
-        )
+        sql.execute(con, "stages/allocate_insert", {"run_id": run_id})
     finally:
         con.unregister("_allocated_batch")
 

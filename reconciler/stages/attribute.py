@@ -211,15 +211,8 @@ def run(ctx: StageContext) -> StageResult:
             params | window,
         )
         execute(con, "stages/attribute_delete", window)
-        con.execute(
-            "INSERT INTO invocation_attribution (account_id, region, request_id, team, "
-            "application, rule, run_id, application_rule) SELECT account_id, region, request_id, "
-            "team, application, rule, $run_id, application_rule FROM _attribution_new",
-            {"run_id": run_id},
-        )
-        by_rule = con.execute(
-            "SELECT rule, count(*) FROM _attribution_new GROUP BY rule ORDER BY rule"
-        ).fetchall()
+        execute(con, "stages/attribute_insert", {"run_id": run_id})
+        by_rule = execute(con, "stages/attribute_counts").fetchall()
         con.execute("DROP TABLE _attribution_new")
     counts = {str(rule): int(n) for rule, n in by_rule}
     total = sum(counts.values())

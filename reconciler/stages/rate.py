@@ -24,7 +24,7 @@ import time
 from decimal import Decimal
 
 from reconciler.db import transaction
-from reconciler.db.sql import load
+from reconciler.db.sql import execute
 from reconciler.db.stage import StageContext, StageResult
 
 __all__ = ["READS", "WRITES", "run"]
@@ -43,30 +43,13 @@ def run(ctx: StageContext) -> StageResult:
     start, end = ctx.window()
     window = {"start": start, "end": end}
     with transaction(con):
-        con.execute(
-            "DELETE FROM rated_usage WHERE usage_date >= $start AND usage_date <= $end", window
-        )
-        con.execute(load("stages/rate"), window | {"run_id": run_id})
-    row = con.execute(
-        "SELECT count(*), "
-        "count(*) FILTER (WHERE NOT priced), "
-        "count(*) FILTER (WHERE unpriced_reason = 'unknown_model'), "
-        "count(*) FILTER (WHERE unpriced_reason = 'no_price'), "
-        "coalesce(sum(quantity) FILTER (WHERE NOT priced), 0), "
-        "coalesce(sum(list_cost_usd), 0), coalesce(sum(discount_usd), 0), "
-        "coalesce(sum(cost_usd), 0) "
-        "FROM rated_usage WHERE usage_date >= $start AND usage_date <= $end",
-        window,
-    ).fetchall()[0]
-    rows, unpriced, unknown_model, no_price, unpriced_qty, list_cost, discount, cost = row
-    facts = con.execute(
-        "SELECT count(*) FROM usage_hourly_facts WHERE hour >= CAST($start AS TIMESTAMP) "
-        "AND hour < CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)",
-        window,
-    ).fetchall()[0]
+        execute(con, "stages/rate_delete", window)
+        execute(con, "stages/rate", window | {"run_id": run_id})
+    row = execute(con, "stages/rate_summary", window).fetchall()[0]
+    facts, rows, unpriced, unknown_model, no_price, unpriced_qty, list_cost, discount, cost = row
     return StageResult(
         stage="rate",
-        rows_in=int(facts[0]),
+        rows_in=int(facts),
         rows_out=int(rows),
         counts={
             "unpriced_rows_unknown_model": int(unknown_model),

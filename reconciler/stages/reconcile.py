@@ -38,20 +38,6 @@ __all__ = ["READS", "WRITES", "run"]
 READS = ("rated_usage", "invoice_line_items", "invocation_records", "model_ids")
 WRITES = ("reconciliation_rows", "invoice_line_items")
 
-_DELETE = "DELETE FROM reconciliation_rows WHERE usage_date BETWEEN $start AND $end"
-_SUMMARY = """
-SELECT coalesce(cause, 'exact') AS cause, count(*) AS n,
-       count(*) FILTER (WHERE status = 'gap') AS gaps,
-       CAST(coalesce(sum(coalesce(rated_cost_usd, 0)), 0) AS DECIMAL(38, 12)) AS rated,
-       CAST(coalesce(sum(invoiced_cost_usd), 0) AS DECIMAL(38, 12)) AS invoiced,
-       CAST(coalesce(sum(delta_usd) FILTER (WHERE status = 'gap'), 0) AS DECIMAL(38, 12))
-           AS gap_usd
-FROM reconciliation_rows
-WHERE usage_date BETWEEN $start AND $end
-GROUP BY ALL
-ORDER BY cause
-"""
-
 
 def run(ctx: StageContext) -> StageResult:
     """Reconcile the usage dates of ``ctx.window()`` (inclusive), replacing what was there."""
@@ -69,12 +55,12 @@ def run(ctx: StageContext) -> StageResult:
         # invoice lines whose model no table named: match them to the models logged that day
         # (logs may have arrived after the invoice)
         matched = match_invoice_models(con, start, end)
-        con.execute(_DELETE, window)
+        sql.execute(con, "stages/reconcile_delete", window)
         # only rows that take part: Cost Explorer lines ignored by the CUR-wins rule are not in
         row = sql.execute(con, "stages/reconcile_inputs", window).fetchone()
         rows_in = int(row[0]) if row else 0
         sql.execute(con, "stages/reconcile", params)
-        summary = con.execute(_SUMMARY, window).fetchall()
+        summary = sql.execute(con, "stages/reconcile_summary", window).fetchall()
     result = StageResult("reconcile", rows_in=rows_in)
     if matched["model_matched"] or matched["model_unmatched"]:
         result.counts.update(matched)

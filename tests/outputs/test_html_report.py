@@ -9,7 +9,8 @@ from html.parser import HTMLParser
 
 import support.report_fixture as rf
 
-from reconciler.outputs.html_report import ReportData, render_html, tie_to_cents
+from reconciler.outputs.html_report import ReportData, render_html
+from reconciler.stages.allocate import largest_remainder
 
 ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "p", "main",
@@ -37,17 +38,17 @@ def _parse(doc: str) -> _Tags:
     return p
 
 
-def test_tie_to_cents_rows_add_up_to_the_rounded_total():
+def test_largest_remainder_rows_add_up_to_the_rounded_total():
     # plain rounding would show 0.01 + 0.01 + 0.01 = 0.03 against a total of 0.015 -> 0.02
-    assert tie_to_cents([D("0.005")] * 3) == [D("0.01"), D("0.01"), D("0.00")]
-    assert tie_to_cents([D("1.338"), D("2.337")]) == [D("1.34"), D("2.34")]
+    assert largest_remainder([D("0.005")] * 3) == [D("0.01"), D("0.01"), D("0.00")]
+    assert largest_remainder([D("1.338"), D("2.337")]) == [D("1.34"), D("2.34")]
     # negative parts: floor -2.002 -> -2.01, then the two largest remainders get a cent
-    assert tie_to_cents([D("5.003"), D("-2.002"), D("0.001")], D("3.01")) == [
+    assert largest_remainder([D("5.003"), D("-2.002"), D("0.001")], target=D("3.01")) == [
         D("5.01"),
         D("-2.00"),
         D("0.00"),
     ]
-    assert tie_to_cents([]) == []
+    assert largest_remainder([]) == []
 
 
 def test_no_active_content_and_only_known_tags():
