@@ -223,18 +223,24 @@ def traps_message(summary: RunSummary, *, small: bool) -> str:
     )
 
 
+def _differences(
+    con: duckdb.DuckDBPyConnection, start: date, end: date
+) -> tuple[list[tuple[Any, ...]], int]:
+    """The buckets that differ from the invoice (``report/demo_gaps``) and how many match it
+    exactly (``report/exact_matches``)."""
+    window = {"start": start, "end": end}
+    rows = sql.execute(con, "report/demo_gaps", window).fetchall()
+    exact = sql.execute(con, "report/exact_matches", window).fetchone()
+    return rows, int(exact[0]) if exact else 0
+
+
 def render_gaps(con: duckdb.DuckDBPyConnection, start: date, end: date) -> str:
     """Every reconciliation bucket that is not an exact match, one line each: day, account,
     region, model (or usage type / line type), routing, charge, delta, status, cause and the
     one-line explanation.
     Within-tolerance differences (rounding, a x1000 unit misread whose dollars agree) are listed
     too, marked ``matched``; exact matches are only counted."""
-    rows = sql.execute(con, "report/demo_gaps", {"start": start, "end": end}).fetchall()
-    exact = con.execute(
-        "SELECT count(*) FROM reconciliation WHERE usage_date BETWEEN $start AND $end "
-        "AND cause IS NULL",
-        {"start": start, "end": end},
-    ).fetchone()
+    rows, exact = _differences(con, start, end)
     cells = [
         [
             str(d),
@@ -263,7 +269,7 @@ def render_gaps(con: duckdb.DuckDBPyConnection, start: date, end: date) -> str:
     ]
     title = (
         f"Reconciliation, {start} to {end}: {len(rows)} bucket(s) differ from the invoice, "
-        f"{exact[0] if exact else 0} match exactly"
+        f"{exact} match exactly"
     )
     return _aligned(title, header, cells, right={6})
 
@@ -271,12 +277,7 @@ def render_gaps(con: duckdb.DuckDBPyConnection, start: date, end: date) -> str:
 def render_gap_causes(con: duckdb.DuckDBPyConnection, start: date, end: date) -> str:
     """The buckets that differ from the invoice, one line per status and cause: how many, their
     net delta, and the explanation of the largest one (a month has too many for a line each)."""
-    rows = sql.execute(con, "report/demo_gaps", {"start": start, "end": end}).fetchall()
-    exact = con.execute(
-        "SELECT count(*) FROM reconciliation WHERE usage_date BETWEEN $start AND $end "
-        "AND cause IS NULL",
-        {"start": start, "end": end},
-    ).fetchone()
+    rows, exact = _differences(con, start, end)
     groups: dict[tuple[str, str], list[Any]] = {}
     for row in rows:
         groups.setdefault((row[7], row[8]), []).append(row)
@@ -298,7 +299,7 @@ def render_gap_causes(con: duckdb.DuckDBPyConnection, start: date, end: date) ->
     header = ["cause", "status", "buckets", "delta_usd"]
     title = (
         f"Reconciliation, {start} to {end}: {len(rows)} bucket(s) differ from the invoice, "
-        f"{exact[0] if exact else 0} match exactly (largest of each cause explained)"
+        f"{exact} match exactly (largest of each cause explained)"
     )
     return _aligned(title, header, cells, right={2, 3})
 

@@ -33,10 +33,12 @@ import duckdb
 from reconciler.core.errors import ConfigError
 from reconciler.core.textsafe import csv_safe, strip_controls
 from reconciler.db import sql
+from reconciler.outputs.catalog import missing_columns, view_columns
 from reconciler.outputs.report import json_escape, md_cell, text_clip, text_width
 
 __all__ = [
     "DIMENSIONS",
+    "NEEDED",
     "PARTS",
     "RENDERERS",
     "Chargeback",
@@ -145,9 +147,8 @@ def has_invoice(con: duckdb.DuckDBPyConnection, start: date, end: date) -> bool:
     """Whether a billing period overlapping the window has allocated invoice lines (the default
     basis of ``reconciler report`` is then ``invoice``)."""
     p_start, p_end = billing_periods(start, end)
-    found = con.execute(
-        "SELECT count(*) FROM allocated_spend WHERE usage_date BETWEEN $s AND $e",
-        {"s": p_start, "e": _month_end(p_end)},
+    found = sql.execute(
+        con, "report/chargeback_has_invoice", {"start": p_start, "end": _month_end(p_end)}
     ).fetchone()
     return bool(found and found[0])
 
@@ -170,7 +171,7 @@ def _check_dims(by: Sequence[str]) -> tuple[str, ...]:
     return dims
 
 
-_NEEDED = {
+NEEDED: dict[str, set[str]] = {
     "allocated_spend": {"billing_period", *(c for c, _ in PARTS), "allocated_usd", "basis"},
     "bill_bridge": {"billing_period", "kind", "amount_usd"},
     "spend": {
@@ -186,22 +187,18 @@ _NEEDED = {
 }
 
 
+"""The views and columns the chargeback reads (the HTML report checks them too)."""
+
+
 def _check_views(con: duckdb.DuckDBPyConnection) -> None:
     """A database last written by an older version has older views (views are re-created by
     every writing command); say so instead of failing with a binder error."""
-    have: dict[str, set[str]] = {}
-    for table, column in con.execute(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
-    ).fetchall():
-        have.setdefault(str(table), set()).add(str(column))
-    for view, needed in _NEEDED.items():
-        missing = sorted(needed - have.get(view, set()))
-        if missing:
-            raise ConfigError(
-                f"--basis invoice: view {view} lacks {', '.join(missing)} (the database was last "
-                "written by an older version); run any writing command, e.g. `reconciler run`, "
-                "once to update its views, or use --basis list"
-            )
+    for view, missing in missing_columns(view_columns(con), NEEDED).items():
+        raise ConfigError(
+            f"--basis invoice: view {view} lacks {', '.join(missing)} (the database was last "
+            "written by an older version); run any writing command, e.g. `reconciler run`, "
+            "once to update its views, or use --basis list"
+        )
 
 
 def build_chargeback(

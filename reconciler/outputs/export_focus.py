@@ -49,6 +49,7 @@ import pyarrow.parquet as pq
 from reconciler.core.errors import ConfigError
 from reconciler.core.textsafe import csv_safe
 from reconciler.db.sql import execute
+from reconciler.outputs.catalog import missing_columns, view_columns
 
 __all__ = [
     "FOCUS_COLUMNS",
@@ -154,15 +155,6 @@ class FocusExport:
     fmt: str
 
 
-def _catalog(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for table, column in con.execute(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
-    ).fetchall():
-        out.setdefault(str(table), set()).add(str(column))
-    return out
-
-
 _NEEDED = frozenset(
     {
         "usage_date", "account_id", "team", "application", "base_model", "charge",
@@ -171,30 +163,29 @@ _NEEDED = frozenset(
 )  # fmt: skip
 
 
+_SPEND_NEEDED = {"usage_date", "account_id", "team", "application", "base_model", "charge"}
+
+
 def focus_rows(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[AllocatedRow]:
-    """The allocated rows of ``start``..``end`` (inclusive UTC days), with logged quantities."""
-    catalog = _catalog(con)
+    """The allocated rows of ``start``..``end`` (inclusive UTC days), with logged quantities
+    (``export/focus_allocated.sql`` joins them)."""
+    catalog = view_columns(con)
     if "allocated_spend" not in catalog:
         raise ConfigError(
             "export focus: the database has no allocated_spend view; run `reconciler run` for "
             "the period first"
         )
-    missing = sorted(_NEEDED - catalog["allocated_spend"])
-    if missing:
-        raise ConfigError(f"export focus: allocated_spend lacks column(s) {', '.join(missing)}")
-    params = {"start": start, "end": end}
-    quantities: dict[tuple[Any, ...], tuple[int, str | None]] = {}
-    spend_cols = {"usage_date", "account_id", "team", "application", "base_model", "charge"}
-    if spend_cols | {"quantity", "unit"} <= catalog.get("spend", set()):
-        for d, acct, t, a, m, c, q, u in execute(con, "export/focus_quantities", params).fetchall():
-            quantities[(d, acct, t, a, m, c)] = (int(q), u)
-    out = []
-    for d, acct, t, a, m, c, usd, lines, basis in execute(
-        con, "export/focus_allocated", params
-    ).fetchall():
-        q, u = quantities.get((d, acct, t, a, m, c), (None, None))
-        out.append(AllocatedRow(d, t, a, m, c, Decimal(usd), lines or "", basis or "", q, u, acct))
-    return out
+    needed = {"allocated_spend": set(_NEEDED), "spend": _SPEND_NEEDED | {"quantity", "unit"}}
+    for view, missing in missing_columns(catalog, needed).items():
+        raise ConfigError(f"export focus: {view} lacks column(s) {', '.join(missing)}")
+    rows = execute(con, "export/focus_allocated", {"start": start, "end": end}).fetchall()
+    return [
+        AllocatedRow(
+            d, t, a, m, c, Decimal(usd), lines or "", basis or "",
+            None if q is None else int(q), u, acct,
+        )
+        for d, acct, t, a, m, c, usd, lines, basis, q, u in rows
+    ]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -254,7 +245,7 @@ def latest_period(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
     """The latest billing period (calendar month) with allocated spend, or None when the database
     holds none: the default export, so that a run mid-month or a late invoice still exports
     what is there instead of an empty last month."""
-    if "allocated_spend" not in _catalog(con):
+    if "allocated_spend" not in view_columns(con):
         return None
     row = execute(con, "export/focus_latest_period", {}).fetchone()
     if row is None or row[0] is None:

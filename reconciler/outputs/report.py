@@ -32,6 +32,8 @@ import duckdb
 
 from reconciler.core.errors import ConfigError
 from reconciler.core.textsafe import csv_safe, strip_controls
+from reconciler.db.sql import execute
+from reconciler.outputs.catalog import view_columns
 
 __all__ = [
     "DIMENSIONS",
@@ -134,10 +136,7 @@ def resolve_period(
     newest usage date before ``today``; else the newest day, even if partial; else yesterday),
     never before ``start``; ``start`` defaults to ``end`` (a one-day report)."""
     if end is None:
-        full, newest = con.execute(
-            "SELECT max(usage_date) FILTER (WHERE usage_date < $today), max(usage_date) FROM spend",
-            {"today": today},
-        ).fetchall()[0]
+        full, newest = execute(con, "report/spend_period", {"today": today}).fetchall()[0]
         end = full or newest or date.fromordinal(today.toordinal() - 1)
         if start is not None and start > end:
             end = start
@@ -191,11 +190,7 @@ def _no_token_requests(
     it from the ``invocations`` view. Per group only when every ``--by`` dimension applies to a
     request without tokens; else they are in the total only.
     """
-    found = con.execute(
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_schema = 'main' AND table_name = 'invocations'"
-    ).fetchone()
-    if not found or not found[0]:
+    if "invocations" not in view_columns(con):
         return {}, 0
     where = (
         "FROM invocations WHERE event_time >= CAST($start AS TIMESTAMP) "

@@ -26,6 +26,8 @@ from typing import Any
 import duckdb
 
 from reconciler.db.sql import load
+from reconciler.outputs.catalog import missing_columns, view_columns
+from reconciler.outputs.chargeback import NEEDED as CHARGEBACK_NEEDS
 from reconciler.outputs.chargeback import Chargeback, build_chargeback
 
 __all__ = [
@@ -196,31 +198,6 @@ _SOURCES: dict[str, tuple[str, frozenset[str], str]] = {
 }
 
 
-# the chargeback reads these (reconciler.outputs.chargeback); absent or older views: no section
-_CHARGEBACK_NEEDS: dict[str, set[str]] = {
-    "allocated_spend": {
-        "billing_period", "allocated_usd", "basis", "usage_usd", "non_token_usd", "idle_usd",
-        "credit_usd", "tax_or_fee_usd", "unattributed_usd",
-    },
-    "bill_bridge": {"billing_period", "kind", "amount_usd"},
-    "spend": {
-        "usage_date", "team", "application", "base_model", "account_id", "charge", "cost_usd",
-        "priced",
-    },
-}  # fmt: skip
-
-
-def _catalog(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
-    """Tables and views visible in the main schema (persistent and temporary), with columns."""
-    rows = con.execute(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
-    ).fetchall()
-    out: dict[str, set[str]] = {}
-    for table, column in rows:
-        out.setdefault(str(table), set()).add(str(column))
-    return out
-
-
 def _fetch(
     con: duckdb.DuckDBPyConnection, query: str, start: date, end: date
 ) -> list[tuple[Any, ...]]:
@@ -239,7 +216,7 @@ def build_report_data(con: duckdb.DuckDBPyConnection, start: date, end: date) ->
     Sections whose view is absent or lacks a needed column are skipped and named in
     ``unavailable``; the report then says "no data" for them instead of failing.
     """
-    catalog = _catalog(con)
+    catalog = view_columns(con)
     unavailable: dict[str, str] = {}
     rows: dict[str, list[tuple[Any, ...]]] = {}
     for section, (view, needed, query) in _SOURCES.items():
@@ -253,15 +230,12 @@ def build_report_data(con: duckdb.DuckDBPyConnection, start: date, end: date) ->
         rows[section] = _fetch(con, query, start, end)
 
     chargeback = None
-    missing_cb = {
-        view: sorted(cols - catalog.get(view, set())) for view, cols in _CHARGEBACK_NEEDS.items()
-    }
+    # absent or older views: no chargeback section
     problems = [
         f"view {v} is not in this database"
         if v not in catalog
         else f"view {v} lacks {', '.join(c)}"
-        for v, c in missing_cb.items()
-        if c
+        for v, c in missing_columns(catalog, CHARGEBACK_NEEDS).items()
     ]
     if problems:
         unavailable["chargeback"] = "; ".join(problems)

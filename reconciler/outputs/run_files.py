@@ -32,7 +32,7 @@ import duckdb
 
 from reconciler.core.textsafe import csv_safe
 from reconciler.db.runs import StageResult
-from reconciler.db.sql import queries_dir
+from reconciler.db.sql import execute, queries_dir
 from reconciler.outputs.chargeback import DIMENSIONS as CHARGEBACK_DIMS
 from reconciler.outputs.chargeback import build_chargeback, has_invoice
 from reconciler.outputs.chargeback import render as render_chargeback
@@ -41,24 +41,6 @@ from reconciler.outputs.report import build_report, render
 from reconciler.outputs.whatif_render import stored_savings_section
 
 __all__ = ["write_reports"]
-
-_GAP_COLUMNS = (
-    "usage_date",
-    "account_id",
-    "region",
-    "base_model",
-    "routing",
-    "tier",
-    "mode",
-    "charge",
-    "logged_quantity",
-    "invoiced_quantity",
-    "rated_cost_usd",
-    "invoiced_cost_usd",
-    "delta_usd",
-    "cause",
-    "explanation",
-)
 
 
 def write_reports(
@@ -162,15 +144,11 @@ def _code_version() -> str:
 
 
 def _gaps_csv(con: duckdb.DuckDBPyConnection, start: date, end: date) -> str:
-    rows = con.execute(
-        "SELECT " + ", ".join(_GAP_COLUMNS) + " FROM reconciliation "  # noqa: S608 (constants)
-        "WHERE status = 'gap' AND usage_date BETWEEN $s AND $e "
-        "ORDER BY abs(delta_usd) DESC, usage_date, account_id, region, base_model, charge",
-        {"s": start, "e": end},
-    ).fetchall()
+    cursor = execute(con, "report/gaps_csv", {"start": start, "end": end})
+    rows = cursor.fetchall()
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(_GAP_COLUMNS)
+    writer.writerow([d[0] for d in cursor.description or ()])
     for row in rows:
         writer.writerow(
             ["" if v is None else csv_safe(v) if isinstance(v, str) else _plain(v) for v in row]
