@@ -104,18 +104,12 @@ joined AS (
         CAST(m.metric_output_tokens AS BIGINT) AS metric_output_tokens,
         CAST(m.metric_cache_read_input_tokens AS BIGINT) AS metric_cache_read_input_tokens,
         CAST(m.metric_cache_write_input_tokens AS BIGINT) AS metric_cache_write_input_tokens,
-        CAST(
+        CASE WHEN m.hour IS NOT NULL THEN CAST(
             coalesce(m.metric_input_tokens, 0) + coalesce(m.metric_output_tokens, 0)
             + coalesce(m.metric_cache_read_input_tokens, 0)
             + coalesce(m.metric_cache_write_input_tokens, 0)
             AS BIGINT
-        ) AS mt,
-        CAST(
-            coalesce(l.logged_input_tokens, 0) + coalesce(l.logged_output_tokens, 0)
-            + coalesce(l.logged_cache_read_input_tokens, 0)
-            + coalesce(l.logged_cache_write_input_tokens, 0)
-            AS BIGINT
-        ) AS lt,
+        ) END AS metric_tokens,
         CAST(m.metric_invocations AS BIGINT) AS metric_invocations,
         CAST(m.metric_output_images AS BIGINT) AS metric_output_images,
         CAST(coalesce(l.logged_input_tokens, 0) AS BIGINT) AS logged_input_tokens,
@@ -124,29 +118,23 @@ joined AS (
             AS logged_cache_read_input_tokens,
         CAST(coalesce(l.logged_cache_write_input_tokens, 0) AS BIGINT)
             AS logged_cache_write_input_tokens,
+        CAST(
+            coalesce(l.logged_input_tokens, 0) + coalesce(l.logged_output_tokens, 0)
+            + coalesce(l.logged_cache_read_input_tokens, 0)
+            + coalesce(l.logged_cache_write_input_tokens, 0)
+            AS BIGINT
+        ) AS logged_tokens,
         CAST(coalesce(l.logged_requests, 0) AS BIGINT) AS logged_requests
     FROM metric AS m
     FULL OUTER JOIN logged AS l USING (hour, account_id, region, model_id, tier)
+),
+measured AS (
+    -- mt: the metric tokens, 0 without a metric row; lt: the logged tokens
+    SELECT *, coalesce(metric_tokens, 0) AS mt, logged_tokens AS lt
+    FROM joined
 )
 SELECT
-    hour,
-    account_id,
-    region,
-    model_id,
-    tier,
-    metric_input_tokens,
-    metric_output_tokens,
-    metric_cache_read_input_tokens,
-    metric_cache_write_input_tokens,
-    CASE WHEN has_metric THEN mt END AS metric_tokens,
-    metric_invocations,
-    metric_output_images,
-    logged_input_tokens,
-    logged_output_tokens,
-    logged_cache_read_input_tokens,
-    logged_cache_write_input_tokens,
-    lt AS logged_tokens,
-    logged_requests,
+    * EXCLUDE (has_metric, mt, lt, is_missing),
     CASE
         WHEN mt > 0 THEN CAST(
             CAST((2 * CAST(lt AS HUGEINT) * 1000000 + mt) // (2 * CAST(mt AS HUGEINT))
@@ -167,5 +155,5 @@ FROM (
         *,
         (mt > 0 AND lt = 0)
         OR (coalesce(metric_output_images, 0) > 0 AND logged_requests = 0) AS is_missing
-    FROM joined
+    FROM measured
 );

@@ -53,37 +53,27 @@ __all__ = [
     "text_width",
 ]
 
-DIMENSIONS: dict[str, str] = {
-    "team": "team",
-    "application": "application",
-    "model": "base_model",
-    "account": "account_id",
-    "region": "region",
-    "routing": "routing",
-    "tier": "tier",
-    "mode": "mode",
-    "charge": "charge",
-    "context_tier": "context_tier",
-    "rule": "attribution_rule",
-}
-"""``--by`` names -> ``spend`` columns. The only identifiers that reach the report's SQL."""
-
-NO_TOKEN_DIMENSIONS: dict[str, str] = {
-    "team": "team",
-    "application": "application",
-    "model": "coalesce(base_model, model_id)",
-    "account": "account_id",
-    "region": "region",
-    "routing": "coalesce(routing, 'unknown')",
-    "rule": "attribution_rule",
-}
-"""``--by`` names -> ``invocations`` expressions (as the aggregate stage fills them), for the
-requests with no tokens at all; the other dimensions (charge, tier ...) do not apply to them."""
-
-_NO_TOKENS = (
-    "coalesce(input_tokens, 0) = 0 AND coalesce(output_tokens, 0) = 0 "
-    "AND coalesce(cache_read_input_tokens, 0) = 0 AND coalesce(cache_write_input_tokens, 0) = 0"
+DIMENSIONS = (
+    "team",
+    "application",
+    "model",
+    "account",
+    "region",
+    "routing",
+    "tier",
+    "mode",
+    "charge",
+    "context_tier",
+    "rule",
 )
+"""``--by`` names; ``report/spend_groups.sql`` maps each to its ``spend`` column (bound as a
+list parameter: no identifier from the command line reaches the SQL text)."""
+
+NO_TOKEN_DIMENSIONS = frozenset(
+    {"team", "application", "model", "account", "region", "routing", "rule"}
+)
+"""The ``--by`` names that apply to a request with no tokens at all
+(``report/no_token_requests.sql``); the other dimensions (charge, tier ...) do not."""
 
 MEASURES = ("cost_usd", "share", "tokens", "requests", "unpriced_tokens")
 """The columns every report row has after its keys."""
@@ -150,26 +140,19 @@ def build_report(
     dims = _check_dims(by)
     if start > end:
         raise ConfigError(f"--start {start} is after --end {end}: give start <= end")
+    params = {"start": start, "end": end, "by": list(dims)}
     # requests_counted counts a request once across charges; grouped by charge, count per charge
-    req = "requests" if "charge" in dims else "requests_counted"
-    measures = (
-        "sum(cost_usd), sum(list_cost_usd), sum(discount_usd), "
-        "coalesce(sum(quantity) FILTER (WHERE unit = 'token'), 0), "
-        f"coalesce(sum({req}), 0), "
-        "coalesce(sum(quantity) FILTER (WHERE unit = 'token' AND NOT priced), 0), "
-        "count(*) FILTER (WHERE NOT priced)"
-    )
-    where = "FROM spend WHERE usage_date >= $start AND usage_date <= $end"
-    keys = ", ".join(f"coalesce({DIMENSIONS[d]}, '')" for d in dims)
-    params = {"start": start, "end": end}
-    # Identifiers come only from DIMENSIONS (our constants); values are bound parameters.
-    grouped = con.execute(
-        f"SELECT {keys}, {measures} {where} GROUP BY ALL",
-        params,
-    ).fetchall()
-    total_row = con.execute(f"SELECT {measures} {where}", params).fetchall()[0]
+    result = execute(con, "report/spend_groups", params | {"per_charge": "charge" in dims})
+    grouped, total_row = [], None
+    for keys, is_total, *measures in result.fetchall():
+        if is_total:
+            total_row = measures
+        else:
+            grouped.append((tuple(keys), measures))
+    if total_row is None:  # GROUPING SETS (..., ()) always yields the total row
+        raise RuntimeError("report/spend_groups returned no total row")
     total_cost = total_row[0]
-    rows = [_row(tuple(r[: len(dims)]), r[len(dims) :], total_cost) for r in grouped]
+    rows = [_row(keys, measures, total_cost) for keys, measures in grouped]
     by_group, no_tokens = _no_token_requests(con, start, end, dims)
     if by_group:
         rows = _add_requests(rows, by_group)
@@ -192,19 +175,16 @@ def _no_token_requests(
     """
     if "invocations" not in view_columns(con):
         return {}, 0
-    where = (
-        "FROM invocations WHERE event_time >= CAST($start AS TIMESTAMP) "
-        "AND event_time < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY AND " + _NO_TOKENS
-    )
-    params = {"start": start, "end": end}
-    total_row = con.execute(f"SELECT count(*) {where}", params).fetchone()
-    total = int(total_row[0]) if total_row else 0
+    params = {"start": start, "end": end, "by": list(dims)}
+    total, groups = 0, {}
+    for keys, is_total, n in execute(con, "report/no_token_requests", params).fetchall():
+        if is_total:
+            total = int(n)
+        else:
+            groups[tuple(str(k) for k in keys)] = int(n)
     if not total or any(d not in NO_TOKEN_DIMENSIONS for d in dims):
         return {}, total
-    keys = ", ".join(f"coalesce({NO_TOKEN_DIMENSIONS[d]}, '')" for d in dims)
-    # identifiers and expressions come only from NO_TOKEN_DIMENSIONS; values are bound
-    grouped = con.execute(f"SELECT {keys}, count(*) {where} GROUP BY ALL", params).fetchall()
-    return {tuple(str(k) for k in r[:-1]): int(r[-1]) for r in grouped}, total
+    return groups, total
 
 
 def _add_requests(rows: list[ReportRow], extra: dict[tuple[str, ...], int]) -> list[ReportRow]:
