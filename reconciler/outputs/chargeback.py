@@ -34,7 +34,7 @@ from reconciler.core.errors import ConfigError
 from reconciler.core.textsafe import csv_safe, strip_controls
 from reconciler.db import sql
 from reconciler.outputs.catalog import missing_columns, view_columns
-from reconciler.outputs.report import json_escape, md_cell, text_clip, text_width
+from reconciler.outputs.report import json_escape, md_cell, renderer, text_clip, text_width
 
 __all__ = [
     "DIMENSIONS",
@@ -514,9 +514,4 @@ RENDERERS: dict[str, Callable[[Chargeback], str]] = {
 
 
 def render(cb: Chargeback, fmt: str) -> str:
-    try:
-        return RENDERERS[fmt](cb)
-    except KeyError:
-        raise ConfigError(
-            f"--format: unknown format {fmt!r}; choose from {', '.join(RENDERERS)}"
-        ) from None
+    return renderer(RENDERERS, fmt)(cb)

@@ -37,28 +37,13 @@ from reconciler.outputs.report_data import (
     BridgeStep,
     Chargeback,
     Gap,
-    LoggingCoverage,
-    ModelSpend,
     ReportData,
     RuleCoverage,
     TeamDaySpend,
-    build_report_data,
 )
 from reconciler.stages.allocate import largest_remainder
 
-__all__ = [
-    "SECTIONS",
-    "BridgeStep",
-    "Chargeback",
-    "Gap",
-    "LoggingCoverage",
-    "ModelSpend",
-    "ReportData",
-    "RuleCoverage",
-    "TeamDaySpend",
-    "build_report_data",
-    "render_html",
-]
+__all__ = ["SECTIONS", "render_html"]
 
 
 CENT = Decimal("0.01")

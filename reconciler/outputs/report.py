@@ -22,11 +22,11 @@ import csv
 import io
 import json
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -48,24 +48,14 @@ __all__ = [
     "render_json",
     "render_md",
     "render_table",
+    "renderer",
     "resolve_period",
     "text_clip",
     "text_width",
 ]
 
-DIMENSIONS = (
-    "team",
-    "application",
-    "model",
-    "account",
-    "region",
-    "routing",
-    "tier",
-    "mode",
-    "charge",
-    "context_tier",
-    "rule",
-)
+DIMENSIONS = ("team", "application", "model", "account", "region", "routing", "tier", "mode",
+              "charge", "context_tier", "rule")  # fmt: skip
 """``--by`` names; ``report/spend_groups.sql`` maps each to its ``spend`` column (bound as a
 list parameter: no identifier from the command line reaches the SQL text)."""
 
@@ -74,6 +64,8 @@ NO_TOKEN_DIMENSIONS = frozenset(
 )
 """The ``--by`` names that apply to a request with no tokens at all
 (``report/no_token_requests.sql``); the other dimensions (charge, tier ...) do not."""
+
+_T = TypeVar("_T")
 
 MEASURES = ("cost_usd", "share", "tokens", "requests", "unpriced_tokens")
 """The columns every report row has after its keys."""
@@ -395,11 +387,15 @@ RENDERERS: dict[str, Callable[[Report], str]] = {
 """Format name -> renderer. Adding a format is adding one function here."""
 
 
-def render(report: Report, fmt: str) -> str:
+def renderer(renderers: Mapping[str, Callable[[_T], str]], fmt: str) -> Callable[[_T], str]:
+    """The renderer of ``fmt``, or a usage error naming the formats there are."""
     try:
-        renderer = RENDERERS[fmt]
+        return renderers[fmt]
     except KeyError:
         raise ConfigError(
-            f"--format: unknown format {fmt!r}; choose from {', '.join(RENDERERS)}"
+            f"--format: unknown format {fmt!r}; choose from {', '.join(renderers)}"
         ) from None
-    return renderer(report)
+
+
+def render(report: Report, fmt: str) -> str:
+    return renderer(RENDERERS, fmt)(report)

@@ -36,8 +36,9 @@ from reconciler.db.sql import execute, queries_dir
 from reconciler.outputs.chargeback import DIMENSIONS as CHARGEBACK_DIMS
 from reconciler.outputs.chargeback import build_chargeback, has_invoice
 from reconciler.outputs.chargeback import render as render_chargeback
-from reconciler.outputs.html_report import build_report_data, render_html
+from reconciler.outputs.html_report import render_html
 from reconciler.outputs.report import build_report, render
+from reconciler.outputs.report_data import build_report_data
 from reconciler.outputs.whatif_render import stored_savings_section
 
 __all__ = ["write_reports"]

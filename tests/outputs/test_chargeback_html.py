@@ -9,7 +9,8 @@ from decimal import Decimal as D
 import support.chargeback_month as m
 
 from reconciler.db import connect, migrate
-from reconciler.outputs.html_report import build_report_data, render_html
+from reconciler.outputs.html_report import render_html
+from reconciler.outputs.report_data import build_report_data
 
 
 def _rows(doc: str, css: str) -> list[list[str]]:

@@ -9,7 +9,8 @@ from html.parser import HTMLParser
 
 import support.report_fixture as rf
 
-from reconciler.outputs.html_report import ReportData, render_html
+from reconciler.outputs.html_report import render_html
+from reconciler.outputs.report_data import ReportData
 from reconciler.stages.allocate import largest_remainder
 
 ALLOWED_TAGS = {

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
-from reconciler.outputs.html_report import build_report_data, render_html
+from reconciler.outputs.html_report import render_html
+from reconciler.outputs.report_data import build_report_data
 
 NOV3, NOV4 = date(2025, 11, 3), date(2025, 11, 4)
 
