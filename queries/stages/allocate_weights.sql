@@ -5,7 +5,7 @@
 --   application
 SELECT
     usage_date, account_id, region, base_model,
-    CASE WHEN routing IN ('in_region', 'geo') THEN 'regional' ELSE routing END AS routing,
+    billed_routing(routing) AS routing,  -- macro of views/price_book.sql
     tier, mode, charge, team, application,
     CAST(coalesce(sum(cost_usd), 0) AS DECIMAL(38, 12)) AS cost_usd,
     CAST(sum(quantity) AS BIGINT) AS quantity,

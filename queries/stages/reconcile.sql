@@ -25,7 +25,7 @@ capacity_modes AS (SELECT mode FROM vocab_modes WHERE capacity),
 logged AS (
     SELECT
         usage_date, account_id, region, base_model,
-        CASE WHEN routing IN ('in_region', 'geo') THEN 'regional' ELSE routing END AS routing,
+        billed_routing(routing) AS routing,
         tier, mode, charge,
         CAST(NULL AS VARCHAR) AS usage_type,
         CAST(NULL AS VARCHAR) AS line_item_type,

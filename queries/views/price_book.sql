@@ -120,11 +120,10 @@ SELECT *
 FROM price_book pb
 WHERE pb.base_model IN (at_model, '*')
   AND pb.region IN (at_region, '*')
-  AND (pb.routing IN (at_routing, '*')
-       OR (pb.routing = 'regional' AND at_routing IN ('in_region', 'geo')))
+  AND routing_matches(pb.routing, at_routing)
   AND pb.tier IN (at_tier, '*')
   AND pb.mode = at_mode AND pb.charge = at_charge AND pb.context_tier = at_context_tier
-  AND pb.effective_from <= at_date AND (pb.effective_to IS NULL OR at_date < pb.effective_to)
+  AND in_effect(pb.effective_from, pb.effective_to, at_date)
 ORDER BY pb.precedence
 LIMIT 1;
 
@@ -144,3 +143,8 @@ CREATE OR REPLACE MACRO price_unit_kind(price_unit) AS
 -- A row effective on day: effective_from <= day < effective_to (NULL = open).
 CREATE OR REPLACE MACRO in_effect(from_day, to_day, on_day) AS
     from_day <= on_day AND (to_day IS NULL OR on_day < to_day);
+
+-- The routing an invoice line can tell apart (reconciliation and allocation buckets): in_region
+-- and geo usage bill under one regional rate.
+CREATE OR REPLACE MACRO billed_routing(usage_routing) AS
+    CASE WHEN usage_routing IN ('in_region', 'geo') THEN 'regional' ELSE usage_routing END;
