@@ -39,7 +39,7 @@ import polars as pl
 
 from reconciler.core.errors import ConfigError
 from reconciler.core.vocabulary import REQUEST_CHARGES
-from reconciler.db import transaction
+from reconciler.db import bulk, transaction
 from reconciler.db.sql import execute, load
 from reconciler.db.stage import StageContext, StageResult
 
@@ -191,11 +191,7 @@ def run(ctx: StageContext) -> StageResult:
     n_unresolved = int(groups.filter(~pl.col("model_resolved"))["requests"].sum())
     with transaction(con):
         execute(con, "stages/aggregate_delete", params)
-        con.register("_usage_facts", facts)
-        try:
-            execute(con, "stages/aggregate_insert", {"run_id": run_id})
-        finally:
-            con.unregister("_usage_facts")
+        bulk.insert(con, "stages/aggregate_insert", facts.to_arrow(), {"run_id": run_id})
     return StageResult(
         stage="aggregate",
         rows_in=n_requests,

@@ -46,7 +46,7 @@ import pyarrow as pa
 
 from reconciler.core.config import AllocationConfig
 from reconciler.core.vocabulary import TOKEN_CHARGES
-from reconciler.db import sql
+from reconciler.db import bulk, sql
 from reconciler.db.connect import transaction
 from reconciler.db.stage import StageContext, StageResult
 
@@ -229,8 +229,8 @@ def run(ctx: StageContext) -> StageResult:
         shares = plan(buckets, weights, idle, settings.allocation)
         rows = _rounded_rows(shares)
         sql.execute(con, "stages/allocate_delete", window)
-        if rows:
-            _insert(con, rows, ctx.run_id)
+        table = bulk.rows_table([r.record() for r in rows], _ARROW)
+        bulk.insert(con, "stages/allocate_insert", table, {"run_id": ctx.run_id})
     result = StageResult("allocate", rows_in=len(buckets), rows_out=len(rows))
     by_line: dict[str, int] = defaultdict(int)
     for s in shares:
@@ -439,16 +439,6 @@ _ARROW = pa.schema(
     ]
 )
 """The Arrow types of :meth:`Allocated.record`, column for column."""
-
-
-def _insert(con: duckdb.DuckDBPyConnection, rows: Sequence[Allocated], run_id: str) -> None:
-    """Bulk insert through Arrow (row-by-row executemany is slow in DuckDB)."""
-    table = pa.Table.from_pylist([r.record() for r in rows], schema=_ARROW)
-    con.register("_allocated_batch", table)
-    try:
-        sql.execute(con, "stages/allocate_insert", {"run_id": run_id})
-    finally:
-        con.unregister("_allocated_batch")
 
 
 def _month_end(d: date) -> date:
