@@ -38,6 +38,8 @@ INSERT INTO vocabulary VALUES
     ('charge', 'other', 12, FALSE, NULL, TRUE, NULL),
     ('charge', 'agentcore_usage', 13, FALSE, NULL, FALSE, NULL),
     ('charge', 'knowledge_base_usage', 14, FALSE, NULL, FALSE, NULL),
+    ('charge', 'model_unit_hours_1_month', 15, FALSE, NULL, TRUE, NULL),
+    ('charge', 'model_unit_hours_6_months', 16, FALSE, NULL, TRUE, NULL),
     ('mode', 'on_demand', 1, NULL, NULL, NULL, FALSE),
     ('mode', 'batch', 2, NULL, NULL, NULL, FALSE),
     ('mode', 'provisioned', 3, NULL, NULL, NULL, TRUE),

@@ -113,20 +113,6 @@ SELECT base_model, region, routing, tier, mode, charge, context_tier,
        CAST(layer_rank * 100 - specificity AS INTEGER) AS precedence
 FROM scored;
 
-CREATE OR REPLACE MACRO price_at(
-    at_model, at_region, at_routing, at_tier, at_mode, at_charge, at_context_tier, at_date
-) AS TABLE
-SELECT *
-FROM price_book pb
-WHERE pb.base_model IN (at_model, '*')
-  AND pb.region IN (at_region, '*')
-  AND routing_matches(pb.routing, at_routing)
-  AND pb.tier IN (at_tier, '*')
-  AND pb.mode = at_mode AND pb.charge = at_charge AND pb.context_tier = at_context_tier
-  AND in_effect(pb.effective_from, pb.effective_to, at_date)
-ORDER BY pb.precedence
-LIMIT 1;
-
 -- The matching rules a price row and a usage key share, defined once for rating
 -- (queries/stages/rate.sql) and the what-if re-pricing (queries/whatif/reprice.sql). Macros are
 -- expanded where they are used, so a query that calls them plans as if it spelled them out.
@@ -148,3 +134,18 @@ CREATE OR REPLACE MACRO in_effect(from_day, to_day, on_day) AS
 -- and geo usage bill under one regional rate.
 CREATE OR REPLACE MACRO billed_routing(usage_routing) AS
     CASE WHEN usage_routing IN ('in_region', 'geo') THEN 'regional' ELSE usage_routing END;
+
+-- after the macros it uses
+CREATE OR REPLACE MACRO price_at(
+    at_model, at_region, at_routing, at_tier, at_mode, at_charge, at_context_tier, at_date
+) AS TABLE
+SELECT *
+FROM price_book pb
+WHERE pb.base_model IN (at_model, '*')
+  AND pb.region IN (at_region, '*')
+  AND routing_matches(pb.routing, at_routing)
+  AND pb.tier IN (at_tier, '*')
+  AND pb.mode = at_mode AND pb.charge = at_charge AND pb.context_tier = at_context_tier
+  AND in_effect(pb.effective_from, pb.effective_to, at_date)
+ORDER BY pb.precedence
+LIMIT 1;
