@@ -9,9 +9,10 @@ import pytest
 from support.rating_data import ACCOUNT, HAIKU_45, NOVA_MICRO, SONNET_45, add_discount
 from support.whatif_data import END, SPEND_TOTAL, START, load_fixture
 
-from reconciler.core.config import WhatifConfig
+from reconciler.core.config import Settings, WhatifConfig
 from reconciler.core.errors import ConfigError
 from reconciler.db import connect, migrate
+from reconciler.db.stage import StageContext
 from reconciler.stages.whatif import (
     SCENARIOS,
     WhatifOptions,
@@ -189,14 +190,13 @@ def test_tier_moves_flex_usage_to_standard_and_priority(con):
     (against 0.035) and the output has no priority price."""
     from support.rating_data import add_request, at
 
-    from reconciler.stages.aggregate import aggregate
-    from reconciler.stages.rate import rate
+    from reconciler.stages import aggregate, rate
 
     load_fixture(con)
     add_request(con, NOVA_MICRO, at(4), team="ops", application="slowjob",
                 input_tokens=2_000_000, output_tokens=1_000_000, service_tier="flex")  # fmt: skip
-    aggregate(con, START, END)
-    rate(con, START, END)
+    aggregate.run(StageContext(con, Settings(), "test", START, END))
+    rate.run(StageContext(con, Settings(), "test", START, END))
     result = compute_whatif(con, START, END, WhatifOptions(scenarios=("tier",)))
     back = one(result, "tier", application="slowjob", to="standard")
     assert (back.direction, back.from_, back.current_cost_usd) == ("reverse", "flex", D("0.105"))
@@ -317,15 +317,14 @@ def test_provisioned_is_sized_per_account(con):
     commitment; the first account keeps its 2 units and $18.90."""
     from support.rating_data import add_request, at
 
-    from reconciler.stages.aggregate import aggregate
-    from reconciler.stages.rate import rate
+    from reconciler.stages import aggregate, rate
 
     load_fixture(con)
     for _ in range(10):
         add_request(con, "us." + SONNET_45, at(4), account="444455556666", team="search",
                     application="ranker", input_tokens=100_000)  # fmt: skip
-    aggregate(con, START, END)
-    rate(con, START, END)
+    aggregate.run(StageContext(con, Settings(), "test", START, END))
+    rate.run(StageContext(con, Settings(), "test", START, END))
     result = compute_whatif(con, START, END, OPTIONS)
     got = sorted(
         (r.from_, r.to, r.current_cost_usd, r.whatif_cost_usd)
