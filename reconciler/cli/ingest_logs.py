@@ -27,7 +27,7 @@ from reconciler.cli._common import Ctx, cli_progress, show_summary, stage_contex
     type=click.IntRange(1, 100_000),
     default=BATCH_FILES,
     show_default=True,
-    help="Files committed per transaction, at most (also at most 491,520 records).",
+    help="Files committed per transaction, at most (also at most 245,760 records).",
 )
 @summary_json
 @click.pass_obj

@@ -78,19 +78,21 @@ logger = logging.getLogger(__name__)
 
 DIE_HOOK = "RECONCILER_TEST_DIE_AFTER_BATCHES"
 
-BATCH_RECORDS = 4 * 122_880
-"""Records per transaction, at most: four DuckDB row groups. An insert of whole row groups is
+BATCH_RECORDS = 2 * 122_880
+"""Records per transaction, at most: two DuckDB row groups. An insert of whole row groups is
 written straight to the database file; smaller commits go through the WAL and trigger a
 checkpoint every few batches (64-file batches made the load 5x slower), and every batch leaves a
-partial row group that the final checkpoint rewrites (two row groups per batch: +0.6 s per 1 M
-records). Measured in docs/performance.md; the parent's peak RSS grows by about 30 MiB."""
+partial row group that the final checkpoint rewrites (two row groups per batch instead of four:
++0.6 s per 1 M records). Two, not four, because the parent holds two batches at once (one being
+committed, the next being read): on 1 M records the process tree peaked at 680 MiB with four
+and 558 MiB with two (and the 64 MB cap below), against a 600 MiB budget (docs/performance.md)."""
 BATCH_FILES = 1024
 """Files per transaction, at most (the ledger rows of a batch commit with its records)."""
-INGEST_MEMORY_LIMIT = "128MB"
+INGEST_MEMORY_LIMIT = "64MB"
 """DuckDB's memory limit while the ingest runs. A batch's row groups are written as they fill, so
 the insert needs little; what the cap bounds is DuckDB's cache of the table's blocks, which
-otherwise grew by about 22 MiB per batch (1 M -> 3 M records: parent peak 570 -> 519 MiB with the
-cap, and no slower)."""
+otherwise grew by about 22 MiB per batch (1 M -> 3 M records: parent peak 570 -> 519 MiB with a
+128 MB cap, and no slower; 64 MB took another 41 MiB off the parent's peak on 1 M records)."""
 
 
 class StrictIngestError(ReconcilerError):
