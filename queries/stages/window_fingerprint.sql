@@ -21,13 +21,8 @@ SELECT concat_ws('|',
                 model_id, base_model, routing, kind, mode, geo, profile_arn, tags, resolved,
                 resolution)), 0)
      FROM model_ids),
-    (SELECT count(*) || ':' || coalesce(bit_xor(hash(
-                price_id, base_model, region, routing, tier, mode, charge, context_tier, unit,
-                unit_factor, price_usd, effective_from, effective_to, layer)), 0)
-     FROM prices),
-    (SELECT count(*) || ':' || coalesce(bit_xor(hash(
-                discount_id, scope, scope_value, percent, effective_from, effective_to)), 0)
-     FROM discounts),
+    prices_digest(),
+    discounts_digest(),
     (SELECT count(*) || ':' || coalesce(bit_xor(hash(base_model, threshold_tokens, effective_from)), 0)
      FROM long_context_thresholds),
     (SELECT count(*) || ':' || coalesce(bit_xor(hash(

@@ -30,3 +30,10 @@ CREATE OR REPLACE MACRO discount_applies(d_scope, d_scope_value, usage_account, 
 
 CREATE OR REPLACE MACRO discount_scope_rank(d_scope) AS
     CASE d_scope WHEN 'account' THEN 0 WHEN 'model' THEN 1 WHEN 'provider' THEN 2 ELSE 3 END;
+
+-- A digest of the whole discounts table, shared like prices_digest() (queries/views/price_book.sql).
+CREATE OR REPLACE MACRO discounts_digest() AS (
+    SELECT count(*) || ':' || coalesce(bit_xor(hash(
+               discount_id, scope, scope_value, percent, effective_from, effective_to)), 0)
+    FROM discounts
+);

@@ -149,3 +149,13 @@ WHERE pb.base_model IN (at_model, '*')
   AND in_effect(pb.effective_from, pb.effective_to, at_date)
 ORDER BY pb.precedence
 LIMIT 1;
+
+-- A digest of the whole prices table (row count plus an XOR of row hashes, load times left out):
+-- the window fingerprint (queries/stages/window_fingerprint.sql) and the what-if inputs key
+-- (queries/whatif/inputs_key.sql) both depend on every price, so they share this one definition.
+CREATE OR REPLACE MACRO prices_digest() AS (
+    SELECT count(*) || ':' || coalesce(bit_xor(hash(
+               price_id, base_model, region, routing, tier, mode, charge, context_tier, unit,
+               unit_factor, price_usd, effective_from, effective_to, layer)), 0)
+    FROM prices
+);

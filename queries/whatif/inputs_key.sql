@@ -19,11 +19,6 @@ SELECT concat_ws('|',
      FROM usage_hourly_facts
      WHERE hour >= CAST($start AS TIMESTAMP)
        AND hour < CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)),
-    (SELECT count(*) || ':' || coalesce(bit_xor(hash(
-                price_id, base_model, region, routing, tier, mode, charge, context_tier, unit,
-                unit_factor, price_usd, effective_from, effective_to, layer)), 0)
-     FROM prices),
-    (SELECT count(*) || ':' || coalesce(bit_xor(hash(
-                discount_id, scope, scope_value, percent, effective_from, effective_to)), 0)
-     FROM discounts)
+    prices_digest(),
+    discounts_digest()
 ) AS inputs_key;

@@ -26,7 +26,7 @@ import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from reconciler.core.clock import utc_now
 from reconciler.core.config import WhatifConfig
 from reconciler.core.errors import ConfigError
 from reconciler.db.publish import write_if_changed
@@ -495,7 +496,7 @@ def store_whatif(
     ``findings``: count the window's unpriced spend rows as findings (the ``whatif`` command);
     the nightly ``run`` has counted them in its rate stage already."""
     t0 = time.perf_counter()
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utc_now()
     window = {"start": result.start, "end": result.end}
     key = inputs_key(con, result.start, result.end, result.options)
     stage = _stage_result(result, findings)
