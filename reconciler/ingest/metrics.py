@@ -33,7 +33,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import polars as pl
 from botocore.exceptions import BotoCoreError, ClientError
 
 from reconciler.core.aws import default_region, from_boto
@@ -329,6 +328,8 @@ def _write(
     results: Sequence[SeriesResult],
 ) -> int:
     """Replace the window for every complete series, in one transaction; return rows written."""
+    import polars as pl  # lazily: a nightly no-op never needs Polars
+
     complete = [r for r in results if r.complete]
     keys = [(*parse_model_series(r.dimension_value), r.metric) for r in complete]
     series = pl.DataFrame(

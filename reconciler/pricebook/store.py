@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import polars as pl
 
 from reconciler.core.clock import utc_now
 from reconciler.core.errors import PriceBookError
@@ -42,29 +41,33 @@ __all__ = [
 BUNDLED_PACKAGE = "reconciler.data.prices"
 
 
-_FRAME_SCHEMA: dict[str, Any] = {
-    "price_id": pl.String,
-    "base_model": pl.String,
-    "region": pl.String,
-    "routing": pl.String,
-    "tier": pl.String,
-    "mode": pl.String,
-    "charge": pl.String,
-    "context_tier": pl.String,
-    "unit": pl.String,
-    "unit_factor": pl.String,
-    "price_usd": pl.String,
-    "effective_from": pl.Date,
-    "effective_to": pl.Date,
-    "layer": pl.String,
-    "source": pl.String,
-    "checked": pl.Date,
-    "loaded_at": pl.Datetime("us"),
-    "run_id": pl.String,
-    "origin": pl.String,
-    "line_number": pl.Int64,
-    "note": pl.String,
-}
+def _frame_schema() -> dict[str, Any]:
+    """The prices columns as Polars types (imported here: a no-op refresh never needs Polars)."""
+    import polars as pl
+
+    return {
+        "price_id": pl.String,
+        "base_model": pl.String,
+        "region": pl.String,
+        "routing": pl.String,
+        "tier": pl.String,
+        "mode": pl.String,
+        "charge": pl.String,
+        "context_tier": pl.String,
+        "unit": pl.String,
+        "unit_factor": pl.String,
+        "price_usd": pl.String,
+        "effective_from": pl.Date,
+        "effective_to": pl.Date,
+        "layer": pl.String,
+        "source": pl.String,
+        "checked": pl.Date,
+        "loaded_at": pl.Datetime("us"),
+        "run_id": pl.String,
+        "origin": pl.String,
+        "line_number": pl.Int64,
+        "note": pl.String,
+    }
 
 
 def bundled_entries() -> list[PriceEntry]:
@@ -156,7 +159,9 @@ def replace_entries(
         params = {"layer": layer, "origins": None if origins is None else list(origins)}
         deleted = sql.scalar(con, "pricebook/prices_delete_layer", params)
         # one set-based insert: the bundled book has thousands of rows
-        frame = pl.DataFrame(rows, schema=_FRAME_SCHEMA).to_arrow()
+        import polars as pl
+
+        frame = pl.DataFrame(rows, schema=_frame_schema()).to_arrow()
         bulk.insert(con, "pricebook/prices_insert", frame)
     return deleted, len(rows)
 

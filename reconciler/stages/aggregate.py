@@ -33,15 +33,18 @@ corresponding record column (cache writes: 5m + 1h = logged writes).
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import duckdb
-import polars as pl
 
 from reconciler.core.errors import ConfigError
 from reconciler.core.vocabulary import REQUEST_CHARGES
 from reconciler.db import bulk, transaction
 from reconciler.db.sql import execute, load
 from reconciler.db.stage import StageContext, StageResult
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = [
     "BATCH_OPERATION",
@@ -128,6 +131,8 @@ def facts_from_groups(groups: pl.LazyFrame) -> pl.LazyFrame:
     each group then becomes one row per charge with a non-zero quantity, and rows with the same
     fact key are summed. Pure and lazy; the input is small (about a tenth of the requests).
     """
+    import polars as pl  # lazily: a nightly no-op never needs Polars
+
     tier = pl.col("service_tier").str.to_lowercase()
     wide = groups.with_columns(
         tier=pl.when(tier.is_null() | tier.is_in(["default", "standard"]))
@@ -174,6 +179,8 @@ def run(ctx: StageContext) -> StageResult:
 
     Delete-then-insert in one transaction: re-running a window replaces it, never adds to it.
     """
+    import polars as pl  # lazily: a nightly no-op never needs Polars
+
     t0 = time.perf_counter()
     con, run_id = ctx.con, ctx.run_id
     start, end = ctx.window()
