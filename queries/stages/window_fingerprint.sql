@@ -1,6 +1,7 @@
 -- name: window_fingerprint
 -- purpose: A fingerprint of every input the window stages (attribute, aggregate, rate, unit check,
---   reconcile, allocate) read for the UTC days $start..$end: the window's invocation records, and
+--   reconcile, allocate) read for the UTC days $start..$end: the window's invocation records and
+--   imported hourly facts (`ingest facts`), and
 --   the whole of model_ids, prices, discounts, long_context_thresholds and invoice_line_items
 --   (reconciliation works per billing period, beyond the window). Row counts plus an XOR of row
 --   hashes: any insert, delete or changed value changes it (barring a 64-bit collision). DuckDB's
@@ -17,6 +18,13 @@ SELECT concat_ws('|',
      FROM invocation_records
      WHERE event_time >= CAST($start AS TIMESTAMP)
        AND event_time < CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)),
+    (SELECT count(*) || ':' || coalesce(bit_xor(hash(
+                hour, account_id, region, base_model, model_resolved, routing, tier, mode, charge,
+                context_tier, team, application, attribution_rule, quantity, unit, requests,
+                requests_counted)), 0)
+     FROM imported_usage_facts
+     WHERE hour >= CAST($start AS TIMESTAMP)
+       AND hour < CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)),
     (SELECT count(*) || ':' || coalesce(bit_xor(hash(
                 model_id, base_model, routing, kind, mode, geo, profile_arn, tags, resolved,
                 resolution)), 0)

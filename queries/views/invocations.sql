@@ -1,6 +1,8 @@
 -- name: invocations
 -- purpose: One row per Bedrock request, deduplicated on (account_id, region, request_id), with
 --   the model id resolved to its base model and routing, and the team/application it belongs to.
+--   Logs loaded through the Spark job (`ingest facts`) have no rows here: the job hands over
+--   hourly facts, not requests (docs/scale-out.md).
 -- grain: one row per (account_id, region, request_id)
 -- column request_id: Bedrock requestId (x-amzn-requestid)
 -- column account_id: 12-digit AWS account

@@ -1,6 +1,8 @@
 -- name: usage_hourly
 -- purpose: Billable usage per hour and key, one row per charge (token class), before any price.
---   Built by the aggregation stage from `invocations`; re-running a window replaces its hours.
+--   Built by the aggregation stage from `invocations` and from the hourly facts of the Spark job
+--   (`ingest facts`, which win for the hour x account x Region cells they cover); re-running a
+--   window replaces its hours.
 --   input_tokens is uncached input; cache reads and 5-minute / 1-hour cache writes are charges of
 --   their own. A request above its model's long-context threshold has all its token charges in
 --   context_tier 'long'.

@@ -12,6 +12,7 @@ from reconciler.cli._lazy import LazyGroup
     cls=LazyGroup,
     lazy_subcommands={
         "cloudwatch": "reconciler.cli.ingest_cloudwatch:cloudwatch",
+        "facts": "reconciler.cli.ingest_facts:facts",
         "invoice": "reconciler.cli.ingest_invoice:invoice",
         "logs": "reconciler.cli.ingest_logs:logs",
         "metrics": "reconciler.cli.ingest_metrics:metrics",

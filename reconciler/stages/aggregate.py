@@ -1,7 +1,10 @@
 """Aggregation: invocation records -> hourly usage facts, one row per billable charge.
 
 Input tables: ``invocation_records``, ``model_ids``, ``invocation_attribution``,
-``long_context_thresholds``. Output table: ``usage_hourly_facts`` (the ``usage_hourly`` view).
+``long_context_thresholds``, ``imported_usage_facts`` (hourly facts the Spark job computed,
+loaded by ``reconciler ingest facts``: copied as they are, and local records in the cells they
+cover are left out, so the same logs never count twice).
+Output table: ``usage_hourly_facts`` (the ``usage_hourly`` view).
 
 How a request becomes charges (docs/rating.md):
 
@@ -62,6 +65,7 @@ READS = (
     "model_ids",
     "invocation_attribution",
     "long_context_thresholds",
+    "imported_usage_facts",
 )
 WRITES = ("usage_hourly_facts",)
 
@@ -194,11 +198,26 @@ def run(ctx: StageContext) -> StageResult:
     groups = con.sql(query, params=params).pl()
     check_token_range(groups)
     facts = facts_from_groups(groups.lazy()).collect()
+    imported = con.sql(
+        "SELECT DISTINCT hour, account_id, region FROM imported_usage_facts "
+        "WHERE hour >= CAST($start AS TIMESTAMP) "
+        "AND hour < CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)",
+        params=params,
+    ).pl()
+    if imported.height:  # cells the Spark job covered: its facts win (reconciler.ingest.facts)
+        facts = facts.join(imported, on=["hour", "account_id", "region"], how="anti")
     n_requests = int(groups["requests"].sum())
     n_unresolved = int(groups.filter(~pl.col("model_resolved"))["requests"].sum())
     with transaction(con):
         execute(con, "stages/aggregate_delete", params)
         bulk.insert(con, "stages/aggregate_insert", facts.to_arrow(), {"run_id": run_id})
+        con.execute(
+            "INSERT INTO usage_hourly_facts BY NAME "
+            "SELECT * REPLACE ($run_id AS run_id) FROM imported_usage_facts "
+            "WHERE hour >= CAST($start AS TIMESTAMP) "
+            "AND hour < CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)",
+            params | {"run_id": run_id},
+        )
     return StageResult(
         stage="aggregate",
         rows_in=n_requests,
