@@ -99,9 +99,8 @@ def ingest_facts(con: duckdb.DuckDBPyConnection, run_id: str, path: str) -> Stag
         for part in PARTS:
             con.execute(f"DROP TABLE IF EXISTS _facts_{part}")  # our own fixed names
     reasons = Counter[str]()
-    for reason, n in con.execute(
-        "SELECT reason, count(*) FROM quarantine_records WHERE run_id = $r GROUP BY reason",
-        {"r": run_id},
+    for reason, n in sql.execute(
+        con, "ingest/facts_quarantine_reasons", {"run_id": run_id}
     ).fetchall():
         reasons[str(reason)] = int(n)
     return StageResult(
@@ -145,52 +144,17 @@ def _load(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
     params = {"run_id": run_id}
     # Objects already in the ledger were loaded before (by this verb or `ingest logs`): their
     # quarantine rows, conflicts and ledger rows are in the database already.
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _facts_new AS SELECT m.* FROM _facts_manifest AS m "
-        "ANTI JOIN source_objects AS s USING (source_uri, fingerprint)"
-    )
+    sql.execute(con, "ingest/facts_new_objects")
     try:
-        sql.execute(con, "stages/facts_replace")
-        sql.execute(con, "stages/facts_insert", params)
-        con.execute(
-            "INSERT INTO quarantine_records "
-            "SELECT $run_id, q.source_uri, q.line_number, q.reason, q.detail, "
-            "now() AT TIME ZONE 'UTC' FROM _facts_quarantine AS q "
-            "SEMI JOIN _facts_new AS n USING (source_uri) ORDER BY q.source_uri, q.line_number",
-            params,
-        )
-        con.execute(
-            "INSERT INTO duplicate_conflicts BY NAME SELECT d.*, $run_id AS run_id "
-            "FROM _facts_duplicate_conflicts AS d "
-            "WHERE d.dup_source_uri IN (SELECT source_uri FROM _facts_new)",
-            params,
-        )
-        con.execute(
-            "INSERT INTO source_objects (source_uri, fingerprint, size_bytes, kind, run_id, "
-            "loaded_at, records, duplicates, quarantined) "
-            "SELECT source_uri, fingerprint, size_bytes, kind, $run_id, now() AT TIME ZONE 'UTC', "
-            "records, duplicates, quarantined FROM _facts_new WHERE ledger",
-            params,
-        )
-        # ids the database does not know, or knows only as unresolved (the job may have had the
-        # mapping row or the API access this machine lacks)
-        con.execute(
-            "DELETE FROM model_ids WHERE NOT resolved AND model_id IN "
-            "(SELECT model_id FROM _facts_model_ids WHERE resolved)"
-        )
-        con.execute(
-            "INSERT INTO model_ids BY NAME SELECT * FROM _facts_model_ids "
-            "ANTI JOIN model_ids USING (model_id)"
-        )
-        row = con.execute(
-            "SELECT (SELECT count(*) FROM _facts_facts), (SELECT count(*) FROM _facts_manifest), "
-            "(SELECT count(*) FROM _facts_new), "
-            "(SELECT coalesce(sum(records), 0) FROM _facts_new), "
-            "(SELECT coalesce(sum(duplicates), 0) FROM _facts_new), "
-            "(SELECT count(*) FROM _facts_quarantine SEMI JOIN _facts_new USING (source_uri)), "
-            "(SELECT count(*) FROM _facts_duplicate_conflicts "
-            " WHERE dup_source_uri IN (SELECT source_uri FROM _facts_new))"
-        ).fetchone()
+        sql.execute(con, "ingest/facts_replace")
+        sql.execute(con, "ingest/facts_insert", params)
+        sql.execute(con, "ingest/facts_quarantine_insert", params)
+        sql.execute(con, "ingest/facts_conflicts_insert", params)
+        sql.execute(con, "ingest/facts_ledger_insert", params)
+        # ids the database does not know, or knows only as unresolved
+        sql.execute(con, "ingest/facts_model_ids_drop_unresolved")
+        sql.execute(con, "ingest/facts_model_ids_insert")
+        row = sql.execute(con, "ingest/facts_counts").fetchone()
     finally:
         con.execute("DROP TABLE IF EXISTS _facts_new")
     assert row is not None

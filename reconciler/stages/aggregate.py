@@ -198,12 +198,7 @@ def run(ctx: StageContext) -> StageResult:
     groups = con.sql(query, params=params).pl()
     check_token_range(groups)
     facts = facts_from_groups(groups.lazy()).collect()
-    imported = con.sql(
-        "SELECT DISTINCT hour, account_id, region FROM imported_usage_facts "
-        "WHERE hour >= CAST($start AS TIMESTAMP) "
-        "AND hour < CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)",
-        params=params,
-    ).pl()
+    imported = con.sql(load("stages/aggregate_imported_cells"), params=params).pl()
     if imported.height:  # cells the Spark job covered: its facts win (reconciler.ingest.facts)
         facts = facts.join(imported, on=["hour", "account_id", "region"], how="anti")
     n_requests = int(groups["requests"].sum())
@@ -211,13 +206,7 @@ def run(ctx: StageContext) -> StageResult:
     with transaction(con):
         execute(con, "stages/aggregate_delete", params)
         bulk.insert(con, "stages/aggregate_insert", facts.to_arrow(), {"run_id": run_id})
-        con.execute(
-            "INSERT INTO usage_hourly_facts BY NAME "
-            "SELECT * REPLACE ($run_id AS run_id) FROM imported_usage_facts "
-            "WHERE hour >= CAST($start AS TIMESTAMP) "
-            "AND hour < CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)",
-            params | {"run_id": run_id},
-        )
+        execute(con, "stages/aggregate_imported_insert", params | {"run_id": run_id})
     return StageResult(
         stage="aggregate",
         rows_in=n_requests,
