@@ -12,6 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from reconciler.core.config import Settings
+from reconciler.db import sql
 from reconciler.db.migrate import migrate
 from reconciler.db.stage import StageContext
 from reconciler.ingest.resolve import run as resolve
@@ -28,15 +29,9 @@ def resolve_model_table(model_ids: list[str], settings: Settings) -> pa.Table:
         # The resolve stage reads the ids to resolve from invocation_records: one placeholder
         # row per id (nothing else of this scratch database is used).
         con.register("_ids", pa.table({"model_id": pa.array(model_ids, pa.string())}))
-        con.execute(
-            "INSERT INTO invocation_records (request_id, account_id, region, event_time, "
-            "model_id, input_tokens, output_tokens, cache_read_input_tokens, "
-            "cache_write_input_tokens, source_uri, line_number, run_id) "
-            "SELECT model_id, '', '', TIMESTAMP '1970-01-01', model_id, 0, 0, 0, 0, '', 0, '' "
-            "FROM _ids"
-        ).fetchall()
+        sql.execute(con, "spark/placeholder_records").fetchall()
         con.unregister("_ids")
         resolve(StageContext(con, settings, run_id="spark-resolve"))
-        return con.sql("SELECT * FROM model_ids ORDER BY model_id").to_arrow_table()
+        return con.sql(sql.load("spark/model_ids_all")).to_arrow_table()
     finally:
         con.close()

@@ -27,6 +27,7 @@ import pyarrow as pa
 from reconciler.core import aws
 from reconciler.core.config import Settings
 from reconciler.core.quarantine import Reason
+from reconciler.db import sql
 from reconciler.db.migrate import migrate
 from reconciler.db.stage import StageContext
 from reconciler.ingest.facts import FACT_COLUMNS
@@ -211,7 +212,7 @@ def rollup_records(
         migrate(con)
         resolutions = pa.ipc.open_stream(model_ids).read_all()
         con.register("_job_model_ids", resolutions)
-        con.execute("INSERT INTO model_ids BY NAME SELECT * FROM _job_model_ids").fetchall()
+        sql.execute(con, "spark/model_ids_insert").fetchall()
         con.unregister("_job_model_ids")
         chunk: list[pa.RecordBatch] = []
         rows = 0
@@ -230,17 +231,11 @@ def rollup_records(
 def _rollup_chunk(
     con: duckdb.DuckDBPyConnection, records: pa.Table, settings: Settings
 ) -> Iterator[pa.RecordBatch]:
-    for table in ("invocation_records", "invocation_attribution", "usage_hourly_facts"):
-        con.execute(f"DELETE FROM {table}").fetchall()  # noqa: S608 (our own table names)
+    sql.execute(con, "spark/scratch_clear").fetchall()
     con.register("_job_records", records)
     try:
-        con.execute(
-            "INSERT INTO invocation_records BY NAME SELECT * EXCLUDE (file_ord), "
-            "'spark' AS run_id FROM _job_records"
-        ).fetchall()
-        span = con.execute(
-            "SELECT CAST(min(event_time) AS DATE), CAST(max(event_time) AS DATE) FROM _job_records"
-        ).fetchall()[0]
+        sql.execute(con, "spark/records_insert").fetchall()
+        span = sql.execute(con, "spark/records_span").fetchall()[0]
     finally:
         con.unregister("_job_records")
     start, end = span[0], span[1]
