@@ -41,12 +41,12 @@ from reconciler.db import sql
 from reconciler.db.connect import transaction
 from reconciler.db.runs import StageResult
 
-__all__ = ["FACT_COLUMNS", "PARTS", "ingest_facts"]
+__all__ = ["FACT_COLUMNS", "FACT_KEYS", "PARTS", "ingest_facts"]
 
 PARTS = ("facts", "quarantine", "duplicate_conflicts", "manifest", "model_ids")
 """The Parquet datasets of a job output, each a sub-directory."""
 
-FACT_COLUMNS = (
+FACT_KEYS: tuple[str, ...] = (
     "hour",
     "account_id",
     "region",
@@ -60,11 +60,10 @@ FACT_COLUMNS = (
     "team",
     "application",
     "attribution_rule",
-    "quantity",
-    "unit",
-    "requests",
-    "requests_counted",
 )
+"""The grain of ``usage_hourly_facts``, whichever route (local aggregate or Spark) wrote them."""
+
+FACT_COLUMNS = (*FACT_KEYS, "quantity", "unit", "requests", "requests_counted")
 """Columns of ``facts/``: ``usage_hourly_facts`` without ``run_id``."""
 
 

@@ -45,6 +45,7 @@ from reconciler.core.vocabulary import REQUEST_CHARGES
 from reconciler.db import bulk, transaction
 from reconciler.db.sql import execute, load
 from reconciler.db.stage import StageContext, StageResult
+from reconciler.ingest.facts import FACT_KEYS  # the grain, shared with the Spark route
 
 if TYPE_CHECKING:
     import polars as pl
@@ -72,22 +73,6 @@ WRITES = ("usage_hourly_facts",)
 BATCH_OPERATION = "CreateModelInvocationJob"
 """Operation value an ingest writes on records that came from a batch job's output."""
 
-FACT_KEYS: tuple[str, ...] = (
-    "hour",
-    "account_id",
-    "region",
-    "base_model",
-    "model_resolved",
-    "routing",
-    "tier",
-    "mode",
-    "charge",
-    "context_tier",
-    "team",
-    "application",
-    "attribution_rule",
-)
-"""The grain of ``usage_hourly_facts``."""
 
 _BIGINT_MAX = 2**63 - 1
 
