@@ -85,14 +85,17 @@ checkpoint every few batches (64-file batches made the load 5x slower), and ever
 partial row group that the final checkpoint rewrites (two row groups per batch instead of four:
 +0.6 s per 1 M records). Two, not four, because the parent holds two batches at once (one being
 committed, the next being read): on 1 M records the process tree peaked at 680 MiB with four
-and 558 MiB with two (and the 64 MB cap below), against a 600 MiB budget (docs/performance.md)."""
+and 558 MiB with two (and a 64 MB cap, since raised back to 128 MB: see below), against a
+600 MiB budget (docs/performance.md)."""
 BATCH_FILES = 1024
 """Files per transaction, at most (the ledger rows of a batch commit with its records)."""
-INGEST_MEMORY_LIMIT = "64MB"
+INGEST_MEMORY_LIMIT = "128MB"
 """DuckDB's memory limit while the ingest runs. A batch's row groups are written as they fill, so
 the insert needs little; what the cap bounds is DuckDB's cache of the table's blocks, which
-otherwise grew by about 22 MiB per batch (1 M -> 3 M records: parent peak 570 -> 519 MiB with a
-128 MB cap, and no slower; 64 MB took another 41 MiB off the parent's peak on 1 M records)."""
+otherwise grew by about 22 MiB per batch (1 M -> 3 M records: parent peak 570 -> 519 MiB with the
+cap, and no slower). Not 64 MB: a batch whose records are partly loaded already (the S3 and the
+CloudWatch copies of the same requests) is deduplicated by a join that needed more than 61 MiB on
+200k records and failed with DuckDB's out-of-memory error (bench/test_bench_spark.py's data)."""
 
 
 class StrictIngestError(ReconcilerError):
