@@ -127,6 +127,7 @@ from datetime import date
 sys.path.insert(0, {repo!r})
 from reconciler.db.connect import connect
 from reconciler.core.config import Settings
+from reconciler.db.stage import StageContext
 from reconciler.stages import aggregate
 from reconciler.stages import rate
 from reconciler.stages import reconcile

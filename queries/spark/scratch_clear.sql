@@ -2,5 +2,4 @@
 -- purpose: Empty a Spark task's scratch tables before the next chunk of records is rolled up.
 -- grain: statement
 DELETE FROM invocation_records;
-DELETE FROM invocation_attribution;
 DELETE FROM usage_hourly_facts;

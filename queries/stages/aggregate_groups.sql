@@ -5,9 +5,10 @@
 --   up are applied here, per request, before summing (docs/rating.md):
 --   * cache writes split by TTL: 1h part = least(logged 1h part or 0, all writes); 5m part = the rest;
 --   * long context: uncached input + cache reads + all cache writes above the model's threshold;
---   * first charge: the first non-zero quantity in request order (vocab_charges.request_order,
---     schema 0017_vocabulary: input, cache read, cache write 5m, cache write 1h, output, images;
---     the quantity columns below are in that order), where the request is counted once;
+--   * first charge: the first non-zero quantity in request order (core.vocabulary.REQUEST_CHARGES,
+--     the order of vocab_charges.request_order: input, cache read, cache write 5m, cache write 1h,
+--     output, images; the CASE and the quantity columns below are in that order), where the
+--     request is counted once: `<charge>_first` counts the group's requests whose first charge it is;
 --   and per charge the sum of quantities and the number of requests with a non-zero quantity
 --   (`requests` counts every request of the group, zero-token ones included, for the summary).
 --   The charge rules that do add up (tier, mode, unpivot into one row per charge) stay in Polars
@@ -15,12 +16,32 @@
 --   no count can overflow here; the caller checks that the window's totals fit a BIGINT before
 --   anything is narrowed (reconciler.stages.aggregate.check_token_range).
 -- grain: one row per hour x account x region x base_model x model_resolved x routing x operation
---   x model_mode x service_tier x team x application x attribution_rule x long_context x first_charge
-SELECT g.* EXCLUDE (first_position), v.charge AS first_charge
+--   x model_mode x service_tier x team x application x attribution_rule x long_context
+SELECT
+    hour, account_id, region, base_model, model_resolved, routing, operation, model_mode,
+    service_tier, team, application, attribution_rule, long_context,
+    count(*) AS requests,
+    sum(input_tokens) AS input_tokens,
+    sum(cache_read_input_tokens) AS cache_read_input_tokens,
+    sum(cache_write_input_tokens) AS cache_write_input_tokens,
+    sum(cache_write_1h_input_tokens) AS cache_write_1h_input_tokens,
+    sum(output_tokens) AS output_tokens,
+    sum(images) AS images,
+    count(*) FILTER (WHERE input_tokens > 0) AS input_tokens_requests,
+    count(*) FILTER (WHERE cache_read_input_tokens > 0) AS cache_read_input_tokens_requests,
+    count(*) FILTER (WHERE cache_write_input_tokens > 0) AS cache_write_input_tokens_requests,
+    count(*) FILTER (WHERE cache_write_1h_input_tokens > 0) AS cache_write_1h_input_tokens_requests,
+    count(*) FILTER (WHERE output_tokens > 0) AS output_tokens_requests,
+    count(*) FILTER (WHERE images > 0) AS images_requests,
+    count(*) FILTER (WHERE first_position = 1) AS input_tokens_first,
+    count(*) FILTER (WHERE first_position = 2) AS cache_read_input_tokens_first,
+    count(*) FILTER (WHERE first_position = 3) AS cache_write_input_tokens_first,
+    count(*) FILTER (WHERE first_position = 4) AS cache_write_1h_input_tokens_first,
+    count(*) FILTER (WHERE first_position = 5) AS output_tokens_first,
+    count(*) FILTER (WHERE first_position = 6) AS images_first
 FROM (
     SELECT
-        hour, account_id, region, base_model, model_resolved, routing, operation, model_mode,
-        service_tier, team, application, attribution_rule, long_context,
+        *,
         -- the position of the first non-zero quantity, in request order (a CASE: as fast as the
         -- names were, a list_position over the six was a third slower on 10M requests)
         CASE WHEN input_tokens > 0 THEN 1
@@ -28,20 +49,7 @@ FROM (
              WHEN cache_write_input_tokens > 0 THEN 3
              WHEN cache_write_1h_input_tokens > 0 THEN 4
              WHEN output_tokens > 0 THEN 5
-             WHEN images > 0 THEN 6 END AS first_position,
-        count(*) AS requests,
-        sum(input_tokens) AS input_tokens,
-        sum(cache_read_input_tokens) AS cache_read_input_tokens,
-        sum(cache_write_input_tokens) AS cache_write_input_tokens,
-        sum(cache_write_1h_input_tokens) AS cache_write_1h_input_tokens,
-        sum(output_tokens) AS output_tokens,
-        sum(images) AS images,
-        count(*) FILTER (WHERE input_tokens > 0) AS input_tokens_requests,
-        count(*) FILTER (WHERE cache_read_input_tokens > 0) AS cache_read_input_tokens_requests,
-        count(*) FILTER (WHERE cache_write_input_tokens > 0) AS cache_write_input_tokens_requests,
-        count(*) FILTER (WHERE cache_write_1h_input_tokens > 0) AS cache_write_1h_input_tokens_requests,
-        count(*) FILTER (WHERE output_tokens > 0) AS output_tokens_requests,
-        count(*) FILTER (WHERE images > 0) AS images_requests
+             WHEN images > 0 THEN 6 END AS first_position
     FROM (
         SELECT
             date_trunc('hour', event_time) AS hour, account_id, region, base_model, model_resolved,
@@ -60,6 +68,5 @@ FROM (
             coalesce(image_count, 0) AS images
         FROM requests
     ) AS per_request
-    GROUP BY ALL
-) AS g
-LEFT JOIN vocab_charges AS v ON v.request_order = g.first_position
+) AS positioned
+GROUP BY ALL

@@ -1,32 +1,18 @@
 -- name: aggregate_requests
 -- purpose: The per-request input of the aggregation stage: every deduplicated invocation record
---   in the window [$start, $end + 1 day) joined with its resolved model (model_ids), its team and
---   application (invocation_attribution) and the long-context threshold in force on its date.
+--   in the window [$start, $end + 1 day) with its resolved model (model_ids), its team and
+--   application (stored on the record by the attribute stage, schema 0019) and the long-context
+--   threshold in force on its date.
 --   The per-request rules (charges, cache-write split, long context) follow in
 --   aggregate_groups.sql, tier, mode and the unpivot per charge in Polars
 --   (reconciler/stages/aggregate.py); this query only joins and fills what is missing:
 --   * unresolved model: base_model = the logged model_id, model_resolved = false, routing 'unknown';
---   * no attribution row yet: the contract default (request_metadata team / app|application),
+--   * not attributed yet (team NULL): the contract default (request_metadata team / app|application),
 --     attribution_rule 'fallback:request_metadata', else 'unattributed' (the macros
 --     attributed_team / attributed_application / attributed_rule, shared with the invocations view).
 --   image_count is NULL: invocation_records has no image count column yet.
 -- grain: one row per invocation record (account_id, region, request_id)
-WITH attr AS (
-    -- one attribution per request even if the attribution stage appended twice: the newest run
-    -- wins (a hash aggregate: about twice as fast as a window function on 10M rows)
-    -- Only the window's requests: the table holds every attributed request ever.
-    SELECT account_id, region, request_id,
-           arg_max(struct_pack(team, application, rule), run_id) AS pick
-    FROM invocation_attribution
-    SEMI JOIN (
-        SELECT account_id, region, request_id
-        FROM invocation_records
-        WHERE event_time >= CAST($start AS TIMESTAMP)
-          AND event_time < CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)
-    ) AS w USING (account_id, region, request_id)
-    GROUP BY account_id, region, request_id
-),
-thresholds AS (
+WITH thresholds AS (
     -- effective-dated thresholds as [from, to) ranges: an equi-join plus a range test, cheaper
     -- than an ASOF join over every request
     SELECT base_model, threshold_tokens, effective_from,
@@ -44,17 +30,15 @@ req AS (
         r.service_tier,
         -- the attribution fallback macros (schema 0017_vocabulary), shared with the
         -- invocations view
-        attributed_team(a.pick.team, r.request_metadata) AS team,
-        attributed_application(a.pick.application, r.request_metadata) AS application,
-        attributed_rule(a.pick.rule, r.request_metadata) AS attribution_rule,
+        attributed_team(r.team, r.request_metadata) AS team,
+        attributed_application(r.application, r.request_metadata) AS application,
+        attributed_rule(r.attribution_rule, r.request_metadata) AS attribution_rule,
         r.input_tokens, r.output_tokens, r.cache_read_input_tokens, r.cache_write_input_tokens,
         r.cache_write_1h_input_tokens,
         CAST(NULL AS BIGINT) AS image_count,
         CAST(r.event_time AS DATE) AS usage_date
     FROM invocation_records AS r
     LEFT JOIN model_ids AS m USING (model_id)
-    LEFT JOIN attr AS a
-        ON a.account_id = r.account_id AND a.region = r.region AND a.request_id = r.request_id
     WHERE r.event_time >= CAST($start AS TIMESTAMP)
       AND r.event_time < CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)
 )

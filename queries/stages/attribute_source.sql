@@ -6,7 +6,7 @@
 --   reconciler/stages/attribute.py wraps it in the rule expressions; this file only selects and parses.
 -- grain: one row per invocation record (account_id, region, request_id)
 SELECT
-    r.account_id, r.region, r.request_id, r.event_time, r.identity_arn,
+    r.rowid AS record_rowid, r.account_id, r.region, r.request_id, r.event_time, r.identity_arn,
     r.request_metadata AS md,
     m.tags AS tags,
     nullif(regexp_extract(r.identity_arn,

@@ -4,7 +4,7 @@
 --   the total rated cost. Unpriced usage has no cost; it is counted in unpriced_rows, never as $0.
 --   Covers everything the database holds; filter `invocations`/`spend` yourself for a period.
 -- grain: one row per attribution rule (rules[i].<kind>, default, fallback:request_metadata, unattributed)
--- column attribution_rule: the rule label, as in invocation_attribution.rule
+-- column attribution_rule: the rule label, as in invocations.attribution_rule
 -- column requests: requests whose team (or, without a team, application) this rule decided
 -- column tokens: input + output + cache read + cache write tokens of those requests
 -- column cost_usd: rated cost of priced rated_usage rows carrying this rule, USD; NULL when none

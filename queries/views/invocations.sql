@@ -26,9 +26,9 @@
 -- column latency_mode: performanceConfig.latency (standard | optimized) when logged
 -- column error_code: errorCode of a failed call (loaded with 0 tokens); NULL for successful calls
 -- column request_metadata: caller's requestMetadata map
--- column team: attributed team (invocation_attribution; before the attribute stage ran, the
+-- column team: attributed team (set on the record by the attribute stage; before it ran, the
 --   contract default: request_metadata['team'], else 'unattributed')
--- column application: attributed application (invocation_attribution; else the default:
+-- column application: attributed application (stored on the record; else the default:
 --   request_metadata app, then application, else 'unattributed')
 -- column attribution_rule: rule that decided the team (e.g. rules[2].principal), or 'default',
 --   'unattributed'; 'fallback:request_metadata' when the attribute stage has not run on the row
@@ -46,11 +46,9 @@ SELECT
     r.request_metadata,
     -- the attribution fallback macros (schema 0017_vocabulary), shared with
     -- stages/aggregate_requests
-    attributed_team(a.team, r.request_metadata) AS team,
-    attributed_application(a.application, r.request_metadata) AS application,
-    attributed_rule(a.rule, r.request_metadata) AS attribution_rule,
+    attributed_team(r.team, r.request_metadata) AS team,
+    attributed_application(r.application, r.request_metadata) AS application,
+    attributed_rule(r.attribution_rule, r.request_metadata) AS attribution_rule,
     r.source_uri, r.line_number, r.run_id
 FROM invocation_records AS r
-LEFT JOIN model_ids AS m USING (model_id)
-LEFT JOIN invocation_attribution AS a
-    ON a.account_id = r.account_id AND a.region = r.region AND a.request_id = r.request_id;
+LEFT JOIN model_ids AS m USING (model_id);

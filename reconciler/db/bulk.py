@@ -42,16 +42,29 @@ def insert(
     name: str,
     rows: pa.Table,
     params: dict[str, Any] | None = None,
+    *,
+    ordered: bool = True,
 ) -> int:
     """Run the named SQL ``name`` with ``rows`` visible as ``new_rows``; returns the row count.
 
-    Nothing is run for no rows (a DELETE-then-insert caller does its DELETE itself)."""
+    Nothing is run for no rows (a DELETE-then-insert caller does its DELETE itself).
+    ``ordered=False`` lets DuckDB insert on all its threads in any order (the session's
+    ``preserve_insertion_order`` is off for this statement only): for a table nobody reads in
+    insertion order, such as the hourly facts, it halves the insert (1.6 -> 0.8 s for 1.56 M
+    rows on two cores, docs/performance.md).
+    """
     if rows.num_rows == 0:
         return 0
     con.complete()  # a caller's unread result would block registering the rows
+    previous = None
+    if not ordered:
+        previous = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+        con.execute("SET preserve_insertion_order = false")
     con.register(ROWS_VIEW, rows)
     try:
         sql.execute(con, name, params)
     finally:
         con.unregister(ROWS_VIEW)
+        if previous is not None:
+            con.execute(f"SET preserve_insertion_order = {'true' if previous[0] else 'false'}")
     return int(rows.num_rows)

@@ -1,9 +1,9 @@
 """Aggregation: invocation records -> hourly usage facts, one row per billable charge.
 
-Input tables: ``invocation_records``, ``model_ids``, ``invocation_attribution``,
-``long_context_thresholds``, ``imported_usage_facts`` (hourly facts the Spark job computed,
-loaded by ``reconciler ingest facts``: copied as they are, and local records in the cells they
-cover are left out, so the same logs never count twice).
+Input tables: ``invocation_records`` (with the attribution the attribute stage stored on each
+record), ``model_ids``, ``long_context_thresholds``, ``imported_usage_facts`` (hourly facts the
+Spark job computed, loaded by ``reconciler ingest facts``: copied as they are, and local records
+in the cells they cover are left out, so the same logs never count twice).
 Output table: ``usage_hourly_facts`` (the ``usage_hourly`` view).
 
 How a request becomes charges (docs/rating.md):
@@ -64,7 +64,6 @@ __all__ = [
 READS = (
     "invocation_records",
     "model_ids",
-    "invocation_attribution",
     "long_context_thresholds",
     "imported_usage_facts",
 )
@@ -105,7 +104,6 @@ def usage_facts(requests: pl.LazyFrame) -> pl.LazyFrame:
     """
     con = duckdb.connect(":memory:")
     try:
-        execute(con, "schema/0017_vocabulary")  # the charge order the groups are named by
         con.register("requests", requests.collect())
         groups = con.sql(load("stages/aggregate_groups")).pl()
     finally:
@@ -116,51 +114,54 @@ def usage_facts(requests: pl.LazyFrame) -> pl.LazyFrame:
 def facts_from_groups(groups: pl.LazyFrame) -> pl.LazyFrame:
     """Pre-aggregated request groups (``aggregate_groups.sql``) -> hourly usage facts.
 
-    Tier, mode and context tier are functions of a group's keys, so they are applied per group;
-    each group then becomes one row per charge with a non-zero quantity, and rows with the same
-    fact key are summed. Pure and lazy; the input is small (about a tenth of the requests).
+    Tier and mode are functions of a group's keys, so they are applied per group and the groups
+    that then share every fact key are summed, still one row per group with all six charges
+    side by side; each of those rows then becomes one row per charge with a non-zero quantity.
+    Summing before the unpivot keeps the group-by on about half a million wide rows instead of
+    the 5 M narrow ones it would see after (docs/performance.md). Pure and lazy.
     """
     import polars as pl  # lazily: a nightly no-op never needs Polars
 
     tier = pl.col("service_tier").str.to_lowercase()
-    wide = groups.with_columns(
-        tier=pl.when(tier.is_null() | tier.is_in(["default", "standard"]))
-        .then(pl.lit("standard"))
-        .otherwise(tier),
-        mode=pl.when(pl.col("operation") == BATCH_OPERATION)
-        .then(pl.lit("batch"))
-        .otherwise(pl.col("model_mode").fill_null("on_demand")),
-    )
     keys = [k for k in FACT_KEYS if k not in ("charge", "context_tier")]
-    per_charge = [
-        wide.select(
+    summed = [f"{c}{suffix}" for c in REQUEST_CHARGES for suffix in ("", "_requests", "_first")]
+    wide = (
+        groups.with_columns(
+            tier=pl.when(tier.is_null() | tier.is_in(["default", "standard"]))
+            .then(pl.lit("standard"))
+            .otherwise(tier),
+            mode=pl.when(pl.col("operation") == BATCH_OPERATION)
+            .then(pl.lit("batch"))
+            .otherwise(pl.col("model_mode").fill_null("on_demand")),
+        )
+        .group_by([*keys, "long_context"])
+        .agg([pl.col(c).sum() for c in summed])
+    )
+
+    def charge_rows(c: str, frame: pl.LazyFrame, context_tier: pl.Expr) -> pl.LazyFrame:
+        return frame.select(
             *keys,
             charge=pl.lit(c),
-            # images are never long-context: the tier is about input tokens
-            context_tier=pl.when(pl.col("long_context") & pl.lit(c != "images"))
-            .then(pl.lit("long"))
-            .otherwise(pl.lit("standard")),
-            unit=pl.lit("image" if c == "images" else "token"),
+            context_tier=context_tier,
             quantity=pl.col(c).cast(pl.Int64),
+            unit=pl.lit("image" if c == "images" else "token"),
             requests=pl.col(f"{c}_requests").cast(pl.Int64),
             # a request's first charge has a non-zero quantity, so all of them are counted here
-            requests_counted=pl.when(pl.col("first_charge") == c)
-            .then(pl.col(f"{c}_requests"))
-            .otherwise(0)
-            .cast(pl.Int64),
+            requests_counted=pl.col(f"{c}_first").cast(pl.Int64),
         ).filter(pl.col("requests") > 0)
-        for c in REQUEST_CHARGES
-    ]
-    return (
-        pl.concat(per_charge)
-        .group_by([*FACT_KEYS, "unit"])
-        .agg(
-            quantity=pl.col("quantity").sum(),
-            requests=pl.col("requests").sum(),
-            requests_counted=pl.col("requests_counted").sum(),
-        )
-        .select([*FACT_KEYS, "quantity", "unit", "requests", "requests_counted"])
+
+    long = pl.when(pl.col("long_context")).then(pl.lit("long")).otherwise(pl.lit("standard"))
+    tokens = [charge_rows(c, wide, long) for c in REQUEST_CHARGES if c != "images"]
+    # images are never long-context (the tier is about input tokens): the long and standard
+    # groups of one key become one row, so this charge alone is summed again
+    images = (
+        wide.filter(pl.col("images_requests") > 0)
+        .group_by(keys)
+        .agg([pl.col(f"images{suffix}").sum() for suffix in ("", "_requests", "_first")])
     )
+    tokens.append(charge_rows("images", images, pl.lit("standard")))
+    columns = [*FACT_KEYS, "quantity", "unit", "requests", "requests_counted"]
+    return pl.concat(tokens).select(columns)
 
 
 def run(ctx: StageContext) -> StageResult:
@@ -190,7 +191,9 @@ def run(ctx: StageContext) -> StageResult:
     n_unresolved = int(groups.filter(~pl.col("model_resolved"))["requests"].sum())
     with transaction(con):
         execute(con, "stages/aggregate_delete", params)
-        bulk.insert(con, "stages/aggregate_insert", facts.to_arrow(), {"run_id": run_id})
+        bulk.insert(
+            con, "stages/aggregate_insert", facts.to_arrow(), {"run_id": run_id}, ordered=False
+        )
         execute(con, "stages/aggregate_imported_insert", params | {"run_id": run_id})
     return StageResult(
         stage="aggregate",

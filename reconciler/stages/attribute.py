@@ -3,8 +3,11 @@
 Input: ``invocation_records`` (request metadata, IAM principal, account), ``model_ids.tags``
 (application inference profile tags) and ``Settings.attribution``
 (reconciler.core.attribution_rules).
-Output: ``invocation_attribution``, one row per request in the window, replaced as a whole
-(delete then insert in one transaction) so re-running never double counts.
+Output: the attribution columns of ``invocation_records`` (``team``, ``application``,
+``attribution_rule``, ``application_rule``, ``attribution_run_id``; schema 0019) of every request in
+the window, replaced by an UPDATE, so re-running never double counts. They live on the record, not
+in a table of their own, so that the roll-up reads them without a join on three strings per
+request (docs/performance.md); ``invocation_attribution`` is a compatibility view over them.
 
 The rules become one set-based SQL statement: each rule is a pair of column expressions
 (team, application), gated by its effective dates, and the first non-NULL one per field wins
@@ -38,7 +41,7 @@ from reconciler.db.stage import StageContext, StageResult
 __all__ = ["READS", "UNATTRIBUTED", "WRITES", "build_attribution_sql", "run"]
 
 READS = ("invocation_records", "model_ids")
-WRITES = ("invocation_attribution",)
+WRITES = ("invocation_records",)
 
 UNATTRIBUTED = "unattributed"
 _DEFAULT = RequestMetadataRule(kind="request_metadata")
@@ -136,8 +139,11 @@ def _pick(cands: list[tuple[str, str]], prefix: str, unattributed: str) -> tuple
 
 
 def build_attribution_sql(settings: Settings) -> tuple[str, dict[str, Any]]:
-    """The SELECT producing (account_id, region, request_id, team, application, rule,
-    application_rule) for the window ``$start``/``$end``, and its parameters (without those)."""
+    """The SELECT producing (record_rowid, account_id, region, request_id, team, application,
+    rule, application_rule) for the window ``$start``/``$end``, and its parameters (without
+    those). ``record_rowid`` is the record's ``rowid``, valid only in the transaction that reads
+    it: :func:`run` updates the records by it (a third faster than joining on the three key
+    strings on a 10 M-request month)."""
     b = _Builder()
     cfg = settings.attribution
     unattributed = b.bind("unattributed", UNATTRIBUTED)
@@ -179,14 +185,17 @@ def build_attribution_sql(settings: Settings) -> tuple[str, dict[str, Any]]:
 WITH src AS (
 {source}
 ),
-cand AS (SELECT account_id, region, request_id, event_time, {", ".join(cols)} FROM src),
+cand AS (
+    SELECT record_rowid, account_id, region, request_id, event_time, {", ".join(cols)}
+    FROM src
+),
 picked AS (
-    SELECT account_id, region, request_id, event_time,
+    SELECT record_rowid, account_id, region, request_id, event_time,
            {team_value} AS team, {team_rule} AS team_rule,
            {app_value} AS application, {app_rule} AS application_rule
     FROM cand
 ){renames}
-SELECT account_id, region, request_id, team, application,
+SELECT record_rowid, account_id, region, request_id, team, application,
        coalesce(team_rule, application_rule, {unattributed}) AS rule,
        coalesce(application_rule, {unattributed}) AS application_rule
 FROM {prev}
@@ -210,8 +219,7 @@ def run(ctx: StageContext) -> StageResult:
             "CREATE OR REPLACE TEMP TABLE _attribution_new AS " + sql,
             params | window,
         )
-        execute(con, "stages/attribute_delete", window)
-        execute(con, "stages/attribute_insert", {"run_id": run_id})
+        execute(con, "stages/attribute_update", {"run_id": run_id})
         by_rule = execute(con, "stages/attribute_counts").fetchall()
         con.execute("DROP TABLE _attribution_new")
     counts = {str(rule): int(n) for rule, n in by_rule}

@@ -60,8 +60,9 @@ def test_modes_causes_layers_tiers_tables(con: duckdb.DuckDBPyConnection) -> Non
 
 
 def test_aggregate_groups_quantity_columns_are_in_request_order() -> None:
-    """aggregate_groups.sql finds a request's first charge by position in its quantity list;
-    that list must be in vocab_charges.request_order for the name it joins to be right."""
+    """aggregate_groups.sql finds a request's first charge with a CASE over the quantities in
+    request order (vocabulary.REQUEST_CHARGES); a request with one non-zero charge must be
+    counted in that charge's ``<charge>_first`` column and in no other."""
     con = duckdb.connect(":memory:")
     con.execute(load("schema/0017_vocabulary"))
     one = {c: [0] for c in v.REQUEST_CHARGES} | {"cache_write_1h_input_tokens": [None]}
@@ -92,5 +93,6 @@ def test_aggregate_groups_quantity_columns_are_in_request_order() -> None:
         con.register("requests", frame)
         got = con.sql(load("stages/aggregate_groups")).fetchall()
         cols = con.sql(load("stages/aggregate_groups")).columns
-        assert got[0][cols.index("first_charge")] == charge
+        firsts = {c: got[0][cols.index(f"{c}_first")] for c in v.REQUEST_CHARGES}
+        assert firsts == {c: int(c == charge) for c in v.REQUEST_CHARGES}
     con.close()

@@ -86,8 +86,9 @@ def add_request(
     )
     if team is not None:
         con.execute(
-            "INSERT INTO invocation_attribution (account_id, region, request_id, team, "
-            "application, rule, run_id) VALUES ($a, $r, $rid, $team, $app, $rule, 'test')",
+            "UPDATE invocation_records SET team = $team, application = $app, "
+            "attribution_rule = $rule, attribution_run_id = 'test' "
+            "WHERE account_id = $a AND region = $r AND request_id = $rid",
             {"a": account, "r": region, "rid": rid, "team": team, "app": application, "rule": rule},
         )
     return rid
