@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
+from reconciler.core.arrow import pa
 from reconciler.db import sql
 
 __all__ = ["ROWS_VIEW", "insert", "rows_table"]

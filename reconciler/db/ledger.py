@@ -8,8 +8,8 @@ re-ingesting never double counts and a nightly run with nothing new does almost 
 from __future__ import annotations
 
 import duckdb
-import pyarrow as pa
 
+from reconciler.core.arrow import pa
 from reconciler.core.clock import utc_now
 from reconciler.core.quarantine import Problems
 from reconciler.db import bulk, sql

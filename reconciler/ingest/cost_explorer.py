@@ -59,9 +59,9 @@ from decimal import Decimal, InvalidOperation, localcontext
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 from botocore.exceptions import BotoCoreError, ClientError
 
+from reconciler.core.arrow import pa
 from reconciler.core.aws import from_boto
 from reconciler.core.clock import utc_now
 from reconciler.core.config import Settings

@@ -46,10 +46,9 @@ from pathlib import Path
 from typing import Annotated, Any, cast
 
 import msgspec
-import pyarrow as pa
-import pyarrow.compute
 from isal import isal_zlib
 
+from reconciler.core.arrow import pa
 from reconciler.core.quarantine import Reason
 from reconciler.ingest.limits import DEFAULT_LIMITS, INT64_MAX, IngestLimits
 

@@ -39,8 +39,8 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
+from reconciler.core.arrow import pa
 from reconciler.core.clock import utc_now
 from reconciler.core.config import Settings
 from reconciler.core.progress import NO_PROGRESS, ProgressSink

@@ -45,9 +45,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 import pyarrow.compute as pc
 
+from reconciler.core.arrow import pa
 from reconciler.core.clock import utc_now
 from reconciler.core.errors import ExitCode, ReconcilerError
 from reconciler.core.quarantine import Problems, Reason, StrictModeError
@@ -385,9 +385,12 @@ def _with_keys(con: duckdb.DuckDBPyConnection, records: pa.Table) -> pa.Table:
 
 
 def _file_sizes(records: pa.Table) -> dict[int, tuple[int, int]]:
-    """(new, duplicate) records per file_ord when every record of the batch is new."""
-    counts = records.group_by("file_ord").aggregate([("file_ord", "count")])
-    ords, sizes = counts["file_ord"].to_pylist(), counts["file_ord_count"].to_pylist()
+    """(new, duplicate) records per file_ord when every record of the batch is new.
+
+    ``value_counts``, not ``Table.group_by``: the latter imports pyarrow's Acero and dataset
+    modules and through them pandas, 0.33 s and about 55 MiB for one count per file."""
+    counts = pc.value_counts(records["file_ord"])
+    ords, sizes = counts.field("values").to_pylist(), counts.field("counts").to_pylist()
     return {int(o): (int(n), 0) for o, n in zip(ords, sizes, strict=True)}
 
 

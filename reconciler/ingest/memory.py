@@ -15,7 +15,7 @@ import ctypes.util
 from collections.abc import Callable
 from functools import cache
 
-import pyarrow as pa
+from reconciler.core.arrow import pa
 
 __all__ = ["release_memory"]
 

@@ -43,9 +43,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
-import pyarrow as pa
 import pyarrow.parquet as pq
 
+from reconciler.core.arrow import pa
 from reconciler.core.errors import ConfigError
 from reconciler.core.textsafe import csv_safe
 from reconciler.db.sql import execute

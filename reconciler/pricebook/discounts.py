@@ -24,8 +24,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
+from reconciler.core.arrow import pa
 from reconciler.core.config import Settings
 from reconciler.core.errors import ConfigError, PriceBookError
 from reconciler.db import bulk, sql

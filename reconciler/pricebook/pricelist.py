@@ -42,9 +42,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from reconciler.core import aws
+from reconciler.core.arrow import pa
 from reconciler.core.errors import SourceError, SourceUnavailable
 from reconciler.core.model_match import match_model
 from reconciler.core.usage_types import (

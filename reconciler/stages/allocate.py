@@ -42,8 +42,8 @@ from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localc
 from typing import Any, NamedTuple, TypeVar
 
 import duckdb
-import pyarrow as pa
 
+from reconciler.core.arrow import pa
 from reconciler.core.config import AllocationConfig
 from reconciler.core.vocabulary import TOKEN_CHARGES
 from reconciler.db import bulk, sql

@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
+from reconciler.core.arrow import pa
 from reconciler.core.clock import utc_now
 from reconciler.core.config import WhatifConfig
 from reconciler.core.errors import ConfigError

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -21,7 +22,9 @@ from reconciler.cli._choices import (
     WHATIF_FORMATS,
 )
 
-HEAVY = ("polars", "duckdb", "boto3", "botocore", "pyarrow", "pydantic", "msgspec")
+REPO = Path(__file__).resolve().parents[2]
+
+HEAVY = ("polars", "duckdb", "boto3", "botocore", "pyarrow", "pydantic", "msgspec", "pandas")
 
 _PROBE = """
 import json, sys
@@ -98,6 +101,17 @@ def test_an_empty_local_ingest_does_not_import_boto3_or_polars(tmp_path) -> None
     assert "boto3" not in loaded
     assert "botocore" not in loaded
     assert "polars" not in loaded
+    assert "pandas" not in loaded  # pyarrow's probe for it (reconciler.core.arrow): 0.3 s
+
+
+def test_an_ingest_of_the_fixtures_does_not_import_pandas(tmp_path) -> None:
+    # the parent builds Arrow tables, deduplicates and counts records per file: none of it may
+    # pull pandas in (pyarrow's probe, or Table.group_by through Acero): 0.3 s and 55 MiB
+    logs = REPO / "fixtures" / "logs" / "acme-bedrock-logs"
+    setup = _invoke(["--db", str(tmp_path / "r.duckdb"), "-q", "ingest", "logs", str(logs)])
+    loaded = _imported_after(setup)
+    assert "pyarrow" in loaded  # it did load records
+    assert "pandas" not in loaded
 
 
 def test_help_choices_are_the_librarys_own() -> None:
@@ -133,4 +147,14 @@ def test_a_parse_worker_imports_neither_the_database_nor_aws() -> None:
     # what an ingest worker imports to run its task (parse_path) and initializer: each library
     # here would be mapped into every worker (DuckDB alone was about 25 MiB of each one's RSS)
     setup = "import reconciler.ingest.invocation_logs, reconciler.ingest.reader"
+    assert _imported_after(setup) == ["msgspec", "pyarrow"]
+
+
+def test_a_parse_worker_parsing_a_file_does_not_import_pandas() -> None:
+    # building the file's Arrow table is where pyarrow would probe for pandas (55 MiB a worker)
+    path = next((REPO / "fixtures" / "logs" / "acme-bedrock-logs").rglob("*.json.gz"))
+    setup = (
+        "from reconciler.ingest.invocation_logs import parse_path\n"
+        f"assert parse_path({str(path)!r}).table.num_rows > 0"
+    )
     assert _imported_after(setup) == ["msgspec", "pyarrow"]

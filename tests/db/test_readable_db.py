@@ -220,7 +220,7 @@ def test_a_change_behind_the_lock_is_not_overwritten(tmp_path):
 
 
 def test_a_nightly_run_with_nothing_new_publishes_nothing(tmp_path, capsys, monkeypatch):
-    from test_run import logged, run_cli, seeded_db
+    from stages.test_run import logged, run_cli, seeded_db
 
     monkeypatch.chdir(tmp_path)
     db = seeded_db(tmp_path)

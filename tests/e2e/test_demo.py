@@ -381,8 +381,8 @@ def test_focus_export_totals(demo):
 
 @pytest.mark.slow
 def test_focus_export_of_the_demo_passes_focus_validator(demo, tmp_path):
+    import outputs.test_focus_validator as fv
     import pyarrow.parquet as pq
-    import test_focus_validator as fv
 
     from reconciler.demo.run import DEMO_END, DEMO_PAYER, DEMO_START
     from reconciler.outputs.export_focus import export_focus
@@ -420,7 +420,7 @@ def test_focus_export_of_the_demo_passes_focus_validator(demo, tmp_path):
 def test_html_report_of_the_demo_renders_in_chromium(demo):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
     try:
-        import test_html_in_chromium as browser  # skips (module level) without Chromium
+        import browser.test_html_in_chromium as browser  # skips (module level) without Chromium
     finally:
         sys.path.pop(0)
     from selenium.webdriver.common.by import By
