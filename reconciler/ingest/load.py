@@ -39,30 +39,32 @@ import os
 import signal
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow.compute as pc
 
-from reconciler.core.arrow import pa
 from reconciler.core.clock import utc_now
 from reconciler.core.errors import ExitCode, ReconcilerError
 from reconciler.core.quarantine import Problems, Reason, StrictModeError
-from reconciler.db import bulk, sql
+from reconciler.db import sql
 from reconciler.db.connect import transaction
 from reconciler.db.stage import StageContext, StageResult
-from reconciler.ingest.invocation_logs import RECORD_SCHEMA, ParsedFile
 from reconciler.ingest.limits import ingest_limits
-from reconciler.ingest.memory import release_memory
-from reconciler.ingest.reader import Reader
 from reconciler.ingest.resolve import resolve_offline
 from reconciler.ingest.sources import SourceObject, expand_sources
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from mypy_boto3_s3 import S3Client
+
+    from reconciler.ingest.invocation_logs import ParsedFile
+
+# pyarrow, the parser and the reader are imported by the functions that read or commit files, so
+# that an ingest with nothing new to read (the usual nightly poll) does not pay for them: 0.2 s
+# of its 0.45 s (docs/performance.md, start-up).
 
 __all__ = [
     "READS",
@@ -172,25 +174,30 @@ def run(
     if len(todo) < 4 * workers:  # starting worker processes costs more than a few files
         workers = 1
     committer = _Committer(con, run_id, problems, reasons)
-    reader_ = Reader(workers, s3_client, fetchers=fetchers, limits=limits)
-    with reader_ as reader, _ingest_settings(con):
-        try:
-            for obj, parsed in reader.read(todo):
-                sink.advance(1, bytes=obj.size)
-                entry = _entry(obj, parsed)
-                rows_in += entry.parsed.lines
-                batch.append(entry)
-                batch_rows += entry.parsed.table.num_rows
-                if len(batch) >= batch_files or batch_rows >= batch_records:
+    if todo:
+        from reconciler.ingest.reader import Reader
+
+        reader_ = Reader(workers, s3_client, fetchers=fetchers, limits=limits)
+        with reader_ as reader, _ingest_settings(con):
+            try:
+                for obj, parsed in reader.read(todo):
+                    sink.advance(1, bytes=obj.size)
+                    entry = _entry(obj, parsed)
+                    rows_in += entry.parsed.lines
+                    batch.append(entry)
+                    batch_rows += entry.parsed.table.num_rows
+                    if len(batch) >= batch_files or batch_rows >= batch_records:
+                        committer.submit(batch)
+                        batch, batch_rows = [], 0
+                if batch:
                     committer.submit(batch)
-                    batch, batch_rows = [], 0
-            if batch:
-                committer.submit(batch)
-            committer.wait()
-        finally:
-            committer.close()
-        if committer.batches:  # fold the WAL into the file now, under the memory cap
-            con.execute("CHECKPOINT")
+                committer.wait()
+            finally:
+                committer.close()
+            if committer.batches:  # fold the WAL into the file now, under the memory cap
+                con.execute("CHECKPOINT")
+    else:
+        committer.close()
     ids_resolved, ids_pending = resolve_offline(con)
     totals = committer.totals
     skipped = expansion.skipped
@@ -245,6 +252,8 @@ class _Committer:
         self.batches += 1
 
     def _commit(self, batch: list[LedgerEntry], index: int) -> BatchCounts:
+        from reconciler.ingest.memory import release_memory
+
         counts = commit_batch(self.con, self.run_id, batch, self.problems, self.reasons, index)
         batch.clear()
         release_memory()
@@ -287,6 +296,8 @@ def _ingest_settings(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def _entry(obj: SourceObject, parsed: ParsedFile | None) -> LedgerEntry:
+    from reconciler.ingest.invocation_logs import RECORD_SCHEMA, ParsedFile
+
     if parsed is None:
         gone = ParsedFile(
             obj.uri,
@@ -306,21 +317,12 @@ def _add(totals: BatchCounts, counts: BatchCounts) -> None:
 
 
 def _already_loaded(
-    con: duckdb.DuckDBPyConnection, objects: Iterable[SourceObject]
+    con: duckdb.DuckDBPyConnection, objects: Sequence[SourceObject]
 ) -> set[tuple[str, str]]:
-    candidates = pa.table(
-        {
-            "source_uri": pa.array([o.uri for o in objects], pa.string()),
-            "fingerprint": pa.array([o.fingerprint for o in objects], pa.string()),
-        }
-    )
-    if not candidates.num_rows:
+    if not objects:
         return set()
-    _register(con, bulk.ROWS_VIEW, candidates)
-    try:
-        rows = sql.execute(con, "ledger/sources_loaded").fetchall()
-    finally:
-        con.unregister(bulk.ROWS_VIEW)
+    params = {"uris": [o.uri for o in objects], "fingerprints": [o.fingerprint for o in objects]}
+    rows = sql.execute(con, "ledger/sources_loaded", params).fetchall()
     return {(str(u), str(f)) for u, f in rows}
 
 
@@ -337,6 +339,10 @@ def commit_batch(
     Problems are added to ``problems`` first, so a strict collector stops the ingest before
     anything of this batch is written.
     """
+    import pyarrow.compute as pc
+
+    from reconciler.db import bulk
+
     quarantine = _quarantine_rows(run_id, batch, problems, reasons)
     records = _records(batch)
     counts = BatchCounts(quarantined=quarantine.num_rows)
@@ -389,6 +395,8 @@ def _file_sizes(records: pa.Table) -> dict[int, tuple[int, int]]:
 
     ``value_counts``, not ``Table.group_by``: the latter imports pyarrow's Acero and dataset
     modules and through them pandas, 0.33 s and about 55 MiB for one count per file."""
+    import pyarrow.compute as pc
+
     counts = pc.value_counts(records["file_ord"])
     ords, sizes = counts.field("values").to_pylist(), counts.field("counts").to_pylist()
     return {int(o): (int(n), 0) for o, n in zip(ords, sizes, strict=True)}
@@ -397,6 +405,8 @@ def _file_sizes(records: pa.Table) -> dict[int, tuple[int, int]]:
 def _records(batch: Sequence[LedgerEntry]) -> pa.Table:
     """The batch's records with ``file_ord`` and ``source_uri`` (dictionary-encoded on file_ord:
     one copy of each URI per batch, not one per record)."""
+    from reconciler.core.arrow import pa
+
     tables = []
     uris = pa.array([entry.uri for entry in batch], pa.string())
     for ord_, entry in enumerate(batch):
@@ -415,6 +425,8 @@ def _records(batch: Sequence[LedgerEntry]) -> pa.Table:
 def _quarantine_rows(
     run_id: str, batch: Sequence[LedgerEntry], problems: Problems, reasons: Counter[str]
 ) -> pa.Table:
+    from reconciler.core.arrow import pa
+
     uris, lines, codes, details = [], [], [], []
     for entry in batch:
         for line, reason, detail in entry.parsed.problems:
@@ -443,6 +455,8 @@ def _quarantine_rows(
 def _ledger_rows(
     run_id: str, batch: Sequence[LedgerEntry], per_file: dict[int, tuple[int, int]]
 ) -> pa.Table:
+    from reconciler.core.arrow import pa
+
     rows = [(i, e) for i, e in enumerate(batch) if e.ledger]
     whole = (
         sum(n for n, _ in per_file.values()),

@@ -104,6 +104,23 @@ def test_an_empty_local_ingest_does_not_import_boto3_or_polars(tmp_path) -> None
     assert "pandas" not in loaded  # pyarrow's probe for it (reconciler.core.arrow): 0.3 s
 
 
+def test_an_ingest_with_nothing_new_imports_neither_pyarrow_nor_the_parser(tmp_path) -> None:
+    # the nightly poll: every file is in the ledger already, so nothing is read or committed and
+    # pyarrow, msgspec and the worker pool are not paid for (0.2 s, docs/performance.md)
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli
+
+    logs = REPO / "fixtures" / "logs" / "acme-bedrock-logs"
+    db = str(tmp_path / "r.duckdb")
+    first = CliRunner().invoke(cli, ["--db", db, "-q", "ingest", "logs", str(logs)])
+    assert first.exit_code in (0, 1), first.output  # 1: the fixtures hold planted bad lines
+    loaded = _imported_after(_invoke(["--db", db, "-q", "ingest", "logs", str(logs)]))
+    assert "duckdb" in loaded  # it did open the database and look at the ledger
+    assert "pyarrow" not in loaded
+    assert "msgspec" not in loaded
+
+
 def test_an_ingest_of_the_fixtures_does_not_import_pandas(tmp_path) -> None:
     # the parent builds Arrow tables, deduplicates and counts records per file: none of it may
     # pull pandas in (pyarrow's probe, or Table.group_by through Acero): 0.3 s and 55 MiB
