@@ -198,6 +198,9 @@ class Settings(_Model):
     """Regions Bedrock is used in: the default for `ingest metrics` and `doctor` --region."""
     model_map: str | None = None
     """CSV mapping application-inference-profile ARNs to base models and tags, for offline use."""
+    model_id_retry_minutes: int = Field(default=60, ge=0)
+    """Minutes before a model id whose Bedrock API lookup failed is looked up again (0: every
+    run). A backfill of many windows or a re-run then asks once, not once per run."""
     attribution: AttributionConfig = Field(default_factory=AttributionConfig)
     """Ordered team/application attribution rules (docs/attribution.md)."""
     config_path: str | None = None

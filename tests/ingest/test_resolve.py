@@ -299,7 +299,20 @@ def test_unreachable_api_leaves_aips_unresolved_then_a_later_run_resolves_them(c
     assert con.execute("SELECT base_model FROM invocations WHERE request_id = 'r0'").fetchone() == (
         None,
     )
-    # next run: the API is back; only the two unresolved ids are tried again
+    # a re-run within the retry interval (model_id_retry_minutes, default 60) does not ask the
+    # API again: the ids keep their stored resolution and are still findings
+    asked_again: list[str] = []
+    again = resolve.run(stage_ctx(con, "r2", Settings(), aws=per_region(asked_again.append)))
+    assert asked_again == []
+    assert (again.rows_in, again.rows_out, again.findings) == (2, 0, 2)
+    assert again.counts == {"retry_later": 2}
+    assert _model_row(con, AIP)[-1] == "unresolved:aip_lookup_failed"
+    tried = con.execute(
+        "SELECT count(*) FROM model_ids WHERE tried_at > now()::TIMESTAMP - INTERVAL 5 MINUTE"
+    ).fetchone()
+    assert tried == (2,)  # the two ids asked in the first run, not the parsed one
+    con.execute("UPDATE model_ids SET tried_at = tried_at - INTERVAL 61 MINUTE")
+    # the interval has passed and the API is back; only the two unresolved ids are tried again
     client = _client()
     stub = Stubber(client)
     for arn in (AIP, AIP2):

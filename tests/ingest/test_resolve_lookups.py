@@ -156,7 +156,7 @@ def test_provisioned_throughput_resolves_with_model_units_and_commitment(con):
 
 def test_provisioned_failures_are_findings_retried_next_run(con):
     """Deleted PT -> provisioned_not_found; endpoint down -> provisioned_lookup_failed; both
-    unresolved (usage unpriced, never $0) and tried again on the next run."""
+    unresolved (usage unpriced, never $0) and tried again on a later run."""
     _invocation(con, "r1", PT1)
     _invocation(con, "r2", PT2)
     client = _client()
@@ -181,7 +181,8 @@ def test_provisioned_failures_are_findings_retried_next_run(con):
     assert con.execute("SELECT base_model FROM invocations WHERE request_id = 'r1'").fetchone() == (
         None,
     )
-    unreachable = resolve.run(stage_ctx(con, "r1", Settings(), aws=per_region(_unreachable)))
+    every_run = Settings(model_id_retry_minutes=0)  # ask on every run (default: once an hour)
+    unreachable = resolve.run(stage_ctx(con, "r1", every_run, aws=per_region(_unreachable)))
     assert unreachable.counts == {"unresolved:provisioned_lookup_failed": 2}
     client = _client()
     stub = Stubber(client)
@@ -192,7 +193,7 @@ def test_provisioned_failures_are_findings_retried_next_run(con):
             {"provisionedModelId": arn},
         )
     with stub:
-        third = resolve.run(stage_ctx(con, "r1", Settings(), aws=per_region(lambda r: client)))
+        third = resolve.run(stage_ctx(con, "r1", every_run, aws=per_region(lambda r: client)))
         stub.assert_no_pending_responses()
     assert (third.rows_in, third.rows_out, third.findings) == (2, 2, 0)
     assert _row(con, PT1)[:7] == (

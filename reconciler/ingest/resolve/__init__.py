@@ -24,7 +24,7 @@ the API. Results are cached in ``model_ids``; only unresolved ids are tried agai
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -87,6 +87,11 @@ def run(ctx: StageContext, *, refresh: bool = False) -> StageResult:
     ids still unresolved: their usage is unpriced later, never $0. API failures are not
     exceptions: they leave the id unresolved with ``unresolved:<kind>_lookup_failed``. Bedrock
     clients (one per Region of the ARNs) come from ``ctx.aws``.
+
+    An id the API was asked about less than ``settings.model_id_retry_minutes`` ago and that is
+    still unresolved is not asked again yet (counted as ``retry_later``, still a finding): a
+    backfill of many windows asks once, and a re-run that finds nothing new writes nothing and
+    needs no AWS SDK. The mapping file is still applied to it on every run.
     """
     con, settings = ctx.con, ctx.settings
     started = time.perf_counter()
@@ -97,30 +102,53 @@ def run(ctx: StageContext, *, refresh: bool = False) -> StageResult:
     pending = [
         r[0] for r in execute(con, "stages/resolve_pending", {"refresh": refresh}).fetchall()
     ]
+    now = utc_now()
+    waiting = _recently_tried(con, now, settings.model_id_retry_minutes, refresh)
     api = BedrockLookups(lambda region: ctx.client("bedrock", region))
     results: list[Resolution] = []
+    asked: list[str] = []
+    not_yet = 0
     for model_id in pending:
         found = resolve_model_id(model_id)
         if model_id in mapping and mappable(found):
             found = apply_map(found, mapping[model_id])
         elif found.needs_api:
+            if model_id in waiting:  # failed lately: its stored row stands until the retry time
+                not_yet += 1
+                continue
             found = api.resolve(found)
+            asked.append(model_id)
         results.append(found)
-    now = utc_now()
     if results:
         _upsert(con, results, now)
+    if asked:
+        with transaction(con):
+            execute(con, "stages/resolve_tried", {"model_ids": asked, "now": now})
     counts: dict[str, int] = {}
     for r in results:
         counts[r.resolution] = counts.get(r.resolution, 0) + 1
-    unresolved = sum(1 for r in results if not r.resolved)
+    if not_yet:
+        counts["retry_later"] = not_yet
+    unresolved = sum(1 for r in results if not r.resolved) + not_yet
     return StageResult(
         stage="resolve",
         rows_in=len(pending),
-        rows_out=len(results) - unresolved,
+        rows_out=sum(1 for r in results if r.resolved),
         counts=dict(sorted(counts.items())),
         findings=unresolved,
         seconds=time.perf_counter() - started,
     )
+
+
+def _recently_tried(
+    con: duckdb.DuckDBPyConnection, now: datetime, retry_minutes: int, refresh: bool
+) -> set[str]:
+    """Unresolved ids whose API lookup failed less than ``retry_minutes`` ago (none on refresh)."""
+    if refresh or retry_minutes <= 0:
+        return set()
+    since = now - timedelta(minutes=retry_minutes)
+    rows = execute(con, "stages/resolve_recently_tried", {"since": since}).fetchall()
+    return {str(r[0]) for r in rows}
 
 
 def resolve_offline(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
