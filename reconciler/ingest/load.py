@@ -97,7 +97,9 @@ the insert needs little; what the cap bounds is DuckDB's cache of the table's bl
 otherwise grew by about 22 MiB per batch (1 M -> 3 M records: parent peak 570 -> 519 MiB with the
 cap, and no slower). Not 64 MB: a batch whose records are partly loaded already (the S3 and the
 CloudWatch copies of the same requests) is deduplicated by a join that needed more than 61 MiB on
-200k records and failed with DuckDB's out-of-memory error (bench/test_bench_spark.py's data)."""
+200k records and failed with DuckDB's out-of-memory error (bench/test_bench_spark.py's data).
+A batch that runs out of memory under the cap anyway is rolled back and retried once without it
+(:func:`commit_batch`; tests/ingest/test_memory_cap.py)."""
 
 
 class StrictIngestError(ReconcilerError):
@@ -339,14 +341,53 @@ def commit_batch(
     Problems are added to ``problems`` first, so a strict collector stops the ingest before
     anything of this batch is written.
     """
+    quarantine = _quarantine_rows(run_id, batch, problems, reasons)
+    records = _records(batch)
+    counts = BatchCounts(quarantined=quarantine.num_rows)
+    try:
+        per_file, counts.conflicts = _write_batch(
+            con, run_id, batch, records, quarantine, batch_index
+        )
+    except duckdb.OutOfMemoryException:
+        # Rolled back, so nothing of it is in the database. The cap (INGEST_MEMORY_LIMIT) bounds
+        # DuckDB's block cache, not what one batch may need: deduplicating a batch whose records
+        # are loaded already (the S3 and the CloudWatch copies of the same requests) joins them,
+        # which needed more than 61 MiB on 200k records. Once more without the cap: a batch
+        # that fits in the machine's memory must not stop the nightly job (exit 70).
+        cap = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        logger.warning(
+            "batch %d needed more than %s: retried without the cap", batch_index + 1, cap
+        )
+        con.execute("RESET memory_limit")
+        for name in ("_ingest_arrow", "_ingest_keyed"):  # left registered by the aborted try
+            _unregister(con, name)
+        try:
+            per_file, counts.conflicts = _write_batch(
+                con, run_id, batch, records, quarantine, batch_index
+            )
+        finally:
+            con.execute(f"SET memory_limit = '{cap}'")  # DuckDB's own rendering of the value
+    counts.records = sum(n for n, _ in per_file.values())
+    counts.duplicates = sum(d for _, d in per_file.values())
+    logger.info("batch %d committed: %d files, %s", batch_index + 1, len(batch), counts)
+    return counts
+
+
+def _write_batch(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    batch: Sequence[LedgerEntry],
+    records: pa.Table,
+    quarantine: pa.Table,
+    batch_index: int,
+) -> tuple[dict[int, tuple[int, int]], int]:
+    """The batch's transaction: ((new, duplicate) records per file_ord, conflicts)."""
     import pyarrow.compute as pc
 
     from reconciler.db import bulk
 
-    quarantine = _quarantine_rows(run_id, batch, problems, reasons)
-    records = _records(batch)
-    counts = BatchCounts(quarantined=quarantine.num_rows)
     per_file: dict[int, tuple[int, int]] = {}
+    conflicts = 0
     with transaction(con):
         if records.num_rows:
             span = pc.min_max(records["event_time"])
@@ -360,21 +401,18 @@ def commit_batch(
                 else:
                     sql.execute(con, "stages/ingest_stage_batch", window)
             finally:
-                con.unregister("_ingest_keyed")
+                _unregister(con, "_ingest_keyed")
             if not per_file:
                 sql.execute(con, "stages/ingest_insert_new", {"run_id": run_id})
                 row = sql.execute(con, "stages/ingest_conflicts", {"run_id": run_id}).fetchone()
-                counts.conflicts = int(row[0]) if row else 0
+                conflicts = int(row[0]) if row else 0
                 for ord_, new, dup in sql.execute(con, "stages/ingest_file_counts").fetchall():
                     per_file[int(ord_)] = (int(new), int(dup))
                 sql.execute(con, "stages/ingest_drop_batch")
         _maybe_die(batch_index)
         bulk.insert(con, "ledger/quarantine_insert", quarantine)
         bulk.insert(con, "ledger/source_objects_insert", _ledger_rows(run_id, batch, per_file))
-    counts.records = sum(n for n, _ in per_file.values())
-    counts.duplicates = sum(d for _, d in per_file.values())
-    logger.info("batch %d committed: %d files, %s", batch_index + 1, len(batch), counts)
-    return counts
+    return per_file, conflicts
 
 
 def _with_keys(con: duckdb.DuckDBPyConnection, records: pa.Table) -> pa.Table:
@@ -386,7 +424,7 @@ def _with_keys(con: duckdb.DuckDBPyConnection, records: pa.Table) -> pa.Table:
     try:
         keys = con.sql(sql.load("stages/ingest_keys")).to_arrow_table()
     finally:
-        con.unregister("_ingest_arrow")
+        _unregister(con, "_ingest_arrow")
     return records.append_column("dedupe_key", keys["dedupe_key"])
 
 
@@ -488,6 +526,14 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Non
     finish any such result first."""
     con.complete()
     con.register(name, table)
+
+
+def _unregister(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Unregister ``name``; inside a transaction an error aborted, DuckDB refuses until the
+    rollback, and that refusal must not hide the error itself (the caller unregisters again
+    after the rollback)."""
+    with contextlib.suppress(duckdb.TransactionException, duckdb.CatalogException):
+        con.unregister(name)
 
 
 def _maybe_die(batch_index: int) -> None:
