@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date
 from decimal import Decimal
 
-from reconciler.core.vocabulary import CHARGES, MODES, TIERS
+from reconciler.core.vocabulary import CHARGES, MODES, PRICE_LAYERS, TIERS
 
 __all__ = [
     "CHARGES",
@@ -58,8 +58,9 @@ multiplication, because DuckDB turns DECIMAL / DECIMAL into DOUBLE."""
 ROUTINGS = ("in_region", "geo", "global", "regional")
 """``regional`` is what the invoice can tell apart: it matches both ``in_region`` and ``geo``."""
 CONTEXT_TIERS = ("standard", "long")
-LAYERS = ("overlay", "price_list", "bundled")
-"""In precedence order: an overlay beats an imported Price List row beats the bundled book."""
+LAYERS = PRICE_LAYERS
+"""In precedence order: an overlay beats an imported Price List row beats the bundled book
+(defined once in core.vocabulary, which the vocab_price_layers view is built from)."""
 
 
 @dataclass(frozen=True, order=True)
