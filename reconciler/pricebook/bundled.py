@@ -2,7 +2,9 @@
 
 Every run refreshes it, so an upgrade of the tool brings its prices along; rows already loaded
 as they are (same ids, sources, notes and lines) are not rewritten, so the nightly no-op stays
-cheap and ``price_id`` values stay stable.
+cheap and ``price_id`` values stay stable. Cheaper still: ``bundled_price_state`` (schema 0021)
+records a digest of the package's price files and code and of the ``bundled`` rows they left;
+while both match, the files are not even parsed (0.1-0.15 s of every writing command).
 """
 
 from __future__ import annotations
@@ -11,21 +13,33 @@ import functools
 import time
 from typing import Any
 
-from reconciler.db import sql
+from reconciler.core.clock import utc_now
+from reconciler.db import sql, transaction
 from reconciler.db.stage import StageContext, StageResult
 from reconciler.pricebook import store
 from reconciler.pricebook.store import bundled_entries, replace_entries
 
 __all__ = ["READS", "WRITES", "run"]
 
-READS = ("prices",)
-WRITES = ("prices",)
+READS = ("prices", "bundled_price_state")
+WRITES = ("prices", "bundled_price_state")
 
 
 def run(ctx: StageContext) -> StageResult:
     """(Re)load the bundled price book into layer ``bundled``; idempotent, ids stable."""
     started = time.perf_counter()
     con = ctx.con
+    digest = store.bundled_files_digest()
+    state = sql.execute(con, "pricebook/bundled_state").fetchone()
+    if state is not None and state[0] == digest and state[1] == state[3]:
+        # the same files and code as at the last load, and nobody changed the rows since:
+        # nothing to compare, nothing to parse (0.1-0.15 s a run)
+        return StageResult(
+            stage="prices.bundled",
+            rows_in=int(state[2]),
+            rows_out=int(state[2]),
+            seconds=time.perf_counter() - started,
+        )
     entries = bundled_entries()
     stored = sql.execute(con, "pricebook/bundled_stored").fetchall()
     if sorted(stored, key=repr) == _bundled_fingerprint():
@@ -34,6 +48,10 @@ def run(ctx: StageContext) -> StageResult:
         _, inserted = replace_entries(
             con, entries, layer="bundled", origins=None, run_id=ctx.run_id
         )
+    with transaction(con):
+        sql.execute(con, "pricebook/bundled_state_clear")
+        record = {"files_digest": digest, "row_count": len(entries), "recorded_at": utc_now()}
+        sql.execute(con, "pricebook/bundled_state_record", record)
     return StageResult(
         stage="prices.bundled",
         rows_in=len(entries),

@@ -76,6 +76,29 @@ def bundled_entries() -> list[PriceEntry]:
 
 
 @functools.cache
+def bundled_files_digest() -> str:
+    """SHA-256 of the bundled price files and of the modules that turn them into rows.
+
+    Cheap (no parsing): the bundled stage compares it with the digest recorded at the last load
+    (table ``bundled_price_state``) to skip re-parsing an unchanged book on every run. The code
+    is part of it because a changed parser or price id makes other rows from the same files.
+    """
+    import hashlib
+
+    from reconciler.pricebook import csvfile, entries
+
+    h = hashlib.sha256()
+    folder = resources.files(BUNDLED_PACKAGE)
+    for item in sorted(folder.iterdir(), key=lambda f: f.name):
+        if item.name.endswith(".csv"):
+            h.update(item.name.encode() + b"\0" + item.read_bytes() + b"\0")
+    for module in (csvfile, entries):
+        h.update(Path(module.__file__ or "").read_bytes())
+    h.update(Path(__file__).read_bytes())
+    return h.hexdigest()
+
+
+@functools.cache
 def _bundled_entries() -> tuple[PriceEntry, ...]:
     """Parsed once a process: the files are package data and thousands of rows take ~0.2 s."""
     entries: list[PriceEntry] = []

@@ -73,6 +73,43 @@ def test_bundled_load_is_idempotent_and_ids_are_stable(con):
     assert con.execute("SELECT count(DISTINCT run_id) FROM prices").fetchone() == (1,)
 
 
+def test_an_unchanged_bundled_book_is_not_parsed_again_until_files_or_rows_change(con, monkeypatch):
+    from reconciler.pricebook import store
+
+    bundled.run(stage_ctx(con, "run-1"))
+    rows = con.execute("SELECT count(*) FROM prices WHERE layer = 'bundled'").fetchone()[0]
+    parsed = []
+    real = store._bundled_entries.__wrapped__
+
+    def counting():
+        parsed.append(1)
+        return real()
+
+    monkeypatch.setattr(store, "_bundled_entries", counting)
+    monkeypatch.setattr(bundled, "_bundled_fingerprint", bundled._bundled_fingerprint.__wrapped__)
+    again = bundled.run(stage_ctx(con, "run-2"))
+    assert parsed == []  # same files and code, rows untouched: nothing parsed
+    assert (again.rows_in, again.rows_out) == (rows, rows)
+
+    # a bundled row changed by hand (its provenance): the next run parses and restores it
+    con.execute(
+        "UPDATE prices SET source = 'edited by hand' "
+        "WHERE price_id = (SELECT min(price_id) FROM prices WHERE layer = 'bundled')"
+    )
+    bundled.run(stage_ctx(con, "run-3"))
+    assert parsed  # parsed again
+    restored = con.execute(
+        "SELECT count(*) FROM prices WHERE layer = 'bundled' AND run_id = 'run-3'"
+    ).fetchone()[0]
+    assert restored == rows
+
+    # an upgrade (other files or code: another digest) parses again too
+    parsed.clear()
+    monkeypatch.setattr(store, "bundled_files_digest", lambda: "another version")
+    bundled.run(stage_ctx(con, "run-4"))
+    assert parsed
+
+
 def test_bundled_prices_rate_by_hand(con):
     bundled.run(stage_ctx(con, "r"))
     d = date(2025, 11, 3)
