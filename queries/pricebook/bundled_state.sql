@@ -7,7 +7,9 @@ SELECT s.files_digest, s.rows_digest, s.row_count, r.rows_digest AS rows_digest_
 FROM bundled_price_state AS s
 CROSS JOIN (
     SELECT count(*) || ':' || coalesce(bit_xor(hash(
-               price_id, source, checked, note, origin, line_number)), 0) AS rows_digest
+               price_id, base_model, region, routing, tier, mode, charge, context_tier, unit,
+               unit_factor, price_usd, effective_from, effective_to, source, checked, note,
+               origin, line_number)), 0) AS rows_digest
     FROM prices
     WHERE layer = 'bundled'
 ) AS r

@@ -6,7 +6,9 @@
 INSERT INTO bundled_price_state (files_digest, rows_digest, row_count, recorded_at)
 SELECT $files_digest,
        count(*) || ':' || coalesce(bit_xor(hash(
-           price_id, source, checked, note, origin, line_number)), 0),
+           price_id, base_model, region, routing, tier, mode, charge, context_tier, unit,
+               unit_factor, price_usd, effective_from, effective_to, source, checked, note,
+               origin, line_number)), 0),
        $row_count,
        CAST($recorded_at AS TIMESTAMP)
 FROM prices

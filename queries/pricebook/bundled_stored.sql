@@ -1,5 +1,9 @@
 -- name: bundled_stored
--- purpose: What identifies the stored bundled rows (price_id hashes key, unit, price and dates):
---   when it equals the package's, the bundled layer is not rewritten.
+-- purpose: The stored bundled rows, every column but the run that loaded them: when they equal
+--   the package's (reconciler.pricebook.bundled), the bundled layer is not rewritten; a row
+--   changed by hand (its price included) makes the stage reload the layer.
 -- grain: one row per bundled price
-SELECT price_id, source, checked, note, origin, line_number FROM prices WHERE layer = 'bundled'
+SELECT price_id, base_model, region, routing, tier, mode, charge, context_tier, unit, unit_factor,
+       price_usd, effective_from, effective_to, source, checked, note, origin, line_number
+FROM prices
+WHERE layer = 'bundled'

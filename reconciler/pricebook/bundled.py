@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections import Counter
 from typing import Any
 
 from reconciler.core.clock import utc_now
@@ -42,7 +43,7 @@ def run(ctx: StageContext) -> StageResult:
         )
     entries = bundled_entries()
     stored = sql.execute(con, "pricebook/bundled_stored").fetchall()
-    if sorted(stored, key=repr) == _bundled_fingerprint():
+    if Counter(stored) == _bundled_fingerprint():
         inserted = len(entries)  # already loaded as they are: no rewrite on every run
     else:
         _, inserted = replace_entries(
@@ -61,10 +62,18 @@ def run(ctx: StageContext) -> StageResult:
 
 
 @functools.cache
-def _bundled_fingerprint() -> list[tuple[Any, ...]]:
-    """What identifies the loaded bundled rows (price_id hashes key, unit, price and dates)."""
-    rows = [
-        (e.price_id, e.source, e.checked, e.note or None, e.origin, e.line_number)
-        for e in store._bundled_entries()
-    ]
-    return sorted(rows, key=repr)
+def _bundled_fingerprint() -> Counter[tuple[Any, ...]]:
+    """The package's bundled rows as ``bundled_stored.sql`` reads them back, every column but the
+    run that loaded them (prices compare as numbers: 3.0 equals 3.000000000000)."""
+    rows: Counter[tuple[Any, ...]] = Counter()
+    for e in store._bundled_entries():
+        k = e.key.columns()
+        rows[
+            (
+                e.price_id, k["base_model"], k["region"], k["routing"], k["tier"], k["mode"],
+                k["charge"], k["context_tier"], e.unit, e.unit_factor, e.price_usd,
+                e.effective_from, e.effective_to, e.source, e.checked, e.note or None, e.origin,
+                e.line_number,
+            )
+        ] += 1  # fmt: skip
+    return rows

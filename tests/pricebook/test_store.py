@@ -71,6 +71,11 @@ def test_bundled_load_is_idempotent_and_ids_are_stable(con):
     assert first == second
     assert result.rows_out == len(first)
     assert con.execute("SELECT count(DISTINCT run_id) FROM prices").fetchone() == (1,)
+    # without the recorded digest (a database from before schema 0021) the rows are compared
+    # one by one, found equal, and not rewritten either
+    con.execute("DELETE FROM bundled_price_state")
+    bundled.run(stage_ctx(con, "run-3"))
+    assert con.execute("SELECT DISTINCT run_id FROM prices").fetchall() == [("run-1",)]
 
 
 def test_an_unchanged_bundled_book_is_not_parsed_again_until_files_or_rows_change(con, monkeypatch):
@@ -91,13 +96,14 @@ def test_an_unchanged_bundled_book_is_not_parsed_again_until_files_or_rows_chang
     assert parsed == []  # same files and code, rows untouched: nothing parsed
     assert (again.rows_in, again.rows_out) == (rows, rows)
 
-    # a bundled row changed by hand (its provenance): the next run parses and restores it
-    con.execute(
-        "UPDATE prices SET source = 'edited by hand' "
-        "WHERE price_id = (SELECT min(price_id) FROM prices WHERE layer = 'bundled')"
-    )
+    # a bundled price changed by hand: the next run parses and restores it
+    pid = con.execute("SELECT min(price_id) FROM prices WHERE layer = 'bundled'").fetchone()[0]
+    price = con.execute("SELECT price_usd FROM prices WHERE price_id = $p", {"p": pid}).fetchone()
+    con.execute("UPDATE prices SET price_usd = price_usd * 2 WHERE price_id = $p", {"p": pid})
     bundled.run(stage_ctx(con, "run-3"))
     assert parsed  # parsed again
+    back = con.execute("SELECT price_usd FROM prices WHERE price_id = $p", {"p": pid}).fetchone()
+    assert back == price
     restored = con.execute(
         "SELECT count(*) FROM prices WHERE layer = 'bundled' AND run_id = 'run-3'"
     ).fetchone()[0]
