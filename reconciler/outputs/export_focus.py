@@ -177,7 +177,11 @@ def focus_rows(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[A
         )
     needed = {"allocated_spend": set(_NEEDED), "spend": _SPEND_NEEDED | {"quantity", "unit"}}
     for view, missing in missing_columns(catalog, needed).items():
-        raise ConfigError(f"export focus: {view} lacks column(s) {', '.join(missing)}")
+        raise ConfigError(
+            f"export focus: view {view} lacks column(s) {', '.join(missing)} (the database was "
+            "last written by an older version); run any writing command, e.g. `reconciler run`, "
+            "once to update its views"
+        )
     rows = execute(con, "export/focus_allocated", {"start": start, "end": end}).fetchall()
     return [
         AllocatedRow(

@@ -214,6 +214,25 @@ def test_missing_view_is_a_clear_error(con):
         export_focus(con, *NOV, billing_account_id="1")
 
 
+def test_an_older_spend_view_is_named_with_what_to_do(fcon):
+    # a database last written by a version whose spend view had no quantity/unit: its views are
+    # re-created only by a writing command, and export focus reads it read-only
+    body = fcon.execute(
+        "SELECT sql FROM duckdb_views() WHERE view_name = 'spend' AND NOT internal"
+    ).fetchone()[0]
+    fcon.execute(
+        "CREATE OR REPLACE VIEW spend AS SELECT * EXCLUDE (quantity, unit) FROM ("
+        + body.split(" AS ", 1)[1].rstrip().rstrip(";")
+        + ")"
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"view spend lacks column\(s\) quantity, unit .* "
+        r"run any writing command",
+    ):
+        export_focus(fcon, *NOV, billing_account_id="1")
+
+
 def test_last_full_month():
     assert last_full_month(date(2026, 3, 1)) == (date(2026, 2, 1), date(2026, 2, 28))
     assert last_full_month(date(2026, 1, 15)) == (date(2025, 12, 1), date(2025, 12, 31))
