@@ -14,8 +14,10 @@ Invariants and why:
 * **Dedupe** on (account_id, region, request_id): against rows already loaded (restricted to the
   batch's event_time range plus a day each side) and within the batch. A cheap probe on the
   64-bit ``dedupe_key`` (migration 0010) first asks whether the batch clashes with anything at
-  all; only then is the batch staged and ranked (``ingest_stage_batch``). Most batches do not
-  clash and are inserted as they are, which is what keeps the ingest near the decompression floor.
+  all; only then are the records that clash staged and ranked (``ingest_stage_batch``: the
+  duplicates and their kept copies, a few key and token columns), and the batch inserted minus
+  the duplicates. Most batches do not clash and are inserted as they are; a batch that does costs
+  little more, which is what keeps the ingest near the decompression floor.
   A duplicate whose four token counts differ from the kept copy is a
   ``duplicate_conflicts`` row and a finding (exit 1); the kept copy is not changed.
 * **Incremental**: an object whose (source_uri, fingerprint) is in ``source_objects`` is skipped
@@ -83,10 +85,13 @@ DIE_HOOK = "RECONCILER_TEST_DIE_AFTER_BATCHES"
 BATCH_RECORDS = 2 * 122_880
 """Records per transaction, at most: two DuckDB row groups. An insert of whole row groups is
 written straight to the database file; smaller commits go through the WAL and trigger a
-checkpoint every few batches (64-file batches made the load 5x slower), and every batch leaves a
-partial row group that the final checkpoint rewrites (two row groups per batch instead of four:
-+0.6 s per 1 M records). Two, not four, because the parent holds two batches at once (one being
-committed, the next being read): on 1 M records the process tree peaked at 680 MiB with four
+checkpoint every few batches (64-file batches made the load 5x slower). A batch ends *before*
+the file that would take it past this many records, never after: a batch of 246,000 records
+left a row group of a few hundred rows behind, and the final checkpoint merged each of those
+into its neighbours (0.6 s of a 1 M-record ingest on two cores; a batch just under the limit
+leaves a nearly full row group, which the checkpoint keeps as it is: 0.01-0.04 s). Two row
+groups, not four, because the parent holds two batches at once (one being committed, the next
+being read): on 1 M records the process tree peaked at 680 MiB with four
 and 558 MiB with two (and a 64 MB cap, since raised back to 128 MB: see below), against a
 600 MiB budget (docs/performance.md)."""
 BATCH_FILES = 1024
@@ -186,11 +191,12 @@ def run(
                     sink.advance(1, bytes=obj.size)
                     entry = _entry(obj, parsed)
                     rows_in += entry.parsed.lines
-                    batch.append(entry)
-                    batch_rows += entry.parsed.table.num_rows
-                    if len(batch) >= batch_files or batch_rows >= batch_records:
-                        committer.submit(batch)
+                    rows = entry.parsed.table.num_rows
+                    if batch and (len(batch) >= batch_files or batch_rows + rows > batch_records):
+                        committer.submit(batch)  # full: this file would pass a limit
                         batch, batch_rows = [], 0
+                    batch.append(entry)
+                    batch_rows += rows
                 if batch:
                     committer.submit(batch)
                 committer.wait()
@@ -283,6 +289,8 @@ def _ingest_settings(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
       are on disk and can be evicted at no risk.
     * ``threads = 1``: the parse workers already keep every core busy; a second DuckDB thread
       only spins (measured: 1.3 against 2.1 CPU-seconds to insert 1 M records, same wall time).
+      Even for the last batch, when the workers are done, two threads insert slower than one
+      (100k records: 0.38-0.39 against 0.30-0.33 s).
     """
     saved = {
         name: con.execute("SELECT current_setting($n)", {"n": name}).fetchall()[0][0]
@@ -394,21 +402,21 @@ def _write_batch(
             window = {"lo": span["min"].as_py(), "hi": span["max"].as_py()}
             _register(con, "_ingest_keyed", _with_keys(con, records))
             try:
+                per_file = _file_sizes(records)
                 row = sql.execute(con, "stages/ingest_probe", window).fetchone()
                 if row is not None and row[0] == 0:  # all new and unique: insert as they are
                     sql.execute(con, "stages/ingest_insert_all", {"run_id": run_id})
-                    per_file = _file_sizes(records)
-                else:
+                else:  # stage only the duplicates and their kept copies, insert the rest
                     sql.execute(con, "stages/ingest_stage_batch", window)
+                    sql.execute(con, "stages/ingest_insert_new", {"run_id": run_id})
+                    row = sql.execute(con, "stages/ingest_conflicts", {"run_id": run_id}).fetchone()
+                    conflicts = int(row[0]) if row else 0
+                    for ord_, dup in sql.execute(con, "stages/ingest_file_counts").fetchall():
+                        total, _ = per_file[int(ord_)]
+                        per_file[int(ord_)] = (total - int(dup), int(dup))
+                    sql.execute(con, "stages/ingest_drop_batch")
             finally:
                 _unregister(con, "_ingest_keyed")
-            if not per_file:
-                sql.execute(con, "stages/ingest_insert_new", {"run_id": run_id})
-                row = sql.execute(con, "stages/ingest_conflicts", {"run_id": run_id}).fetchone()
-                conflicts = int(row[0]) if row else 0
-                for ord_, new, dup in sql.execute(con, "stages/ingest_file_counts").fetchall():
-                    per_file[int(ord_)] = (int(new), int(dup))
-                sql.execute(con, "stages/ingest_drop_batch")
         _maybe_die(batch_index)
         bulk.insert(con, "ledger/quarantine_insert", quarantine)
         bulk.insert(con, "ledger/source_objects_insert", _ledger_rows(run_id, batch, per_file))
@@ -429,7 +437,7 @@ def _with_keys(con: duckdb.DuckDBPyConnection, records: pa.Table) -> pa.Table:
 
 
 def _file_sizes(records: pa.Table) -> dict[int, tuple[int, int]]:
-    """(new, duplicate) records per file_ord when every record of the batch is new.
+    """(records, 0) per file_ord: what each file adds when none of its records is a duplicate.
 
     ``value_counts``, not ``Table.group_by``: the latter imports pyarrow's Acero and dataset
     modules and through them pandas, 0.33 s and about 55 MiB for one count per file."""

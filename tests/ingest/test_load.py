@@ -1,6 +1,7 @@
 """The loader on fixtures/logs: every figure below is from fixtures/README.md (worked by hand)."""
 
 import gzip
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -148,6 +149,34 @@ def test_small_batches_give_the_same_result_as_one_batch(con, tmp_path):
     load.run(
         stage_ctx(con, "r1", problems=Problems()), sources=[str(FIXTURES)], workers=1, batch_files=1
     )
+    assert con.execute(TOTALS_SQL).fetchone() == (29, 25263, 5009, 28240, 5000, 1000)
+    assert con.execute("SELECT count(*) FROM duplicate_conflicts").fetchone() == (1,)
+
+
+def test_a_batch_ends_before_the_file_that_would_pass_the_record_limit(con, monkeypatch):
+    """A batch over the limit leaves a tiny row group behind, which the final checkpoint then
+    rewrites (load.BATCH_RECORDS); so a batch is cut before the file that would pass it."""
+    sizes: list[list[int]] = []
+    commit = load.commit_batch
+
+    def spy(con_, run_id, batch, *args, **kwargs):
+        sizes.append([e.parsed.table.num_rows for e in batch])
+        return commit(con_, run_id, batch, *args, **kwargs)
+
+    monkeypatch.setattr(load, "commit_batch", spy)
+    load.run(
+        stage_ctx(con, "r1", problems=Problems()),
+        sources=[str(FIXTURES)],
+        workers=1,
+        batch_records=5,
+    )
+    # the fixtures' 13 files hold 33 parsed records (29 kept + 4 duplicates), 0-6 per file
+    assert sum(map(sum, sizes)) == 33
+    assert len(sizes) > 5
+    for files in sizes:
+        assert sum(files) <= 5 or len(files) == 1, sizes  # never past the limit...
+    for before, after in itertools.pairwise(sizes):
+        assert sum(before) + after[0] > 5, sizes  # ...and cut only when it had to be
     assert con.execute(TOTALS_SQL).fetchone() == (29, 25263, 5009, 28240, 5000, 1000)
     assert con.execute("SELECT count(*) FROM duplicate_conflicts").fetchone() == (1,)
 
