@@ -52,8 +52,13 @@ def logs(
     from reconciler.core.quarantine import Problems
     from reconciler.db.runs import Run
     from reconciler.ingest import load
+    from reconciler.ingest.workers import started_early
 
-    with Run(ctx.db, "ingest logs") as run, cli_progress(ctx, "ingest logs", "files") as progress:
+    with (
+        started_early(workers),  # the workers' imports overlap opening the database
+        Run(ctx.db, "ingest logs") as run,
+        cli_progress(ctx, "ingest logs", "files") as progress,
+    ):
         stage = stage_context(ctx, run, problems=Problems(strict=strict), progress=progress)
         run.add(load.run(stage, sources=sources, workers=workers, batch_files=batch_files))
     return show_summary(ctx, run.summary, as_json=as_json)

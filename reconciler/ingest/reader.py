@@ -10,10 +10,7 @@ come back in the order the objects were given, which keeps dedupe deterministic 
 source order is kept").
 
 ``workers <= 1`` parses in this process (threads only): useful for tests and tiny inputs.
-Workers start from a ``forkserver``: forking a process that holds DuckDB and boto3 threads is
-unsafe, and ``spawn`` re-imports the ``__main__`` module in every worker (for the ``reconciler``
-command that is the whole CLI: about 1 CPU-second and 40 MiB per worker). A fork server is a fresh,
-single-threaded interpreter; its children import only what parsing needs.
+Workers start from a fork server that has the parser imported (:mod:`reconciler.ingest.workers`).
 """
 
 from __future__ import annotations
@@ -30,6 +27,7 @@ from typing import TYPE_CHECKING
 from reconciler.ingest.invocation_logs import ParsedFile, parse_bytes, parse_path, too_large
 from reconciler.ingest.limits import DEFAULT_LIMITS, IngestLimits
 from reconciler.ingest.sources import SourceObject, fetch_s3
+from reconciler.ingest.workers import context as worker_context
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -40,12 +38,6 @@ WINDOW_BYTES = 128 << 20
 """Compressed bytes submitted ahead of the consumer. The consumer pauses for each commit (about
 0.5 s for a quarter-million records); this much look-ahead keeps both workers busy meanwhile, and
 the parsed results waiting (about a fifth of the compressed size) stay small."""
-PRELOAD = ["__main__", __name__]
-"""Modules the fork server imports once, before it forks any worker: the workers then start with
-the parser, pyarrow and msgspec imported (about 0.2 CPU-seconds each otherwise, paid on the
-cores that should be parsing). ``__main__`` is the multiprocessing default, kept so that a worker
-does not import the main script again. It only applies to a fork server this process has not
-started yet (one per process, started by its first pool)."""
 WINDOW_FILES = 1024
 """...and at most this many files ahead (many tiny files)."""
 
@@ -78,10 +70,8 @@ class Reader:
     def __enter__(self) -> Reader:
         self._threads = ThreadPoolExecutor(self.fetchers, thread_name_prefix="ingest-fetch")
         if self.workers > 1:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(PRELOAD)
             self._procs = ProcessPoolExecutor(
-                self.workers, mp_context=context, initializer=_exit_with_parent
+                self.workers, mp_context=worker_context(), initializer=_exit_with_parent
             )
         return self
 

@@ -1,0 +1,77 @@
+"""The fork server the ingest's workers come from (reconciler.ingest.workers), each case in a
+fresh interpreter: the server is one per process, so a test process that started one already
+would hide what these check."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+LOGS = REPO / "fixtures" / "logs"
+
+
+def _run(code: str) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=REPO
+    ).stdout
+    return dict(json.loads(out.splitlines()[-1]))
+
+
+def test_a_fork_server_started_early_and_not_needed_is_stopped_at_once() -> None:
+    # nothing new to read: the server must not outlive the command (it would hold its stdout)
+    result = _run(
+        """
+import json, os
+from multiprocessing import forkserver
+from reconciler.ingest.workers import started_early
+with started_early(2):
+    pid = forkserver._forkserver._forkserver_pid
+try:
+    os.kill(pid, 0)
+    alive = True
+except ProcessLookupError:
+    alive = False
+print(json.dumps({"started": pid is not None, "alive_after": alive,
+                  "forgotten": forkserver._forkserver._forkserver_pid is None}))
+"""
+    )
+    assert result == {"started": True, "alive_after": False, "forgotten": True}
+
+
+def test_the_pool_uses_the_fork_server_started_early_and_parses_every_file() -> None:
+    result = _run(
+        f"""
+import json
+from multiprocessing import forkserver
+from reconciler.ingest.workers import started_early
+from reconciler.ingest.reader import Reader
+from reconciler.ingest.sources import expand_sources
+objects = expand_sources([{str(LOGS)!r}]).objects
+with started_early(2):
+    pid = forkserver._forkserver._forkserver_pid
+    with Reader(2) as reader:
+        parsed = [p for _, p in reader.read(objects)]
+    same = forkserver._forkserver._forkserver_pid == pid
+print(json.dumps({{"same_server": same, "files": len(parsed),
+                  "rows": sum(p.table.num_rows for p in parsed)}}))
+"""
+    )
+    # fixtures/README.md: 13 log files, 33 parsed records (29 kept + 4 duplicates)
+    assert result == {"same_server": True, "files": 13, "rows": 33}
+
+
+def test_one_worker_starts_no_fork_server() -> None:
+    result = _run(
+        """
+import json
+from multiprocessing import forkserver
+from reconciler.ingest.workers import started_early
+with started_early(1):
+    pid = forkserver._forkserver._forkserver_pid
+print(json.dumps({"pid": pid}))
+"""
+    )
+    assert result == {"pid": None}
