@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from reconciler.cli._choices import BATCH_FILES
 from reconciler.cli._common import Ctx, cli_progress, show_summary, stage_context, summary_json
+
+if TYPE_CHECKING:
+    from reconciler.ingest.sources import Expansion
 
 
 @click.command("logs")
@@ -54,11 +59,38 @@ def logs(
     from reconciler.ingest import load
     from reconciler.ingest.workers import started_early
 
+    expansion = _local_listing(sources) if workers > 1 else None
+    early = expansion is None or load.uses_workers(len(expansion.objects), workers)
     with (
-        started_early(workers),  # the workers' imports overlap opening the database
+        started_early(workers if early else 1),  # its imports overlap opening the database
         Run(ctx.db, "ingest logs") as run,
         cli_progress(ctx, "ingest logs", "files") as progress,
     ):
         stage = stage_context(ctx, run, problems=Problems(strict=strict), progress=progress)
-        run.add(load.run(stage, sources=sources, workers=workers, batch_files=batch_files))
+        run.add(
+            load.run(
+                stage,
+                sources=sources,
+                workers=workers,
+                batch_files=batch_files,
+                expansion=expansion,
+            )
+        )
     return show_summary(ctx, run.summary, as_json=as_json)
+
+
+def _local_listing(sources: tuple[str, ...]) -> Expansion | None:
+    """The sources listed now, before the database is opened, when they are all local: the
+    worker processes are then started early only when there are enough files to need them (an
+    empty directory does not pay for them). None for S3 sources (listing them needs the client
+    the stage creates) or when listing fails: the stage lists again and reports the error
+    inside its run."""
+    from reconciler.core.errors import ReconcilerError
+    from reconciler.ingest.sources import expand_sources
+
+    if any(s.startswith("s3://") for s in sources):
+        return None
+    try:
+        return expand_sources(sources)
+    except (ReconcilerError, OSError):
+        return None

@@ -56,7 +56,7 @@ from reconciler.db.connect import transaction
 from reconciler.db.stage import StageContext, StageResult
 from reconciler.ingest.limits import ingest_limits
 from reconciler.ingest.resolve import resolve_offline
-from reconciler.ingest.sources import SourceObject, expand_sources
+from reconciler.ingest.sources import Expansion, SourceObject, expand_sources
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -76,6 +76,7 @@ __all__ = [
     "StrictIngestError",
     "commit_batch",
     "run",
+    "uses_workers",
 ]
 
 logger = logging.getLogger(__name__)
@@ -152,6 +153,7 @@ def run(
     batch_files: int = BATCH_FILES,
     batch_records: int = BATCH_RECORDS,
     fetchers: int | None = None,
+    expansion: Expansion | None = None,
 ) -> StageResult:
     """Ingest invocation-log files/prefixes: the ``ingest logs`` stage (library entry point).
 
@@ -159,6 +161,8 @@ def run(
     ``fetchers``: S3 objects fetched at once (default 4 per worker, at least 8); 1 is serial.
     ``ctx.progress``: told the number of files, then each file read (with its compressed size).
     Per-file and per-record limits come from ``reconciler.toml`` ``[ingest]``.
+    ``expansion``: ``expand_sources(sources)`` when the caller has listed them already (the
+    ``ingest logs`` command does, before it opens the database: :func:`uses_workers`).
     Model ids whose string says what they bill as are resolved into ``model_ids`` at the end
     (``invocations.base_model``/``routing`` are filled right away); the others are counted as
     ``model_ids_pending`` until the resolve stage runs."""
@@ -170,7 +174,8 @@ def run(
         ctx.client("s3") if any(s.startswith("s3://") for s in sources) else None
     )
     started = time.perf_counter()
-    expansion = expand_sources(sources, s3_client=s3_client)
+    if expansion is None:
+        expansion = expand_sources(sources, s3_client=s3_client)
     loaded = _already_loaded(con, expansion.objects)
     todo = [o for o in expansion.objects if (o.uri, o.fingerprint) not in loaded]
     sink.set_total(len(todo))
@@ -178,7 +183,7 @@ def run(
     rows_in = 0
     batch: list[LedgerEntry] = []
     batch_rows = 0
-    if len(todo) < 4 * workers:  # starting worker processes costs more than a few files
+    if not uses_workers(len(todo), workers):
         workers = 1
     committer = _Committer(con, run_id, problems, reasons)
     if todo:
@@ -230,6 +235,12 @@ def run(
         findings=totals.conflicts,
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+def uses_workers(files: int, workers: int) -> bool:
+    """Whether ``files`` files are parsed by a pool of ``workers`` processes, or in this one:
+    starting worker processes costs more than parsing a few files."""
+    return workers > 1 and files >= 4 * workers
 
 
 class _Committer:

@@ -6,7 +6,8 @@ threads is unsafe) and not ``spawn`` (which re-imports the ``__main__`` module, 
 pyarrow and msgspec once (``PRELOAD``, about 0.2 s) and forks each worker from that state, so
 the workers start without importing anything.
 
-:func:`started_early` starts that fork server when the ``ingest logs`` command starts, so its
+:func:`started_early` starts that fork server when the ``ingest logs`` command starts (if its
+local sources hold enough files to need workers, or it reads S3), so its
 imports run on the idle core while the command opens the database and lists the sources; the
 first file is parsed about 0.2 s sooner. If the ingest ends up needing no workers (nothing new,
 or a few files parsed in-process), the fork server is stopped at once: left alone it would finish

@@ -75,3 +75,30 @@ print(json.dumps({"pid": pid}))
 """
     )
     assert result == {"pid": None}
+
+
+_CLI_THEN_TRACKER = """
+import json, sys
+from multiprocessing import resource_tracker
+from reconciler.cli import cli
+try:
+    cli.main(args={args!r}, prog_name="reconciler", standalone_mode=False)
+except SystemExit:
+    pass
+# ensure_running() starts the resource tracker with the fork server; killing an unused server
+# leaves the tracker, so a tracker shows that worker processes were started at all
+print(json.dumps({{"started": resource_tracker._resource_tracker._pid is not None}}))
+"""
+
+
+def test_ingest_logs_of_an_empty_directory_starts_no_worker_processes(tmp_path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    args = ["--db", str(tmp_path / "r.duckdb"), "-q", "ingest", "logs", str(empty)]
+    assert _run(_CLI_THEN_TRACKER.format(args=args)) == {"started": False}
+
+
+def test_ingest_logs_of_enough_files_starts_them_before_opening_the_database(tmp_path) -> None:
+    # 13 log files >= 4 per worker: the pool is needed, so its fork server starts early
+    args = ["--db", str(tmp_path / "r.duckdb"), "-q", "ingest", "logs", str(LOGS)]
+    assert _run(_CLI_THEN_TRACKER.format(args=args)) == {"started": True}
