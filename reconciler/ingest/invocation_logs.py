@@ -758,14 +758,26 @@ def _usage(raw: msgspec.Raw) -> _Usage | None:
     return usage
 
 
+def _tells_nothing(raw: msgspec.Raw) -> bool:
+    """A ``usage`` member that is absent, or a plain object without ``cacheDetails``: what
+    :func:`_usage` turns into an empty ``_Usage``, which tells nothing (the same test, without
+    building the structs: 1.1 -> 0.9 us for each such record). Streamed bodies have no such
+    shortcut: testing their last three chunks for these keys cost more (3.4 us a record) than
+    decoding them (2.4 us)."""
+    if not len(raw):
+        return True
+    text = bytes(raw)
+    return text[:1] == b"{" and b"cacheDetails" not in text and b"\\" not in text
+
+
 def _from_body(logged: _OutputBody) -> tuple[int | None, str | None]:
     """(1h cache-write tokens, service tier) from a logged response body, when it tells.
 
     A member that does not have the expected shape makes the whole body tell nothing."""
     try:
         if isinstance(logged, _BodyFields):
-            if not len(logged.usage) and not len(logged.serviceTier):
-                return _NO_BODY
+            if not len(logged.serviceTier) and _tells_nothing(logged.usage):
+                return _NO_BODY  # half of all records: no tier, a usage without cacheDetails
             body: _Body | None = _Body(
                 usage=_usage(logged.usage),
                 serviceTier=_TIER.decode(logged.serviceTier) if len(logged.serviceTier) else None,
