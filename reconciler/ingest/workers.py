@@ -21,6 +21,7 @@ there is anything to read.
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import signal
@@ -29,6 +30,8 @@ from multiprocessing.context import BaseContext
 from typing import Any
 
 __all__ = ["PRELOAD", "context", "started_early"]
+
+logger = logging.getLogger(__name__)
 
 PRELOAD = ["__main__", "reconciler.ingest.reader"]
 """What the fork server imports before it forks any worker. ``__main__`` is multiprocessing's
@@ -52,15 +55,21 @@ def started_early(workers: int) -> Iterator[None]:
     """Start the fork server now if ``workers > 1``; stop it on exit if no pool used it.
 
     Uses multiprocessing's module-level fork server (``forkserver._forkserver``, not public
-    API). Where that is not there, or a server is running already, this does nothing and the
-    first pool starts the server as before: the speed-up is lost, nothing else."""
+    API). Where that is not there, or a server is running already, or it cannot start now,
+    this does nothing and the first pool starts the server as before (and reports why it
+    cannot, if it is needed at all): the speed-up is lost, nothing else."""
     server = _server()
     if workers <= 1 or server is None or server._forkserver_pid is not None:
         yield
         return
     pools = _pools
-    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
-    server.ensure_running()
+    try:
+        multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+        server.ensure_running()
+    except (OSError, ValueError) as exc:
+        logger.debug("worker fork server not started early: %s", exc)
+        yield
+        return
     try:
         yield
     finally:

@@ -102,3 +102,22 @@ def test_ingest_logs_of_enough_files_starts_them_before_opening_the_database(tmp
     # 13 log files >= 4 per worker: the pool is needed, so its fork server starts early
     args = ["--db", str(tmp_path / "r.duckdb"), "-q", "ingest", "logs", str(LOGS)]
     assert _run(_CLI_THEN_TRACKER.format(args=args)) == {"started": True}
+
+
+def test_a_fork_server_that_cannot_start_early_is_left_to_the_pool() -> None:
+    # e.g. no room for its socket: the command goes on; the pool tries again only if needed
+    result = _run(
+        """
+import json
+from multiprocessing import forkserver
+from reconciler.ingest.workers import started_early
+def refuse():
+    raise OSError(28, "No space left on device")
+forkserver._forkserver.ensure_running = refuse
+ran = False
+with started_early(2):
+    ran = True
+print(json.dumps({"ran": ran, "pid": forkserver._forkserver._forkserver_pid}))
+"""
+    )
+    assert result == {"ran": True, "pid": None}
