@@ -90,7 +90,8 @@ def _server() -> Any:
 
 def _stop(server: Any) -> None:
     pid = getattr(server, "_forkserver_pid", None)
-    with contextlib.suppress(OSError):
-        if pid is not None:
+    if pid is not None:
+        with contextlib.suppress(OSError):  # gone already
             os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
         server._stop()  # reaps it and forgets it (the next pool starts a new one)
