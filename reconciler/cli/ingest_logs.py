@@ -54,28 +54,29 @@ def logs(
     Duplicates (account, region, requestId) are counted; exit 1 when anything was
     quarantined or a duplicate disagreed on token counts.
     """
-    from reconciler.core.quarantine import Problems
-    from reconciler.db.runs import Run
-    from reconciler.ingest import load
-    from reconciler.ingest.workers import started_early
+    from reconciler.ingest.workers import started_early, uses_workers
 
     expansion = _local_listing(sources) if workers > 1 else None
-    early = expansion is None or load.uses_workers(len(expansion.objects), workers)
-    with (
-        started_early(workers if early else 1),  # its imports overlap opening the database
-        Run(ctx.db, "ingest logs") as run,
-        cli_progress(ctx, "ingest logs", "files") as progress,
-    ):
-        stage = stage_context(ctx, run, problems=Problems(strict=strict), progress=progress)
-        run.add(
-            load.run(
-                stage,
-                sources=sources,
-                workers=workers,
-                batch_files=batch_files,
-                expansion=expansion,
+    early = expansion is None or uses_workers(len(expansion.objects), workers)
+    with started_early(workers if early else 1):  # its imports overlap what follows
+        from reconciler.core.quarantine import Problems
+        from reconciler.db.runs import Run
+        from reconciler.ingest import load
+
+        with (
+            Run(ctx.db, "ingest logs") as run,
+            cli_progress(ctx, "ingest logs", "files") as progress,
+        ):
+            stage = stage_context(ctx, run, problems=Problems(strict=strict), progress=progress)
+            run.add(
+                load.run(
+                    stage,
+                    sources=sources,
+                    workers=workers,
+                    batch_files=batch_files,
+                    expansion=expansion,
+                )
             )
-        )
     return show_summary(ctx, run.summary, as_json=as_json)
 
 

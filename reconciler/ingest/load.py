@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import importlib
 import logging
 import os
 import signal
@@ -57,6 +58,7 @@ from reconciler.db.stage import StageContext, StageResult
 from reconciler.ingest.limits import ingest_limits
 from reconciler.ingest.resolve import resolve_offline
 from reconciler.ingest.sources import Expansion, SourceObject, expand_sources
+from reconciler.ingest.workers import uses_workers
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -193,6 +195,8 @@ def run(
         with reader_ as reader, _ingest_settings(con):
             try:
                 for obj, parsed in reader.read(todo):
+                    if not committer.prepared:  # the workers are busy: use the idle thread
+                        committer.prepare()
                     sink.advance(1, bytes=obj.size)
                     entry = _entry(obj, parsed)
                     rows_in += entry.parsed.lines
@@ -237,12 +241,6 @@ def run(
     )
 
 
-def uses_workers(files: int, workers: int) -> bool:
-    """Whether ``files`` files are parsed by a pool of ``workers`` processes, or in this one:
-    starting worker processes costs more than parsing a few files."""
-    return workers > 1 and files >= 4 * workers
-
-
 class _Committer:
     """Commits batches in order on one background thread, while the caller reads the next batch.
 
@@ -262,8 +260,16 @@ class _Committer:
         self.con, self.run_id, self.problems, self.reasons = con, run_id, problems, reasons
         self.totals = BatchCounts()
         self.batches = 0
+        self.prepared = False
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="ingest-commit")
         self._pending: Future[BatchCounts] | None = None
+
+    def prepare(self) -> None:
+        """Import what the first commit needs (``pyarrow.compute``, 0.03-0.05 s) on the commit
+        thread now, while the workers parse, instead of at the first commit: at 100k records
+        that commit runs after the last file is parsed, when nothing else is left to do."""
+        self.prepared = True
+        self._pool.submit(importlib.import_module, "pyarrow.compute")
 
     def submit(self, batch: list[LedgerEntry]) -> None:
         self.wait()

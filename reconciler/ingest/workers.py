@@ -29,16 +29,24 @@ from collections.abc import Iterator
 from multiprocessing.context import BaseContext
 from typing import Any
 
-__all__ = ["PRELOAD", "context", "started_early"]
+__all__ = ["PRELOAD", "context", "started_early", "uses_workers"]
 
 logger = logging.getLogger(__name__)
 
-PRELOAD = ["__main__", "reconciler.ingest.reader"]
+PRELOAD = ["__main__", "reconciler.ingest.reader", "pyarrow.compute"]
 """What the fork server imports before it forks any worker. ``__main__`` is multiprocessing's
-own default, kept so that a worker does not import the main script again. It applies only to a
+own default, kept so that a worker does not import the main script again. ``pyarrow.compute``
+is not imported by the parser's modules but by pyarrow itself, on a worker's first cast or
+filter: 0.03-0.05 s that each worker paid before its first file came back. It applies only to a
 fork server this process has not started yet (one per process, started by its first pool)."""
 
 _pools = 0  # process pools created from context(): a fork server started early was needed
+
+
+def uses_workers(files: int, workers: int) -> bool:
+    """Whether ``files`` files are parsed by a pool of ``workers`` processes, or in this one:
+    starting worker processes costs more than parsing a few files."""
+    return workers > 1 and files >= 4 * workers
 
 
 def context() -> BaseContext:
