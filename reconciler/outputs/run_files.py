@@ -33,13 +33,6 @@ import duckdb
 from reconciler.core.textsafe import csv_safe
 from reconciler.db.runs import StageResult
 from reconciler.db.sql import execute, queries_dir
-from reconciler.outputs.chargeback import DIMENSIONS as CHARGEBACK_DIMS
-from reconciler.outputs.chargeback import build_chargeback, has_invoice
-from reconciler.outputs.chargeback import render as render_chargeback
-from reconciler.outputs.html_report import render_html
-from reconciler.outputs.report import build_report, render
-from reconciler.outputs.report_data import build_report_data
-from reconciler.outputs.whatif_render import stored_savings_section
 
 __all__ = ["write_reports"]
 
@@ -73,6 +66,16 @@ def write_reports(
             seconds=time.perf_counter() - began,
         )
     stamp.unlink(missing_ok=True)
+    # the renderers (pyarrow among them) only when files are written: a nightly run with
+    # nothing new keeps its files and does not import them (docs/performance.md)
+    from reconciler.outputs.chargeback import DIMENSIONS as CHARGEBACK_DIMS
+    from reconciler.outputs.chargeback import build_chargeback, has_invoice
+    from reconciler.outputs.chargeback import render as render_chargeback
+    from reconciler.outputs.html_report import render_html
+    from reconciler.outputs.report import build_report, render
+    from reconciler.outputs.report_data import build_report_data
+    from reconciler.outputs.whatif_render import stored_savings_section
+
     spend = build_report(con, start, end, by)
     files = {
         f"spend-{stem}.csv": render(spend, "csv"),
