@@ -12,13 +12,16 @@ from __future__ import annotations
 import functools
 import time
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.core.clock import utc_now
 from reconciler.db import sql, transaction
 from reconciler.db.stage import StageContext, StageResult
 from reconciler.pricebook import store
 from reconciler.pricebook.store import bundled_entries, replace_entries
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = ["READS", "WRITES", "run"]
 
@@ -32,7 +35,7 @@ def run(ctx: StageContext) -> StageResult:
     con = ctx.con
     digest = store.bundled_files_digest()
     state = sql.execute(con, "pricebook/bundled_state").fetchone()
-    if state is not None and state[0] == digest and state[1] == state[3]:
+    if state is not None and state[0] == digest and state[1] == _rows_digest(con):
         # the same files and code as at the last load, and nobody changed the rows since:
         # nothing to compare, nothing to parse (0.1-0.15 s a run)
         return StageResult(
@@ -51,7 +54,12 @@ def run(ctx: StageContext) -> StageResult:
         )
     with transaction(con):
         sql.execute(con, "pricebook/bundled_state_clear")
-        record = {"files_digest": digest, "row_count": len(entries), "recorded_at": utc_now()}
+        record = {
+            "files_digest": digest,
+            "rows_digest": _rows_digest(con),
+            "row_count": len(entries),
+            "recorded_at": utc_now(),
+        }
         sql.execute(con, "pricebook/bundled_state_record", record)
     return StageResult(
         stage="prices.bundled",
@@ -59,6 +67,11 @@ def run(ctx: StageContext) -> StageResult:
         rows_out=inserted,
         seconds=time.perf_counter() - started,
     )
+
+
+def _rows_digest(con: duckdb.DuckDBPyConnection) -> str:
+    row = sql.execute(con, "pricebook/bundled_rows_digest").fetchone()
+    return str(row[0]) if row else ""
 
 
 @functools.cache
